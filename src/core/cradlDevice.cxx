@@ -1,0 +1,86 @@
+#include "cradlDevice.h"
+
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace cradl
+{
+
+int
+cudaDeviceCount()
+{
+  return static_cast<int>(torch::cuda::device_count());
+}
+
+namespace
+{
+std::string
+trimmed(const std::string & text)
+{
+  const auto isSpace = [](unsigned char c) { return std::isspace(c) != 0; };
+  const auto first = std::find_if_not(text.begin(), text.end(), isSpace);
+  const auto last = std::find_if_not(text.rbegin(), text.rend(), isSpace).base();
+  return first < last ? std::string(first, last) : std::string();
+}
+
+bool
+isDecimal(const std::string & text)
+{
+  return !text.empty() && text.size() <= 4 &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+} // namespace
+
+c10::Device
+parseDevice(const std::string & name)
+{
+  const std::string text = trimmed(name);
+  if (text == "cpu")
+  {
+    return c10::Device(c10::kCPU);
+  }
+  int index = 0;
+  if (text == "cuda")
+  {
+    index = 0;
+  }
+  else if (text.rfind("cuda:", 0) == 0 && isDecimal(text.substr(5)))
+  {
+    index = std::stoi(text.substr(5));
+  }
+  else
+  {
+    throw std::invalid_argument("unknown device '" + name + "': use \"cpu\", \"cuda\" or \"cuda:N\" (N = GPU index)");
+  }
+
+  if (!torch::cuda::is_available())
+  {
+    throw std::runtime_error(
+      "device '" + text +
+      "' was asked for, but no CUDA GPU is usable here (a CPU-only LibTorch such as Debian's libtorch, "
+      "no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides the GPUs): use device \"cpu\", or build against a "
+      "CUDA LibTorch with -DTorch_DIR=... on a machine with a GPU");
+  }
+  const int count = cudaDeviceCount();
+  if (index >= count)
+  {
+    throw std::runtime_error("device '" + text + "' was asked for, but only " + std::to_string(count) +
+                             " CUDA device(s) are visible (cuda:0 .. cuda:" + std::to_string(count - 1) + ")");
+  }
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+std::string
+deviceName(const c10::Device & device)
+{
+  if (device.is_cpu())
+  {
+    return "cpu";
+  }
+  return "cuda:" + std::to_string(device.has_index() ? device.index() : 0);
+}
+
+} // namespace cradl
