@@ -18,6 +18,7 @@ itk_module(Cradl
     ITKIONRRD
     ITKIOMeta
     ITKIOPNG
+    ITKZLIB
   TEST_DEPENDS
     ITKTestKernel
     ITKGoogleTest

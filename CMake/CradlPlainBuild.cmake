@@ -1,0 +1,34 @@
+# Build against an installed ITK that has no module macros (Debian's ITK 5.2):
+# the same library, tests and tools as the remote-module path.
+
+# Keep in step with itk-module.cmake.
+set(CRADL_ITK_COMPONENTS
+  ITKCommon
+  ITKImageFilterBase
+  ITKImageFunction
+  ITKImageGrid
+  ITKImageIntensity
+  ITKIOImageBase
+  ITKIONIFTI
+  ITKIONRRD
+  ITKIOMeta
+  ITKIOPNG
+  ITKZLIB
+  )
+set(CRADL_ITK_TEST_COMPONENTS ITKTestKernel)
+find_package(ITK 5.2 REQUIRED COMPONENTS ${CRADL_ITK_COMPONENTS} ${CRADL_ITK_TEST_COMPONENTS})
+include(${PROJECT_SOURCE_DIR}/itk-module-init.cmake)
+
+set(CRADL_PLAIN_BUILD ON)
+set(Cradl_SOURCE_DIR ${PROJECT_SOURCE_DIR})
+set(Cradl_BINARY_DIR ${PROJECT_BINARY_DIR})
+# Mirror ITK's module builds: a shared library that exports only what it marks.
+set(CMAKE_CXX_VISIBILITY_PRESET hidden)
+set(CMAKE_VISIBILITY_INLINES_HIDDEN ON)
+
+include(CTest)
+add_subdirectory(src)
+if(BUILD_TESTING)
+  add_subdirectory(test)
+endif()
+add_subdirectory(examples)

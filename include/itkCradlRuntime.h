@@ -1,0 +1,74 @@
+/*=========================================================================
+ *
+ *  Copyright NumFOCUS
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkCradlRuntime_h
+#define itkCradlRuntime_h
+
+#include "CradlExport.h"
+
+#include <string>
+
+namespace itk
+{
+
+/** \class CradlRuntime
+ * \brief Compute device and thread settings shared by Cradl's filters.
+ *
+ * Devices are run-time strings: "cpu", "cuda" (= "cuda:0") or "cuda:N".
+ * ValidateDevice() throws an ExceptionObject that says what to do when CUDA is
+ * asked for but this build of LibTorch or this machine has none.
+ *
+ * Threads: LibTorch starts with one intra-op thread on many Linux machines,
+ * and its OpenMP runtime lowers the process-wide count. SetNumberOfThreads()
+ * sets LibTorch's intra-op threads, OpenBLAS's threads when it is the BLAS, and
+ * ITK's global default, all to the same number. Cradl runs its LibTorch stages
+ * and its ITK stages one after the other, never one inside the other, so the
+ * two pools never compete for the cores.
+ *
+ * \ingroup Cradl
+ */
+class Cradl_EXPORT CradlRuntime
+{
+public:
+  /** Returns the canonical name ("cpu", "cuda:0", ...) of a usable device. */
+  static std::string
+  ValidateDevice(const std::string & device);
+
+  /** Whether this LibTorch has CUDA and a GPU is visible. */
+  static bool
+  IsCudaAvailable();
+
+  /** Number of visible CUDA devices (0 with a CPU-only LibTorch). */
+  static int
+  GetCudaDeviceCount();
+
+  /** Cores this process may use (its CPU affinity): the default thread count. */
+  static unsigned int
+  GetDefaultNumberOfThreads();
+
+  /** Sets LibTorch, OpenBLAS and ITK's default thread counts; 0 means all cores. */
+  static void
+  SetNumberOfThreads(unsigned int threads);
+
+  /** LibTorch's current intra-op thread count. */
+  static unsigned int
+  GetNumberOfThreads();
+};
+
+} // namespace itk
+
+#endif
