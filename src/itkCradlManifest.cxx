@@ -1,5 +1,7 @@
 #include "itkCradlManifest.h"
 
+#include "cradlText.h"
+
 #include "itkCradlGeometry.h"
 #include "itkImageFileReader.h"
 #include "itkImageIOFactory.h"
@@ -28,14 +30,7 @@ namespace
 {
 namespace fs = std::filesystem;
 
-std::string
-trimmed(const std::string & text)
-{
-  const auto isSpace = [](unsigned char c) { return std::isspace(c) != 0; };
-  const auto first = std::find_if_not(text.begin(), text.end(), isSpace);
-  const auto last = std::find_if_not(text.rbegin(), text.rend(), isSpace).base();
-  return first < last ? std::string(first, last) : std::string();
-}
+using cradl::trimmed;
 
 // Splits one CSV line; double quotes protect commas and "" is a literal quote.
 bool

@@ -7,6 +7,8 @@
 #include "itkImageRegionIteratorWithIndex.h"
 
 #include <cmath>
+#include <functional>
+#include <string>
 
 namespace cradl_test
 {
@@ -100,6 +102,21 @@ makeImageLike(const TGeometry * geometry, TValue value)
                            geometry->GetOrigin(),
                            geometry->GetDirection(),
                            value);
+}
+
+/** The description of the itk::ExceptionObject that `action` throws, or "no exception". */
+inline std::string
+exceptionMessage(const std::function<void()> & action)
+{
+  try
+  {
+    action();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    return error.GetDescription();
+  }
+  return "no exception";
 }
 
 } // namespace cradl_test

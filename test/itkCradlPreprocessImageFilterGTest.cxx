@@ -20,19 +20,6 @@ identity2()
   return cradl_test::rotation<2>(0.0);
 }
 
-std::string
-messageOf(const std::function<void()> & action)
-{
-  try
-  {
-    action();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    return error.GetDescription();
-  }
-  return "no exception";
-}
 } // namespace
 
 // 4 x 4 image holding 0..15, brain = the central 2 x 2 (5, 6, 9, 10), slice
@@ -188,30 +175,30 @@ TEST(CradlPreprocessImageFilter, BadInputsAreClearErrors)
   filter->SetInput(image);
 
   image->SetPixel({ { 2, 3 } }, std::numeric_limits<float>::quiet_NaN());
-  EXPECT_NE(messageOf([&] { filter->Update(); }).find("non-finite pixel (nan) at index [2, 3]"), std::string::npos);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { filter->Update(); }).find("non-finite pixel (nan) at index [2, 3]"), std::string::npos);
 
   image = cradl_test::makeImageLike<Image2D>(image.GetPointer(), ramp);
   filter->SetInput(image);
   filter->SetMaskImage(cradl_test::makeImageLike<Mask2D>(image.GetPointer(), [](auto) { return 0; }));
-  EXPECT_NE(messageOf([&] { filter->Update(); }).find("brain mask is empty"), std::string::npos);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { filter->Update(); }).find("brain mask is empty"), std::string::npos);
 
   auto shiftedMask =
     cradl_test::makeImage<Mask2D>({ { 4, 4 } }, cradl_test::vector(1.0, 1.0), cradl_test::point(0.0, 2.0), identity2(),
                                   [](auto) { return 1; });
   filter->SetMaskImage(shiftedMask);
-  const std::string gridMessage = messageOf([&] { filter->Update(); });
+  const std::string gridMessage = cradl_test::exceptionMessage([&] { filter->Update(); });
   EXPECT_NE(gridMessage.find("not on the scan's grid (origin [0, 0] vs [0, 2])"), std::string::npos) << gridMessage;
 
   auto smallMask = cradl_test::makeImage<Mask2D>({ { 4, 3 } }, cradl_test::vector(1.0, 1.0), cradl_test::point(0.0, 0.0),
                                                  identity2(), [](auto) { return 1; });
   filter->SetMaskImage(smallMask);
-  EXPECT_NE(messageOf([&] { filter->Update(); }).find("size [4, 4] vs [4, 3]"), std::string::npos);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { filter->Update(); }).find("size [4, 4] vs [4, 3]"), std::string::npos);
 
   filter->SetMaskImage(cradl_test::makeImageLike<Mask2D>(image.GetPointer(), [](auto i) { return i[1] == 0; }));
   filter->SetInput(cradl_test::makeImageLike<Image2D>(image.GetPointer(), [](auto) { return 3.0; }));
-  EXPECT_NE(messageOf([&] { filter->Update(); }).find("intensity is constant"), std::string::npos);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { filter->Update(); }).find("intensity is constant"), std::string::npos);
 
   filter->SetInput(image);
   filter->SetSliceSize({ { 1, 128 } });
-  EXPECT_NE(messageOf([&] { filter->Update(); }).find("too small"), std::string::npos);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { filter->Update(); }).find("too small"), std::string::npos);
 }

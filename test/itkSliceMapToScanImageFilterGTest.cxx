@@ -43,19 +43,6 @@ preprocessed(const Scan & scan)
   return filter;
 }
 
-std::string
-messageOf(const std::function<void()> & action)
-{
-  try
-  {
-    action();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    return error.GetDescription();
-  }
-  return "no exception";
-}
 } // namespace
 
 TEST(SliceMapToScanImageFilter, OnesWithTheMaskGiveExactlyTheMask)
@@ -161,7 +148,7 @@ TEST(SliceMapToScanImageFilter, MapsOfAnotherScanAreRefused)
                                                     grid->GetOutput()->GetDirection(), [](auto) { return 1.0; });
   back->SetInput(fewerSlices);
   back->SetReferenceImage(scan.image);
-  EXPECT_NE(messageOf([&] { back->Update(); }).find("the map has 4 slices 3 apart but the scan has 5 slices 3 apart"),
+  EXPECT_NE(cradl_test::exceptionMessage([&] { back->Update(); }).find("the map has 4 slices 3 apart but the scan has 5 slices 3 apart"),
             std::string::npos);
 
   back->SetInput(grid->GetOutput());
@@ -169,7 +156,7 @@ TEST(SliceMapToScanImageFilter, MapsOfAnotherScanAreRefused)
                                                  scan.image->GetOrigin(), scan.image->GetDirection(),
                                                  [](auto) { return 1; });
   back->SetMaskImage(otherMask);
-  EXPECT_NE(messageOf([&] { back->Update(); }).find("not on the scan's grid (spacing"), std::string::npos);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { back->Update(); }).find("not on the scan's grid (spacing"), std::string::npos);
 
   auto noReference = MapToScan::New();
   noReference->SetInput(grid->GetOutput());

@@ -1,4 +1,5 @@
 #include "cradlDevice.h"
+#include "cradlText.h"
 
 #include <torch/cuda.h>
 
@@ -17,15 +18,6 @@ cudaDeviceCount()
 
 namespace
 {
-std::string
-trimmed(const std::string & text)
-{
-  const auto isSpace = [](unsigned char c) { return std::isspace(c) != 0; };
-  const auto first = std::find_if_not(text.begin(), text.end(), isSpace);
-  const auto last = std::find_if_not(text.rbegin(), text.rend(), isSpace).base();
-  return first < last ? std::string(first, last) : std::string();
-}
-
 bool
 isDecimal(const std::string & text)
 {
