@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache
   libinsighttoolkit5-dev libtorch-dev libeigen3-dev libgtest-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev
   libopenblas0-pthread # Debian's LibTorch calls the system BLAS: ~10x faster matmul than the reference BLAS
-  python3-torch python3-sklearn python3-scipy python3-numpy # oracles for the tests (Debian's /usr/bin/python3)
+  python3-torch python3-sklearn python3-scipy python3-numpy python3-psutil python3-threadpoolctl # oracles for the tests (Debian's /usr/bin/python3)
 )
 
 missing=()

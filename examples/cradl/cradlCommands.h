@@ -1,0 +1,21 @@
+#ifndef cradlCommands_h
+#define cradlCommands_h
+
+// The `cradl` command line: each subcommand registers itself on the app.
+
+#include <CLI/CLI.hpp>
+
+namespace cradl_cli
+{
+
+/** `cradl bench ...`: benchmarks that print one JSON line each. */
+void
+addBenchCommands(CLI::App & app);
+
+/** `cradl bench metrics`. */
+void
+addBenchMetrics(CLI::App & bench);
+
+} // namespace cradl_cli
+
+#endif

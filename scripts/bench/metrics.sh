@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# AUPRCMetric against sklearn (../shared/anchors/auprc_sklearn.py), in one run on
+# this machine: prints the anchor's JSON line, then cradl's per size, then the ratios.
+#   bash scripts/bench/metrics.sh [build-dir] [slices...]     (default: build 1000 7105)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$repo/build}
+shift || true
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 7105)
+anchors=${CRADL_ANCHORS:-$repo/../shared/anchors}
+out=$(mktemp -d)
+"$anchors/auprc_sklearn.py" --slices "${sizes[@]}" --repeats 1 --metrics ap auroc >"$out/anchor.json"
+cat "$out/anchor.json"
+for slices in "${sizes[@]}"; do
+  "$build/examples/cradl" bench metrics --slices "$slices" | tee -a "$out/cradl.json"
+done
+/usr/bin/python3 - "$out/anchor.json" "$out/cradl.json" <<'PY'
+import json, sys
+anchor = json.loads(open(sys.argv[1]).read())
+ours = [json.loads(line) for line in open(sys.argv[2])]
+for result, mine in zip(anchor["results"], ours):
+    ap, auc = result["ap"], result["auroc"]
+    sk_seconds = ap["wall_s"]["median"] + auc["wall_s"]["median"]
+    sk_peak = max(ap["peak_rss_MiB"], auc["peak_rss_MiB"])
+    sk_delta = max(ap["peak_minus_before_MiB"], auc["peak_minus_before_MiB"])
+    print(f"slices {result['slices']}: sklearn AP+AUROC {sk_seconds:.2f} s, peak {sk_peak:.0f} MiB (+{sk_delta:.0f}); "
+          f"cradl {mine['seconds']:.3f} s, peak {mine['peak_rss_mib']:.0f} MiB (+{mine['peak_minus_before_mib']:.0f}); "
+          f"speed-up {sk_seconds / mine['seconds']:.1f}x, peak ratio {mine['peak_rss_mib'] / sk_peak:.3f}, "
+          f"added-memory ratio {mine['peak_minus_before_mib'] / sk_delta:.3f}; "
+          f"AUPRC {mine['auprc']:.6f} vs {ap['value']}, AUROC {mine['auroc']:.6f} vs {auc['value']}")
+PY

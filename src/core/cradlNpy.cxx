@@ -1,0 +1,230 @@
+#include "cradlNpy.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace cradl
+{
+
+namespace
+{
+std::size_t
+itemSize(const std::string & dtype)
+{
+  if (dtype.size() < 3)
+  {
+    return 0;
+  }
+  return static_cast<std::size_t>(std::stoul(dtype.substr(2)));
+}
+
+[[noreturn]] void
+fail(const std::string & path, const std::string & what)
+{
+  throw std::runtime_error("'" + path + "' is not a readable .npy array: " + what);
+}
+
+std::string
+valueOfKey(const std::string & header, const std::string & key, const std::string & path)
+{
+  const auto at = header.find("'" + key + "'");
+  if (at == std::string::npos)
+  {
+    fail(path, "header lacks '" + key + "'");
+  }
+  const auto colon = header.find(':', at);
+  auto       begin = header.find_first_not_of(' ', colon + 1);
+  return header.substr(begin);
+}
+} // namespace
+
+int64_t
+NpyArray::elementCount() const
+{
+  int64_t count = 1;
+  for (const int64_t extent : shape)
+  {
+    count *= extent;
+  }
+  return count;
+}
+
+std::vector<double>
+NpyArray::asDoubles() const
+{
+  const int64_t       count = elementCount();
+  std::vector<double> values(static_cast<std::size_t>(count));
+  const uint8_t *     raw = bytes.data();
+  for (int64_t i = 0; i < count; ++i)
+  {
+    if (dtype == "<f8")
+    {
+      double v;
+      std::memcpy(&v, raw + 8 * i, 8);
+      values[i] = v;
+    }
+    else if (dtype == "<f4")
+    {
+      float v;
+      std::memcpy(&v, raw + 4 * i, 4);
+      values[i] = v;
+    }
+    else if (dtype == "|u1" || dtype == "|b1")
+    {
+      values[i] = raw[i];
+    }
+    else if (dtype == "<i8")
+    {
+      int64_t v;
+      std::memcpy(&v, raw + 8 * i, 8);
+      values[i] = static_cast<double>(v);
+    }
+    else if (dtype == "<i4")
+    {
+      int32_t v;
+      std::memcpy(&v, raw + 4 * i, 4);
+      values[i] = v;
+    }
+    else
+    {
+      throw std::runtime_error("unsupported .npy dtype " + dtype + " (use float32, float64, uint8, int32 or int64)");
+    }
+  }
+  return values;
+}
+
+std::vector<float>
+NpyArray::asFloats() const
+{
+  if (dtype == "<f4")
+  {
+    std::vector<float> values(static_cast<std::size_t>(elementCount()));
+    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
+    return values;
+  }
+  const std::vector<double> wide = asDoubles();
+  return std::vector<float>(wide.begin(), wide.end());
+}
+
+NpyArray
+readNpy(const std::string & path)
+{
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+  {
+    fail(path, "cannot open it");
+  }
+  char magic[8];
+  if (!file.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+  {
+    fail(path, "no .npy magic (write it with numpy.save)");
+  }
+  const int     major = static_cast<unsigned char>(magic[6]);
+  std::uint32_t headerLength = 0;
+  if (major == 1)
+  {
+    unsigned char length[2];
+    file.read(reinterpret_cast<char *>(length), 2);
+    headerLength = length[0] | (length[1] << 8);
+  }
+  else if (major == 2 || major == 3)
+  {
+    unsigned char length[4];
+    file.read(reinterpret_cast<char *>(length), 4);
+    headerLength = length[0] | (length[1] << 8) | (length[2] << 16) | (static_cast<std::uint32_t>(length[3]) << 24);
+  }
+  else
+  {
+    fail(path, "unknown format version " + std::to_string(major));
+  }
+  std::string header(headerLength, '\0');
+  if (!file.read(header.data(), headerLength))
+  {
+    fail(path, "truncated header");
+  }
+
+  NpyArray    array;
+  std::string descr = valueOfKey(header, "descr", path);
+  array.dtype = descr.substr(1, descr.find('\'', 1) - 1);
+  static const std::set<std::string> supported{ "<f4", "<f8", "|u1", "|b1", "<i4", "<i8" };
+  if (supported.count(array.dtype) == 0)
+  {
+    fail(path, "dtype " + array.dtype + " is not supported (float32, float64, uint8, bool, int32, int64)");
+  }
+  if (valueOfKey(header, "fortran_order", path).rfind("False", 0) != 0)
+  {
+    fail(path, "Fortran order; save a C-ordered array (numpy.ascontiguousarray)");
+  }
+  std::string shape = valueOfKey(header, "shape", path);
+  shape = shape.substr(1, shape.find(')') - 1);
+  std::istringstream extents(shape);
+  std::string        extent;
+  while (std::getline(extents, extent, ','))
+  {
+    if (extent.find_first_not_of(' ') != std::string::npos)
+    {
+      array.shape.push_back(std::stoll(extent));
+    }
+  }
+  const std::size_t byteCount = static_cast<std::size_t>(array.elementCount()) * itemSize(array.dtype);
+  array.bytes.resize(byteCount);
+  if (!file.read(reinterpret_cast<char *>(array.bytes.data()), static_cast<std::streamsize>(byteCount)))
+  {
+    fail(path, "truncated data: expected " + std::to_string(byteCount) + " bytes");
+  }
+  return array;
+}
+
+void
+writeNpy(const std::string & path, const std::string & dtype, const std::vector<int64_t> & shape, const void * data)
+{
+  std::ostringstream header;
+  header << "{'descr': '" << dtype << "', 'fortran_order': False, 'shape': (";
+  int64_t count = 1;
+  for (const int64_t extent : shape)
+  {
+    header << extent << (shape.size() == 1 ? "," : ", ");
+    count *= extent;
+  }
+  std::string text = header.str();
+  if (shape.size() > 1)
+  {
+    text.resize(text.size() - 2);
+  }
+  text += "), }";
+  // Pad so that the data starts on a 64-byte boundary; the header ends with '\n'.
+  const std::size_t unpadded = 10 + text.size() + 1;
+  text.append((64 - unpadded % 64) % 64, ' ');
+  text += '\n';
+
+  const std::string temporary = path + ".part";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file)
+    {
+      throw std::runtime_error("cannot write '" + temporary + "'");
+    }
+    const unsigned char preamble[10] = {
+      0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(text.size() & 0xff),
+      static_cast<unsigned char>(text.size() >> 8)
+    };
+    file.write(reinterpret_cast<const char *>(preamble), 10);
+    file.write(text.data(), static_cast<std::streamsize>(text.size()));
+    file.write(static_cast<const char *>(data), static_cast<std::streamsize>(count * itemSize(dtype)));
+    if (!file)
+    {
+      throw std::runtime_error("cannot write '" + temporary + "' (disk full?)");
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+  {
+    std::remove(temporary.c_str());
+    throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
+  }
+}
+
+} // namespace cradl
