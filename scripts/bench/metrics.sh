@@ -15,6 +15,26 @@ cat "$out/anchor.json"
 for slices in "${sizes[@]}"; do
   "$build/examples/cradl" bench metrics --slices "$slices" | tee -a "$out/cradl.json"
 done
+# Identical values: the anchor's own data for the first size, sklearn at full precision.
+/usr/bin/python3 - "$anchors" "${sizes[0]}" "$out" <<'PY'
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from auprc_sklearn import make_data, SLICE
+labels, scores = make_data(int(sys.argv[2]) * SLICE)
+np.save(sys.argv[3] + "/scores.npy", scores)
+np.save(sys.argv[3] + "/labels.npy", labels)
+PY
+/usr/bin/python3 "$repo/test/python/ranking_oracle.py" "$out/scores.npy" "$out/labels.npy" | tee "$out/oracle.txt"
+"$build/examples/cradl" bench metrics --scores "$out/scores.npy" --labels "$out/labels.npy" | tee "$out/same-data.json"
+/usr/bin/python3 - "$out/oracle.txt" "$out/same-data.json" <<'PY'
+import json, sys
+oracle = dict(line.split() for line in open(sys.argv[1]))
+mine = json.loads(open(sys.argv[2]).read())
+for key, name in (("auprc", "auprc"), ("auroc", "auroc"), ("fpr95", "fpr_at_95_tpr"), ("best_dice", "best_dice")):
+    print(f"same data: {key} cradl {mine[name]:.17g} sklearn {float(oracle[key]):.17g} |diff| {abs(mine[name] - float(oracle[key])):.2e}")
+PY
+
 /usr/bin/python3 - "$out/anchor.json" "$out/cradl.json" <<'PY'
 import json, sys
 anchor = json.loads(open(sys.argv[1]).read())
