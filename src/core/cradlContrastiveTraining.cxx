@@ -1,0 +1,522 @@
+#include "cradlContrastiveTraining.h"
+
+#include "cradlNTXent.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+#include <torch/optim/adam.h>
+#include <torch/serialize.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace cradl
+{
+
+double
+warmupCosineLearningRate(int64_t step, int64_t totalSteps, int64_t warmupSteps, double baseRate)
+{
+  if (step < warmupSteps)
+  {
+    return baseRate * static_cast<double>(step + 1) / static_cast<double>(warmupSteps);
+  }
+  const double span = static_cast<double>(std::max<int64_t>(1, totalSteps - warmupSteps));
+  const double progress = std::min(1.0, static_cast<double>(step - warmupSteps) / span);
+  return 0.5 * baseRate * (1.0 + std::cos(M_PI * progress));
+}
+
+ValueDict
+TrainingOptions::toDict() const
+{
+  ValueDict dict = makeValueDict();
+  dict.insert("epochs", epochs);
+  dict.insert("batch_size", batchSize);
+  dict.insert("learning_rate", learningRate);
+  dict.insert("weight_decay", weightDecay);
+  dict.insert("warmup_epochs", warmupEpochs);
+  dict.insert("temperature", temperature);
+  dict.insert("seed", static_cast<int64_t>(seed));
+  dict.insert("mixed_precision", mixedPrecision);
+  dict.insert("channels_last", channelsLast);
+  return dict;
+}
+
+TrainingOptions
+TrainingOptions::fromDict(const ValueDict & dict)
+{
+  TrainingOptions options;
+  options.epochs = dict.at("epochs").toInt();
+  options.batchSize = dict.at("batch_size").toInt();
+  options.learningRate = dict.at("learning_rate").toDouble();
+  options.weightDecay = dict.at("weight_decay").toDouble();
+  options.warmupEpochs = dict.at("warmup_epochs").toInt();
+  options.temperature = dict.at("temperature").toDouble();
+  options.seed = static_cast<uint64_t>(dict.at("seed").toInt());
+  options.mixedPrecision = dict.at("mixed_precision").toBool();
+  options.channelsLast = dict.at("channels_last").toBool();
+  return options;
+}
+
+namespace
+{
+// bfloat16 autocast for the duration of a forward pass, on CPU or CUDA.
+class AutocastScope
+{
+public:
+  AutocastScope(const c10::Device & device, bool enabled)
+    : m_Cuda(device.is_cuda())
+    , m_Enabled(enabled)
+  {
+    if (!m_Enabled)
+      return;
+    if (m_Cuda)
+    {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    }
+    else
+    {
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
+  }
+  ~AutocastScope()
+  {
+    if (!m_Enabled)
+      return;
+    (m_Cuda ? at::autocast::set_enabled : at::autocast::set_cpu_enabled)(false);
+    at::autocast::clear_cache();
+  }
+  AutocastScope(const AutocastScope &) = delete;
+  AutocastScope &
+  operator=(const AutocastScope &) = delete;
+
+private:
+  bool m_Cuda;
+  bool m_Enabled;
+};
+
+void
+toChannelsLast(torch::nn::Module & module)
+{
+  torch::NoGradGuard noGrad;
+  for (auto & parameter : module.parameters())
+  {
+    if (parameter.dim() == 4)
+    {
+      parameter.set_data(parameter.data().contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
+}
+
+std::string
+bytesOf(const torch::optim::Optimizer & optimizer)
+{
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::ostringstream stream;
+  archive.save_to(stream);
+  return stream.str();
+}
+
+at::Tensor
+tensorOfBytes(const std::string & bytes)
+{
+  at::Tensor tensor = at::empty({ static_cast<int64_t>(bytes.size()) }, at::kByte);
+  std::memcpy(tensor.data_ptr<uint8_t>(), bytes.data(), bytes.size());
+  return tensor;
+}
+
+std::string
+bytesOfTensor(const at::Tensor & tensor)
+{
+  const at::Tensor contiguous = tensor.contiguous();
+  return std::string(reinterpret_cast<const char *>(contiguous.data_ptr<uint8_t>()),
+                     static_cast<std::size_t>(contiguous.numel()));
+}
+} // namespace
+
+struct ContrastiveTraining::State
+{
+  EncoderOptions                           encoderOptions;
+  AugmentationOptions                      augmentation;
+  TrainingOptions                          options;
+  c10::Device                              device;
+  at::Tensor                               training;
+  at::Tensor                               validation;
+  ContrastiveEncoder                       encoder;
+  ProjectionHead                           head;
+  std::unique_ptr<torch::optim::Adam>      optimizer;
+  at::Generator                            generator;
+  int64_t                                  epoch = 0;
+  int64_t                                  globalStep = 0;
+  double                                   bestValidationLoss = std::numeric_limits<double>::infinity();
+  int64_t                                  bestEpoch = 0;
+  ValueDict                                bestEncoder = makeValueDict();
+  ValueDict                                bestHead = makeValueDict();
+  std::vector<EpochReport>                 history;
+  std::function<void(const StepReport &)> onStep;
+
+  State(const EncoderOptions & e, const AugmentationOptions & a, const TrainingOptions & o, const c10::Device & d)
+    : encoderOptions(e)
+    , augmentation(a)
+    , options(o)
+    , device(d)
+    , encoder(e)
+    , head(e)
+    , generator(at::make_generator<at::CPUGeneratorImpl>(o.seed))
+  {}
+
+  int64_t
+  stepsPerEpoch() const
+  {
+    return std::max<int64_t>(1, training.size(0) / options.batchSize);
+  }
+
+  at::Tensor
+  prepared(const at::Tensor & slices) const
+  {
+    at::Tensor onDevice = slices.to(device, at::kFloat);
+    return options.channelsLast ? onDevice.contiguous(at::MemoryFormat::ChannelsLast) : onDevice;
+  }
+
+  // Forward of both views through f and g as one batch; NT-Xent on the projections.
+  at::Tensor
+  lossOf(const at::Tensor & first, const at::Tensor & second)
+  {
+    AutocastScope    autocast(device, options.mixedPrecision);
+    const at::Tensor projections = head->forward(encoder->forward(at::cat({ first, second }, 0)));
+    const int64_t    n = first.size(0);
+    return ntXentLoss(projections.slice(0, 0, n), projections.slice(0, n), options.temperature);
+  }
+
+  double
+  step(const at::Tensor & slices, bool augmentViews)
+  {
+    const int64_t totalSteps = options.epochs * stepsPerEpoch();
+    const double  rate =
+      warmupCosineLearningRate(globalStep, totalSteps, options.warmupEpochs * stepsPerEpoch(), options.learningRate);
+    for (auto & group : optimizer->param_groups())
+    {
+      static_cast<torch::optim::AdamOptions &>(group.options()).lr(rate);
+    }
+    at::Tensor first = slices;
+    at::Tensor second = slices;
+    if (augmentViews)
+    {
+      first = augment(slices, augmentation, generator);
+      second = augment(slices, augmentation, generator);
+    }
+    optimizer->zero_grad();
+    const at::Tensor loss = lossOf(prepared(first), prepared(second));
+    const double     value = loss.item<double>();
+    if (!std::isfinite(value))
+    {
+      throw std::runtime_error("the contrastive loss became " + std::to_string(value) + " at epoch " +
+                               std::to_string(epoch + 1) + ", step " + std::to_string(globalStep + 1) +
+                               ": lower the learning rate or check the input slices; the last checkpoint is intact");
+    }
+    loss.backward();
+    optimizer->step();
+    ++globalStep;
+    return value;
+  }
+};
+
+ContrastiveTraining::ContrastiveTraining(const EncoderOptions &      encoder,
+                                         const AugmentationOptions & augmentation,
+                                         const TrainingOptions &     options,
+                                         const c10::Device &         device,
+                                         const at::Tensor &          training,
+                                         const at::Tensor &          validation)
+  : m_State(std::make_unique<State>(encoder, augmentation, options, device))
+{
+  State & s = *m_State;
+  const auto checkSlices = [&](const at::Tensor & slices, const char * what) {
+    if (slices.dim() != 4 || slices.size(1) != 1 || slices.size(2) != encoder.imageSize ||
+        slices.size(3) != encoder.imageSize)
+    {
+      std::ostringstream message;
+      message << what << " slices have shape " << slices.sizes() << "; the encoder expects [N, 1, "
+              << encoder.imageSize << ", " << encoder.imageSize << "]";
+      throw std::invalid_argument(message.str());
+    }
+  };
+  checkSlices(training, "training");
+  checkSlices(validation, "validation");
+  if (training.size(0) < 2 || validation.size(0) < 2)
+  {
+    throw std::invalid_argument("contrastive training needs at least 2 training and 2 validation slices, got " +
+                                std::to_string(training.size(0)) + " and " + std::to_string(validation.size(0)));
+  }
+  if (options.epochs < 1 || options.batchSize < 2 || options.warmupEpochs < 0)
+  {
+    throw std::invalid_argument("epochs >= 1, batch size >= 2 and warm-up epochs >= 0 are required");
+  }
+  // Slices stay on the CPU; each batch moves to the device when it is used.
+  s.training = training.to(at::kCPU, at::kFloat).contiguous();
+  s.validation = validation.to(at::kCPU, at::kFloat).contiguous();
+  {
+    // Weights from the seed, whatever the global generator did before.
+    torch::manual_seed(options.seed);
+    s.encoder = ContrastiveEncoder(encoder);
+    s.head = ProjectionHead(encoder);
+  }
+  s.encoder->to(device);
+  s.head->to(device);
+  if (options.channelsLast)
+  {
+    toChannelsLast(*s.encoder);
+  }
+  // Weight decay on convolution and linear weights, not on biases or BN.
+  std::vector<at::Tensor> decayed;
+  std::vector<at::Tensor> undecayed;
+  for (torch::nn::Module * module : { static_cast<torch::nn::Module *>(s.encoder.get()),
+                                      static_cast<torch::nn::Module *>(s.head.get()) })
+  {
+    for (const auto & parameter : module->parameters())
+    {
+      (parameter.dim() > 1 ? decayed : undecayed).push_back(parameter);
+    }
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decayed, std::make_unique<torch::optim::AdamOptions>(
+                                 torch::optim::AdamOptions(options.learningRate).weight_decay(options.weightDecay)));
+  groups.emplace_back(undecayed, std::make_unique<torch::optim::AdamOptions>(
+                                   torch::optim::AdamOptions(options.learningRate).weight_decay(0.0)));
+  s.optimizer = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(options.learningRate));
+  s.bestEncoder = stateDict(*s.encoder);
+  s.bestHead = stateDict(*s.head);
+}
+
+ContrastiveTraining::~ContrastiveTraining() = default;
+
+void
+ContrastiveTraining::setStepCallback(std::function<void(const StepReport &)> callback)
+{
+  m_State->onStep = std::move(callback);
+}
+
+bool
+ContrastiveTraining::finished() const
+{
+  return m_State->epoch >= m_State->options.epochs;
+}
+
+int64_t
+ContrastiveTraining::completedEpochs() const
+{
+  return m_State->epoch;
+}
+
+int64_t
+ContrastiveTraining::stepsPerEpoch() const
+{
+  return m_State->stepsPerEpoch();
+}
+
+const std::vector<EpochReport> &
+ContrastiveTraining::history() const
+{
+  return m_State->history;
+}
+
+double
+ContrastiveTraining::trainStep(const at::Tensor & slices, bool augmentViews)
+{
+  m_State->encoder->train();
+  m_State->head->train();
+  return m_State->step(slices.to(m_State->device, at::kFloat), augmentViews);
+}
+
+double
+ContrastiveTraining::validationLoss()
+{
+  State &            s = *m_State;
+  torch::NoGradGuard noGrad;
+  s.encoder->eval();
+  s.head->eval();
+  double        total = 0.0;
+  const int64_t count = s.validation.size(0);
+  int64_t       batches = 0;
+  for (int64_t start = 0; start + 1 < count; start += s.options.batchSize)
+  {
+    const at::Tensor slices = s.prepared(s.validation.slice(0, start, std::min(count, start + s.options.batchSize)));
+    total += s.lossOf(slices, slices).item<double>();
+    ++batches;
+  }
+  return total / static_cast<double>(batches);
+}
+
+EpochReport
+ContrastiveTraining::trainEpoch()
+{
+  State & s = *m_State;
+  if (finished())
+  {
+    throw std::logic_error("training already ran all " + std::to_string(s.options.epochs) + " epochs");
+  }
+  const auto    started = std::chrono::steady_clock::now();
+  const int64_t steps = s.stepsPerEpoch();
+  const int64_t batch = std::min(s.options.batchSize, s.training.size(0));
+  const auto    order = at::randperm(s.training.size(0), s.generator, at::TensorOptions().dtype(at::kLong));
+  s.encoder->train();
+  s.head->train();
+  double lossSum = 0.0;
+  for (int64_t step = 0; step < steps; ++step)
+  {
+    const auto       stepStarted = std::chrono::steady_clock::now();
+    const at::Tensor slices = s.training.index_select(0, order.slice(0, step * batch, (step + 1) * batch));
+    const double     loss = s.step(slices.to(s.device), true);
+    lossSum += loss;
+    if (s.onStep)
+    {
+      StepReport report;
+      report.epoch = s.epoch + 1;
+      report.step = step + 1;
+      report.stepsPerEpoch = steps;
+      report.globalStep = s.globalStep;
+      report.loss = loss;
+      report.learningRate = static_cast<torch::optim::AdamOptions &>(s.optimizer->param_groups()[0].options()).lr();
+      report.viewsPerSecond =
+        2.0 * batch / std::chrono::duration<double>(std::chrono::steady_clock::now() - stepStarted).count();
+      s.onStep(report);
+    }
+  }
+  EpochReport report;
+  report.epoch = ++s.epoch;
+  report.trainingLoss = lossSum / static_cast<double>(steps);
+  report.validationLoss = validationLoss();
+  if (!std::isfinite(report.validationLoss))
+  {
+    throw std::runtime_error("the validation loss became " + std::to_string(report.validationLoss) + " at epoch " +
+                             std::to_string(report.epoch) + "; the last checkpoint is intact");
+  }
+  if (report.validationLoss < s.bestValidationLoss)
+  {
+    s.bestValidationLoss = report.validationLoss;
+    s.bestEpoch = report.epoch;
+    s.bestEncoder = stateDict(*s.encoder);
+    s.bestHead = stateDict(*s.head);
+    report.improved = true;
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  s.history.push_back(report);
+  return report;
+}
+
+ValueDict
+ContrastiveTraining::bestModel(const ValueDict & preprocessing) const
+{
+  const State & s = *m_State;
+  ValueDict     training = s.options.toDict();
+  training.insert("best_epoch", s.bestEpoch);
+  training.insert("best_validation_loss", s.bestValidationLoss);
+  training.insert("completed_epochs", s.epoch);
+  training.insert("training_slices", s.training.size(0));
+  training.insert("validation_slices", s.validation.size(0));
+
+  ValueDict model = makeValueDict();
+  model.insert("format", std::string(ModelFormat));
+  model.insert("format_version", FormatVersion);
+  model.insert("architecture", s.encoderOptions.toDict());
+  model.insert("preprocessing", preprocessing);
+  model.insert("training", training);
+  model.insert("encoder", s.bestEncoder);
+  model.insert("head", s.bestHead);
+  return model;
+}
+
+ContrastiveEncoder
+ContrastiveTraining::bestEncoder() const
+{
+  ContrastiveEncoder encoder(m_State->encoderOptions);
+  loadStateDict(*encoder, m_State->bestEncoder, "best encoder");
+  encoder->eval();
+  return encoder;
+}
+
+void
+ContrastiveTraining::saveCheckpoint(const std::string & path) const
+{
+  const State & s = *m_State;
+  ValueDict     checkpoint = makeValueDict();
+  checkpoint.insert("format", std::string(CheckpointFormat));
+  checkpoint.insert("format_version", FormatVersion);
+  checkpoint.insert("architecture", s.encoderOptions.toDict());
+  checkpoint.insert("training", s.options.toDict());
+  checkpoint.insert("encoder", stateDict(*s.encoder));
+  checkpoint.insert("head", stateDict(*s.head));
+  checkpoint.insert("best_encoder", s.bestEncoder);
+  checkpoint.insert("best_head", s.bestHead);
+  checkpoint.insert("best_epoch", s.bestEpoch);
+  checkpoint.insert("best_validation_loss", s.bestValidationLoss);
+  checkpoint.insert("epoch", s.epoch);
+  checkpoint.insert("global_step", s.globalStep);
+  checkpoint.insert("optimizer", tensorOfBytes(bytesOf(*s.optimizer)));
+  checkpoint.insert("generator", s.generator.get_state());
+  std::vector<double> losses;
+  for (const auto & report : s.history)
+  {
+    losses.insert(losses.end(), { static_cast<double>(report.epoch), report.trainingLoss, report.validationLoss });
+  }
+  checkpoint.insert("history", at::tensor(losses, at::kDouble).view({ -1, 3 }));
+  saveDict(checkpoint, path);
+}
+
+void
+ContrastiveTraining::loadCheckpoint(const std::string & path)
+{
+  State &         s = *m_State;
+  const ValueDict checkpoint = loadDict(path, CheckpointFormat, FormatVersion);
+  const auto      architecture = EncoderOptions::fromDict(checkpoint.at("architecture").toGenericDict());
+  if (!(architecture == s.encoderOptions))
+  {
+    throw std::runtime_error("checkpoint '" + path + "' was written for another encoder architecture");
+  }
+  loadStateDict(*s.encoder, checkpoint.at("encoder").toGenericDict(), "checkpoint encoder");
+  loadStateDict(*s.head, checkpoint.at("head").toGenericDict(), "checkpoint head");
+  s.bestEncoder = checkpoint.at("best_encoder").toGenericDict();
+  s.bestHead = checkpoint.at("best_head").toGenericDict();
+  s.bestEpoch = checkpoint.at("best_epoch").toInt();
+  s.bestValidationLoss = checkpoint.at("best_validation_loss").toDouble();
+  s.epoch = checkpoint.at("epoch").toInt();
+  s.globalStep = checkpoint.at("global_step").toInt();
+  {
+    std::istringstream              stream(bytesOfTensor(checkpoint.at("optimizer").toTensor()));
+    torch::serialize::InputArchive archive;
+    archive.load_from(stream, s.device);
+    s.optimizer->load(archive);
+  }
+  s.generator.set_state(checkpoint.at("generator").toTensor());
+  s.history.clear();
+  const at::Tensor history = checkpoint.at("history").toTensor();
+  for (int64_t row = 0; row < history.size(0); ++row)
+  {
+    EpochReport report;
+    report.epoch = static_cast<int64_t>(history[row][0].item<double>());
+    report.trainingLoss = history[row][1].item<double>();
+    report.validationLoss = history[row][2].item<double>();
+    s.history.push_back(report);
+  }
+}
+
+ContrastiveEncoder
+loadEncoder(const std::string & path, ValueDict * contents)
+{
+  const ValueDict    model = loadDict(path, ContrastiveTraining::ModelFormat, ContrastiveTraining::FormatVersion);
+  ContrastiveEncoder encoder(EncoderOptions::fromDict(model.at("architecture").toGenericDict()));
+  loadStateDict(*encoder, model.at("encoder").toGenericDict(), "model '" + path + "' encoder");
+  encoder->eval();
+  if (contents != nullptr)
+  {
+    *contents = model;
+  }
+  return encoder;
+}
+
+} // namespace cradl

@@ -1,0 +1,134 @@
+#ifndef cradlContrastiveTraining_h
+#define cradlContrastiveTraining_h
+
+// Stage 1 of CRADL: SimCLR training of the encoder on healthy slices.
+
+#include "cradlAugment.h"
+#include "cradlCoreExport.h"
+#include "cradlEncoder.h"
+#include "cradlModelFile.h"
+
+#include <c10/core/Device.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cradl
+{
+
+struct TrainingOptions
+{
+  int64_t  epochs = 100;
+  int64_t  batchSize = 64;      // slices per step; each gives two views
+  double   learningRate = 1e-4; // Adam
+  double   weightDecay = 1e-6;  // on convolution and linear weights only
+  int64_t  warmupEpochs = 10;   // linear warm-up, then cosine decay, per step
+  double   temperature = 0.5;   // NT-Xent
+  uint64_t seed = 0;
+  bool     mixedPrecision = false; // bfloat16 autocast (fp32 master weights)
+  bool     channelsLast = true;    // NHWC activations: oneDNN's preferred layout
+
+  ValueDict
+  toDict() const;
+  static TrainingOptions
+  fromDict(const ValueDict & dict);
+};
+
+struct StepReport
+{
+  int64_t epoch = 0; // 1-based
+  int64_t step = 0;  // 1-based within the epoch
+  int64_t stepsPerEpoch = 0;
+  int64_t globalStep = 0;
+  double  loss = 0.0;
+  double  learningRate = 0.0;
+  double  viewsPerSecond = 0.0;
+};
+
+struct EpochReport
+{
+  int64_t epoch = 0;
+  double  trainingLoss = 0.0;   // mean over the epoch's steps
+  double  validationLoss = 0.0; // NT-Xent of un-augmented validation slices
+  bool    improved = false;     // the kept (best) model changed
+  double  seconds = 0.0;
+};
+
+/** Trains encoder + projection head with NT-Xent on two augmented views of
+ *  each slice; keeps the weights of the epoch with the lowest validation loss.
+ *  All state (weights, Adam moments, schedule position, random generator)
+ *  goes into checkpoints, so a resumed run continues exactly. */
+class CRADL_CORE_EXPORT ContrastiveTraining
+{
+public:
+  /** `training` and `validation`: [N, 1, S, S] float slices on any device. */
+  ContrastiveTraining(const EncoderOptions &      encoder,
+                      const AugmentationOptions & augmentation,
+                      const TrainingOptions &     options,
+                      const c10::Device &         device,
+                      const at::Tensor &          training,
+                      const at::Tensor &          validation);
+  ~ContrastiveTraining();
+
+  void
+  setStepCallback(std::function<void(const StepReport &)> callback);
+
+  /** Trains the next epoch and validates. Throws std::runtime_error on a
+   *  non-finite loss (the weights of the last finished epoch stay intact). */
+  EpochReport
+  trainEpoch();
+
+  bool
+  finished() const;
+  int64_t
+  completedEpochs() const;
+  int64_t
+  stepsPerEpoch() const;
+  const std::vector<EpochReport> &
+  history() const;
+
+  /** One training step on given views (for benchmarks): returns the loss. */
+  double
+  trainStep(const at::Tensor & slices, bool augmentViews);
+
+  double
+  validationLoss();
+
+  /** The whole training state. */
+  void
+  saveCheckpoint(const std::string & path) const;
+  /** Restores a checkpoint written by a training of the same architecture. */
+  void
+  loadCheckpoint(const std::string & path);
+
+  /** The kept encoder and head (lowest validation loss) as a model-file dict;
+   *  `preprocessing` describes how slices were made. */
+  ValueDict
+  bestModel(const ValueDict & preprocessing) const;
+
+  ContrastiveEncoder
+  bestEncoder() const;
+
+  static constexpr const char * ModelFormat = "cradl.contrastive-encoder";
+  static constexpr const char * CheckpointFormat = "cradl.contrastive-training-checkpoint";
+  static constexpr int64_t      FormatVersion = 1;
+
+private:
+  struct State;
+  std::unique_ptr<State> m_State;
+};
+
+/** Reads a model file written from bestModel(): the encoder (eval mode) and
+ *  the dict (architecture, preprocessing, training). */
+CRADL_CORE_EXPORT ContrastiveEncoder
+loadEncoder(const std::string & path, ValueDict * contents = nullptr);
+
+/** Linear warm-up over warmupSteps, then cosine decay to 0 at totalSteps. */
+CRADL_CORE_EXPORT double
+warmupCosineLearningRate(int64_t step, int64_t totalSteps, int64_t warmupSteps, double baseRate);
+
+} // namespace cradl
+
+#endif

@@ -1,0 +1,161 @@
+#include "cradlAugment.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
+
+namespace
+{
+at::Tensor
+slices(int64_t n = 4, int64_t size = 32)
+{
+  return at::rand({ n, 1, size, size }, at::make_generator<at::CPUGeneratorImpl>(1)) * 2.0 - 1.0;
+}
+at::Generator
+generator(uint64_t seed = 7)
+{
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+double
+maxDifference(const at::Tensor & a, const at::Tensor & b)
+{
+  return (a - b).abs().max().item<double>();
+}
+} // namespace
+
+TEST(Augment, IdentityParametersGiveIdentity)
+{
+  auto       random = generator();
+  const auto input = slices();
+  EXPECT_TRUE(at::equal(cradl::augment(input, cradl::AugmentationOptions::none(), random), input));
+
+  // The geometric path with an identity transform is exact too (pixel centres).
+  auto options = cradl::AugmentationOptions::none();
+  options.rotate = true;
+  options.maxRotation = 0.0;
+  EXPECT_LT(maxDifference(cradl::augment(input, options, random), input), 1e-6);
+}
+
+TEST(Augment, MirrorFlipsLeftRight)
+{
+  auto options = cradl::AugmentationOptions::none();
+  options.mirror = true;
+  options.mirrorProbability = 1.0;
+  auto       random = generator();
+  const auto input = slices();
+  EXPECT_LT(maxDifference(cradl::augment(input, options, random), input.flip({ 3 })), 1e-6);
+}
+
+TEST(Augment, BrightnessScalesEachViewByItsFactor)
+{
+  auto options = cradl::AugmentationOptions::none();
+  options.brightness = true;
+  options.clipLow = -100;
+  options.clipHigh = 100;
+  auto       random = generator();
+  const auto input = slices();
+  const auto parameters = cradl::drawAugmentation(4, options, random);
+  const auto output = cradl::applyAugmentation(input, parameters, options, random);
+  for (int64_t view = 0; view < 4; ++view)
+  {
+    const float factor = parameters.brightness[view].item<float>();
+    EXPECT_GE(factor, 0.95f);
+    EXPECT_LE(factor, 1.1f);
+    EXPECT_LT(maxDifference(output[view], input[view] * factor), 1e-6);
+  }
+  EXPECT_NE(parameters.brightness[0].item<float>(), parameters.brightness[1].item<float>()); // each view its own
+}
+
+TEST(Augment, NoiseHasTheDrawnStandardDeviation)
+{
+  auto options = cradl::AugmentationOptions::none();
+  options.noise = true;
+  options.clipLow = -100;
+  options.clipHigh = 100;
+  auto       random = generator();
+  const auto input = slices(3, 128);
+  const auto parameters = cradl::drawAugmentation(3, options, random);
+  const auto output = cradl::applyAugmentation(input, parameters, options, random);
+  for (int64_t view = 0; view < 3; ++view)
+  {
+    const double expected = parameters.noiseStd[view].item<double>();
+    EXPECT_LE(expected, 0.05);
+    EXPECT_NEAR((output[view] - input[view]).std().item<double>(), expected, 0.03 * expected + 1e-7);
+  }
+}
+
+TEST(Augment, ClipBoundsTheValues)
+{
+  auto options = cradl::AugmentationOptions::none();
+  options.brightness = true;
+  options.brightnessLow = options.brightnessHigh = 3.0;
+  auto       random = generator();
+  const auto output = cradl::augment(slices(), options, random);
+  EXPECT_LE(output.max().item<float>(), 1.5f);
+  EXPECT_GE(output.min().item<float>(), -1.5f);
+  EXPECT_EQ(output.max().item<float>(), 1.5f);
+}
+
+// A quarter turn moves pixel centres onto pixel centres: out(x, y) = in(-y, x),
+// i.e. out[row j][col i] = in[row i][col S-1-j].
+TEST(Augment, RotationTurnsTheSamplingGrid)
+{
+  auto       options = cradl::AugmentationOptions::none();
+  auto       random = generator();
+  const auto input = slices(1, 4);
+  cradl::AugmentationParameters quarter;
+  quarter.theta = at::tensor({ 0.0f, -1.0f, 0.0f, 1.0f, 0.0f, 0.0f }).view({ 1, 2, 3 });
+  quarter.brightness = at::ones({ 1 });
+  quarter.noiseStd = at::zeros({ 1 });
+  options.rotate = true; // take the geometric path
+  const auto output = cradl::applyAugmentation(input, quarter, options, random);
+  for (int64_t j = 0; j < 4; ++j)
+    for (int64_t i = 0; i < 4; ++i)
+    {
+      EXPECT_NEAR(output[0][0][j][i].item<float>(), input[0][0][i][3 - j].item<float>(), 1e-6);
+    }
+
+  // Drawn angles stay within +-maxRotation and scale within its range.
+  options.maxRotation = 0.1;
+  options.scale = true;
+  const auto drawn = cradl::drawAugmentation(1000, options, random).theta;
+  const auto a = drawn.select(2, 0).select(1, 0); // cos * zoom
+  const auto b = drawn.select(2, 0).select(1, 1); // sin * zoom
+  const auto angle = at::atan2(b, a);
+  const auto zoom = at::sqrt(a * a + b * b);
+  EXPECT_LE(angle.abs().max().item<double>(), 0.1 + 1e-6);
+  EXPECT_GE(zoom.min().item<double>(), 0.9 - 1e-6);
+  EXPECT_LE(zoom.max().item<double>(), 1.2 + 1e-6);
+}
+
+TEST(Augment, CropResizesTo129AndShiftsTheCentre)
+{
+  auto options = cradl::AugmentationOptions::none();
+  options.crop = true;
+  options.cropCentreLow = options.cropCentreHigh = 0.6;
+  auto       random = generator();
+  const auto theta = cradl::drawAugmentation(2, options, random).theta;
+  EXPECT_NEAR(theta[0][0][0].item<double>(), 128.0 / 129.0, 1e-6);
+  EXPECT_NEAR(theta[0][1][1].item<double>(), 128.0 / 129.0, 1e-6);
+  EXPECT_NEAR(theta[1][0][2].item<double>(), 0.2, 1e-6); // 2 * 0.6 - 1
+  EXPECT_NEAR(theta[1][1][2].item<double>(), 0.2, 1e-6);
+
+  // The default centre range U(42, 87) of 129 pixels.
+  auto       defaults = cradl::AugmentationOptions();
+  defaults.rotate = defaults.scale = defaults.mirror = false;
+  const auto shifts = cradl::drawAugmentation(2000, defaults, random).theta.select(2, 2);
+  EXPECT_GE(shifts.min().item<double>(), 2.0 * 42 / 129 - 1 - 1e-6);
+  EXPECT_LE(shifts.max().item<double>(), 2.0 * 87 / 129 - 1 + 1e-6);
+}
+
+TEST(Augment, SeededAndEachViewIndependent)
+{
+  const auto input = slices(6, 32);
+  auto       first = generator(5);
+  auto       second = generator(5);
+  auto       other = generator(6);
+  const auto a = cradl::augment(input, {}, first);
+  EXPECT_TRUE(at::equal(a, cradl::augment(input, {}, second)));
+  EXPECT_FALSE(at::equal(a, cradl::augment(input, {}, other)));
+  // Two views of one slice differ.
+  EXPECT_GT(maxDifference(cradl::augment(input, {}, first), a), 1e-3);
+}

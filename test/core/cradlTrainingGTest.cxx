@@ -1,0 +1,274 @@
+#include "cradlContrastiveTraining.h"
+#include "cradlModelFile.h"
+#include "cradlNpy.h"
+#include "../cradlPythonOracle.h"
+
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace
+{
+namespace fs = std::filesystem;
+
+cradl::EncoderOptions
+tinyEncoder()
+{
+  cradl::EncoderOptions options;
+  options.imageSize = 64;
+  options.nf = 4;
+  options.nz = 16;
+  options.headHidden = 16;
+  options.headOutput = 8;
+  return options;
+}
+
+cradl::TrainingOptions
+tinyTraining(int64_t epochs = 3)
+{
+  cradl::TrainingOptions options;
+  options.epochs = epochs;
+  options.batchSize = 8;
+  options.learningRate = 1e-3;
+  options.warmupEpochs = 1;
+  options.seed = 42;
+  return options;
+}
+
+// Blobs of random size and place: something to tell apart.
+at::Tensor
+blobSlices(int64_t count, uint64_t seed)
+{
+  at::manual_seed(seed);
+  const at::Tensor coordinates = at::linspace(-1, 1, 64);
+  const at::Tensor y = coordinates.view({ 1, 1, 64, 1 });
+  const at::Tensor x = coordinates.view({ 1, 1, 1, 64 });
+  const at::Tensor cx = at::rand({ count, 1, 1, 1 }) - 0.5;
+  const at::Tensor cy = at::rand({ count, 1, 1, 1 }) - 0.5;
+  const at::Tensor radius = at::rand({ count, 1, 1, 1 }) * 0.3 + 0.1;
+  return (1.5 * at::exp(-((x - cx).pow(2) + (y - cy).pow(2)) / radius.pow(2)) - 0.5).clamp(-1.5, 1.5);
+}
+
+class ContrastiveTrainingTest : public ::testing::Test
+{
+protected:
+  void
+  SetUp() override
+  {
+    m_Threads = at::get_num_threads();
+    at::set_num_threads(1); // bit-exact comparisons below
+    m_Folder = cradl_test::scratchFolder(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void
+  TearDown() override
+  {
+    at::set_num_threads(m_Threads);
+    fs::remove_all(m_Folder);
+  }
+  cradl::ContrastiveTraining
+  training(const cradl::TrainingOptions & options, const c10::Device & device = c10::kCPU)
+  {
+    return cradl::ContrastiveTraining(tinyEncoder(), {}, options, device, blobSlices(32, 1), blobSlices(12, 2));
+  }
+  int      m_Threads = 1;
+  fs::path m_Folder;
+};
+} // namespace
+
+TEST(LearningRate, WarmUpThenCosine)
+{
+  // 10 warm-up steps of 100, base 1e-4.
+  EXPECT_DOUBLE_EQ(cradl::warmupCosineLearningRate(0, 100, 10, 1e-4), 1e-5);
+  EXPECT_DOUBLE_EQ(cradl::warmupCosineLearningRate(9, 100, 10, 1e-4), 1e-4);
+  EXPECT_DOUBLE_EQ(cradl::warmupCosineLearningRate(10, 100, 10, 1e-4), 1e-4);
+  EXPECT_NEAR(cradl::warmupCosineLearningRate(55, 100, 10, 1e-4), 0.5e-4, 1e-12);
+  EXPECT_NEAR(cradl::warmupCosineLearningRate(100, 100, 10, 1e-4), 0.0, 1e-12);
+  EXPECT_DOUBLE_EQ(cradl::warmupCosineLearningRate(0, 100, 0, 1e-4), 1e-4);
+}
+
+TEST_F(ContrastiveTrainingTest, LossFallsAndTheBestEpochIsKept)
+{
+  auto              run = training(tinyTraining(4));
+  std::vector<double> rates;
+  run.setStepCallback([&](const cradl::StepReport & step) {
+    rates.push_back(step.learningRate);
+    EXPECT_EQ(step.stepsPerEpoch, 4);
+    EXPECT_GT(step.viewsPerSecond, 0.0);
+  });
+  while (!run.finished())
+  {
+    run.trainEpoch();
+  }
+  const auto & history = run.history();
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_LT(history.back().trainingLoss, history.front().trainingLoss);
+  // Per-step schedule: 4 warm-up steps rising to 1e-3, then cosine down.
+  ASSERT_EQ(rates.size(), 16u);
+  EXPECT_DOUBLE_EQ(rates[0], 0.25e-3);
+  EXPECT_DOUBLE_EQ(rates[3], 1e-3);
+  EXPECT_LT(rates[15], rates[4]);
+
+  // The kept model is the epoch of lowest validation loss.
+  std::size_t best = 0;
+  for (std::size_t e = 1; e < history.size(); ++e)
+    if (history[e].validationLoss < history[best].validationLoss)
+      best = e;
+  cradl::ValueDict preprocessing = cradl::makeValueDict();
+  preprocessing.insert("slice_size", int64_t{ 64 });
+  const auto model = run.bestModel(preprocessing);
+  EXPECT_EQ(model.at("training").toGenericDict().at("best_epoch").toInt(), history[best].epoch);
+  EXPECT_DOUBLE_EQ(model.at("training").toGenericDict().at("best_validation_loss").toDouble(),
+                   history[best].validationLoss);
+}
+
+TEST_F(ContrastiveTrainingTest, ResumingGivesTheSameNextEpoch)
+{
+  const fs::path checkpoint = m_Folder / "checkpoint.pt";
+  auto           uninterrupted = training(tinyTraining(3));
+  uninterrupted.trainEpoch();
+  uninterrupted.trainEpoch();
+  uninterrupted.saveCheckpoint(checkpoint.string());
+  const auto third = uninterrupted.trainEpoch();
+
+  auto resumed = training(tinyTraining(3)); // a new process would start like this
+  resumed.loadCheckpoint(checkpoint.string());
+  EXPECT_EQ(resumed.completedEpochs(), 2);
+  ASSERT_EQ(resumed.history().size(), 2u);
+  const auto again = resumed.trainEpoch();
+  EXPECT_EQ(again.epoch, 3);
+  EXPECT_DOUBLE_EQ(again.trainingLoss, third.trainingLoss);
+  EXPECT_DOUBLE_EQ(again.validationLoss, third.validationLoss);
+  EXPECT_TRUE(resumed.finished());
+}
+
+TEST_F(ContrastiveTrainingTest, ModelFileRoundTripsAndPythonReadsIt)
+{
+  auto run = training(tinyTraining(1));
+  run.trainEpoch();
+  cradl::ValueDict preprocessing = cradl::makeValueDict();
+  preprocessing.insert("slice_size", int64_t{ 64 });
+  const fs::path modelPath = m_Folder / "encoder.pt";
+  cradl::saveDict(run.bestModel(preprocessing), modelPath.string());
+  EXPECT_FALSE(fs::exists(modelPath.string() + ".part"));
+
+  cradl::ValueDict contents = cradl::makeValueDict();
+  auto             loaded = cradl::loadEncoder(modelPath.string(), &contents);
+  const at::Tensor input = blobSlices(5, 9);
+  torch::NoGradGuard noGrad;
+  const at::Tensor expected = run.bestEncoder()->forward(input);
+  EXPECT_TRUE(at::allclose(loaded->forward(input), expected));
+  EXPECT_EQ(contents.at("preprocessing").toGenericDict().at("slice_size").toInt(), 64);
+
+  // Python PyTorch, with only examples/python/cradl_model.py, gets the same representation.
+  cradl::writeNpy((m_Folder / "slices.npy").string(), "<f4", { 5, 1, 64, 64 }, input.contiguous().data_ptr<float>());
+  const auto oracle = cradl_test::runPythonOracle(
+    "encoder_oracle.py",
+    { modelPath.string(), (m_Folder / "slices.npy").string(), (m_Folder / "representation.npy").string() });
+  EXPECT_EQ(oracle.at("format_version"), 1.0);
+  EXPECT_EQ(oracle.at("nz"), 16.0);
+  EXPECT_EQ(oracle.at("best_epoch"), 1.0);
+  const auto fromPython = cradl::readNpy((m_Folder / "representation.npy").string()).asFloats();
+  const at::Tensor python = at::tensor(fromPython).view({ 5, 16 });
+  EXPECT_LT((python - expected).abs().max().item<double>(), 1e-5);
+}
+
+TEST_F(ContrastiveTrainingTest, BadModelFilesAreClearErrors)
+{
+  auto run = training(tinyTraining(1));
+  const fs::path modelPath = m_Folder / "encoder.pt";
+  cradl::saveDict(run.bestModel(cradl::makeValueDict()), modelPath.string());
+  const auto messageOf = [](const std::string & path) {
+    try
+    {
+      cradl::loadEncoder(path);
+    }
+    catch (const std::runtime_error & error)
+    {
+      return std::string(error.what());
+    }
+    return std::string("no exception");
+  };
+
+  fs::copy_file(modelPath, m_Folder / "cut.pt");
+  fs::resize_file(m_Folder / "cut.pt", fs::file_size(modelPath) / 2);
+  EXPECT_NE(messageOf((m_Folder / "cut.pt").string()).find("truncated, damaged"), std::string::npos);
+
+  std::ofstream(m_Folder / "text.pt") << "hello";
+  EXPECT_NE(messageOf((m_Folder / "text.pt").string()).find("not a readable Cradl"), std::string::npos);
+
+  cradl::ValueDict foreign = cradl::makeValueDict();
+  foreign.insert("weights", at::ones({ 2 }));
+  cradl::saveDict(foreign, (m_Folder / "foreign.pt").string());
+  EXPECT_NE(messageOf((m_Folder / "foreign.pt").string()).find("not a Cradl file"), std::string::npos);
+
+  run.saveCheckpoint((m_Folder / "checkpoint.pt").string());
+  EXPECT_NE(messageOf((m_Folder / "checkpoint.pt").string()).find("holds a cradl.contrastive-training-checkpoint"),
+            std::string::npos);
+
+  cradl::ValueDict newer = run.bestModel(cradl::makeValueDict());
+  newer.insert_or_assign("format_version", int64_t{ 99 });
+  cradl::saveDict(newer, (m_Folder / "newer.pt").string());
+  EXPECT_NE(messageOf((m_Folder / "newer.pt").string()).find("update Cradl"), std::string::npos);
+
+  EXPECT_NE(messageOf((m_Folder / "missing.pt").string()).find("cannot open"), std::string::npos);
+}
+
+TEST_F(ContrastiveTrainingTest, NonFiniteLossStopsWithAClearError)
+{
+  auto       options = tinyTraining(1);
+  at::Tensor poisoned = blobSlices(32, 1);
+  poisoned[3][0][10][10] = std::numeric_limits<float>::quiet_NaN();
+  cradl::ContrastiveTraining run(tinyEncoder(), {}, options, c10::kCPU, poisoned, blobSlices(12, 2));
+  try
+  {
+    run.trainEpoch();
+    FAIL() << "trained on NaN";
+  }
+  catch (const std::runtime_error & error)
+  {
+    EXPECT_NE(std::string(error.what()).find("the contrastive loss became nan"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(run.completedEpochs(), 0);
+}
+
+TEST_F(ContrastiveTrainingTest, MixedPrecisionFollowsTheFloat32LossCurve)
+{
+  auto fp32 = training(tinyTraining(3));
+  auto options = tinyTraining(3);
+  options.mixedPrecision = true;
+  auto bf16 = training(options);
+  for (int epoch = 0; epoch < 3; ++epoch)
+  {
+    const auto a = fp32.trainEpoch();
+    const auto b = bf16.trainEpoch();
+    EXPECT_NEAR(b.trainingLoss, a.trainingLoss, 0.05 * a.trainingLoss) << "epoch " << epoch + 1;
+    EXPECT_NEAR(b.validationLoss, a.validationLoss, 0.05 * a.validationLoss) << "epoch " << epoch + 1;
+  }
+}
+
+TEST_F(ContrastiveTrainingTest, WrongSlicesAreRefused)
+{
+  EXPECT_THROW(cradl::ContrastiveTraining(tinyEncoder(), {}, tinyTraining(), c10::kCPU, at::zeros({ 8, 1, 32, 32 }),
+                                          blobSlices(4, 2)),
+               std::invalid_argument);
+  EXPECT_THROW(cradl::ContrastiveTraining(tinyEncoder(), {}, tinyTraining(), c10::kCPU, blobSlices(1, 1),
+                                          blobSlices(4, 2)),
+               std::invalid_argument);
+}
+
+TEST_F(ContrastiveTrainingTest, TrainsOnCuda)
+{
+  if (!torch::cuda::is_available())
+  {
+    GTEST_SKIP() << "no CUDA GPU";
+  }
+  auto       run = training(tinyTraining(2), c10::Device(c10::kCUDA, 0));
+  const auto first = run.trainEpoch();
+  const auto second = run.trainEpoch();
+  EXPECT_TRUE(std::isfinite(first.trainingLoss));
+  EXPECT_LT(second.trainingLoss, first.trainingLoss * 1.5);
+  EXPECT_TRUE(at::allclose(run.bestEncoder()->forward(blobSlices(2, 3)), run.bestEncoder()->forward(blobSlices(2, 3))));
+}
