@@ -16,6 +16,10 @@ addBenchCommands(CLI::App & app);
 void
 addBenchMetrics(CLI::App & bench);
 
+/** `cradl bench train`. */
+void
+addBenchTrain(CLI::App & bench);
+
 } // namespace cradl_cli
 
 #endif

@@ -13,6 +13,7 @@ addBenchCommands(CLI::App & app)
   auto * bench = app.add_subcommand("bench", "benchmarks; each prints one JSON line");
   bench->require_subcommand(1);
   addBenchMetrics(*bench);
+  addBenchTrain(*bench);
 }
 } // namespace cradl_cli
 

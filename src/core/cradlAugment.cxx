@@ -5,13 +5,6 @@
 namespace cradl
 {
 
-AugmentationOptions
-AugmentationOptions::none()
-{
-  AugmentationOptions options;
-  options.crop = options.rotate = options.scale = options.mirror = options.brightness = options.noise = false;
-  return options;
-}
 
 namespace
 {

@@ -10,6 +10,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include <chrono>
+#include <fstream>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -29,24 +30,43 @@ warmupCosineLearningRate(int64_t step, int64_t totalSteps, int64_t warmupSteps, 
   return 0.5 * baseRate * (1.0 + std::cos(M_PI * progress));
 }
 
+bool
+bfloat16Supported(const c10::Device & device)
+{
+  if (device.is_cuda())
+  {
+    return true; // native on Ampere and newer; the CPU-only LibTorch has no API to ask the GPU
+  }
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string   line;
+  while (std::getline(cpuinfo, line))
+  {
+    if (line.rfind("flags", 0) == 0)
+    {
+      return line.find(" avx512_bf16") != std::string::npos;
+    }
+  }
+  return false;
+}
+
 ValueDict
-TrainingOptions::toDict() const
+toDict(const TrainingOptions & options)
 {
   ValueDict dict = makeValueDict();
-  dict.insert("epochs", epochs);
-  dict.insert("batch_size", batchSize);
-  dict.insert("learning_rate", learningRate);
-  dict.insert("weight_decay", weightDecay);
-  dict.insert("warmup_epochs", warmupEpochs);
-  dict.insert("temperature", temperature);
-  dict.insert("seed", static_cast<int64_t>(seed));
-  dict.insert("mixed_precision", mixedPrecision);
-  dict.insert("channels_last", channelsLast);
+  dict.insert("epochs", options.epochs);
+  dict.insert("batch_size", options.batchSize);
+  dict.insert("learning_rate", options.learningRate);
+  dict.insert("weight_decay", options.weightDecay);
+  dict.insert("warmup_epochs", options.warmupEpochs);
+  dict.insert("temperature", options.temperature);
+  dict.insert("seed", static_cast<int64_t>(options.seed));
+  dict.insert("mixed_precision", options.mixedPrecision);
+  dict.insert("channels_last", options.channelsLast);
   return dict;
 }
 
 TrainingOptions
-TrainingOptions::fromDict(const ValueDict & dict)
+trainingOptionsFromDict(const ValueDict & dict)
 {
   TrainingOptions options;
   options.epochs = dict.at("epochs").toInt();
@@ -160,6 +180,7 @@ struct ContrastiveTraining::State
   ValueDict                                bestHead = makeValueDict();
   std::vector<EpochReport>                 history;
   std::function<void(const StepReport &)> onStep;
+  StepTiming                               timing;
 
   State(const EncoderOptions & e, const AugmentationOptions & a, const TrainingOptions & o, const c10::Device & d)
     : encoderOptions(e)
@@ -204,6 +225,11 @@ struct ContrastiveTraining::State
     {
       static_cast<torch::optim::AdamOptions &>(group.options()).lr(rate);
     }
+    using Clock = std::chrono::steady_clock;
+    const auto seconds = [](Clock::time_point from, Clock::time_point to) {
+      return std::chrono::duration<double>(to - from).count();
+    };
+    const auto t0 = Clock::now();
     at::Tensor first = slices;
     at::Tensor second = slices;
     if (augmentViews)
@@ -211,9 +237,11 @@ struct ContrastiveTraining::State
       first = augment(slices, augmentation, generator);
       second = augment(slices, augmentation, generator);
     }
+    const auto t1 = Clock::now();
     optimizer->zero_grad();
     const at::Tensor loss = lossOf(prepared(first), prepared(second));
     const double     value = loss.item<double>();
+    const auto       t2 = Clock::now();
     if (!std::isfinite(value))
     {
       throw std::runtime_error("the contrastive loss became " + std::to_string(value) + " at epoch " +
@@ -221,7 +249,10 @@ struct ContrastiveTraining::State
                                ": lower the learning rate or check the input slices; the last checkpoint is intact");
     }
     loss.backward();
+    const auto t3 = Clock::now();
     optimizer->step();
+    const auto t4 = Clock::now();
+    timing = { seconds(t0, t1), seconds(t1, t2), seconds(t2, t3), seconds(t3, t4) };
     ++globalStep;
     return value;
   }
@@ -333,6 +364,12 @@ ContrastiveTraining::trainStep(const at::Tensor & slices, bool augmentViews)
   return m_State->step(slices.to(m_State->device, at::kFloat), augmentViews);
 }
 
+const StepTiming &
+ContrastiveTraining::lastStepTiming() const
+{
+  return m_State->timing;
+}
+
 double
 ContrastiveTraining::validationLoss()
 {
@@ -413,7 +450,7 @@ ValueDict
 ContrastiveTraining::bestModel(const ValueDict & preprocessing) const
 {
   const State & s = *m_State;
-  ValueDict     training = s.options.toDict();
+  ValueDict     training = toDict(s.options);
   training.insert("best_epoch", s.bestEpoch);
   training.insert("best_validation_loss", s.bestValidationLoss);
   training.insert("completed_epochs", s.epoch);
@@ -423,7 +460,7 @@ ContrastiveTraining::bestModel(const ValueDict & preprocessing) const
   ValueDict model = makeValueDict();
   model.insert("format", std::string(ModelFormat));
   model.insert("format_version", FormatVersion);
-  model.insert("architecture", s.encoderOptions.toDict());
+  model.insert("architecture", toDict(s.encoderOptions));
   model.insert("preprocessing", preprocessing);
   model.insert("training", training);
   model.insert("encoder", s.bestEncoder);
@@ -447,8 +484,8 @@ ContrastiveTraining::saveCheckpoint(const std::string & path) const
   ValueDict     checkpoint = makeValueDict();
   checkpoint.insert("format", std::string(CheckpointFormat));
   checkpoint.insert("format_version", FormatVersion);
-  checkpoint.insert("architecture", s.encoderOptions.toDict());
-  checkpoint.insert("training", s.options.toDict());
+  checkpoint.insert("architecture", toDict(s.encoderOptions));
+  checkpoint.insert("training", toDict(s.options));
   checkpoint.insert("encoder", stateDict(*s.encoder));
   checkpoint.insert("head", stateDict(*s.head));
   checkpoint.insert("best_encoder", s.bestEncoder);
@@ -473,7 +510,7 @@ ContrastiveTraining::loadCheckpoint(const std::string & path)
 {
   State &         s = *m_State;
   const ValueDict checkpoint = loadDict(path, CheckpointFormat, FormatVersion);
-  const auto      architecture = EncoderOptions::fromDict(checkpoint.at("architecture").toGenericDict());
+  const auto      architecture = encoderOptionsFromDict(checkpoint.at("architecture").toGenericDict());
   if (!(architecture == s.encoderOptions))
   {
     throw std::runtime_error("checkpoint '" + path + "' was written for another encoder architecture");
@@ -509,7 +546,7 @@ ContrastiveEncoder
 loadEncoder(const std::string & path, ValueDict * contents)
 {
   const ValueDict    model = loadDict(path, ContrastiveTraining::ModelFormat, ContrastiveTraining::FormatVersion);
-  ContrastiveEncoder encoder(EncoderOptions::fromDict(model.at("architecture").toGenericDict()));
+  ContrastiveEncoder encoder(encoderOptionsFromDict(model.at("architecture").toGenericDict()));
   loadStateDict(*encoder, model.at("encoder").toGenericDict(), "model '" + path + "' encoder");
   encoder->eval();
   if (contents != nullptr)

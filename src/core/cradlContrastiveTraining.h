@@ -18,23 +18,11 @@
 namespace cradl
 {
 
-struct TrainingOptions
-{
-  int64_t  epochs = 100;
-  int64_t  batchSize = 64;      // slices per step; each gives two views
-  double   learningRate = 1e-4; // Adam
-  double   weightDecay = 1e-6;  // on convolution and linear weights only
-  int64_t  warmupEpochs = 10;   // linear warm-up, then cosine decay, per step
-  double   temperature = 0.5;   // NT-Xent
-  uint64_t seed = 0;
-  bool     mixedPrecision = false; // bfloat16 autocast (fp32 master weights)
-  bool     channelsLast = true;    // NHWC activations: oneDNN's preferred layout
+CRADL_CORE_EXPORT ValueDict
+toDict(const TrainingOptions & options);
+CRADL_CORE_EXPORT TrainingOptions
+trainingOptionsFromDict(const ValueDict & dict);
 
-  ValueDict
-  toDict() const;
-  static TrainingOptions
-  fromDict(const ValueDict & dict);
-};
 
 struct StepReport
 {
@@ -45,6 +33,15 @@ struct StepReport
   double  loss = 0.0;
   double  learningRate = 0.0;
   double  viewsPerSecond = 0.0;
+};
+
+/** Where the last step's time went (CPU: exact; CUDA: launch-time only). */
+struct StepTiming
+{
+  double augmentSeconds = 0.0;
+  double forwardSeconds = 0.0; // encoder + head + loss
+  double backwardSeconds = 0.0;
+  double optimizerSeconds = 0.0;
 };
 
 struct EpochReport
@@ -96,6 +93,9 @@ public:
   double
   validationLoss();
 
+  const StepTiming &
+  lastStepTiming() const;
+
   /** The whole training state. */
   void
   saveCheckpoint(const std::string & path) const;
@@ -124,6 +124,11 @@ private:
  *  the dict (architecture, preprocessing, training). */
 CRADL_CORE_EXPORT ContrastiveEncoder
 loadEncoder(const std::string & path, ValueDict * contents = nullptr);
+
+/** Whether bfloat16 autocast is fast on `device`: any CUDA device (native
+ *  from Ampere on), or a CPU with AVX512-BF16 (read from /proc/cpuinfo). */
+CRADL_CORE_EXPORT bool
+bfloat16Supported(const c10::Device & device);
 
 /** Linear warm-up over warmupSteps, then cosine decay to 0 at totalSteps. */
 CRADL_CORE_EXPORT double

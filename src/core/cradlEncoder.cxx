@@ -10,45 +10,21 @@
 namespace cradl
 {
 
-int64_t
-EncoderOptions::downsamplingLayers() const
-{
-  int64_t layers = 0;
-  for (int64_t size = imageSize; size > 4; size /= 2)
-  {
-    ++layers;
-  }
-  return layers;
-}
-
-void
-EncoderOptions::validate() const
-{
-  if (imageSize != 64 && imageSize != 128 && imageSize != 256)
-  {
-    throw std::invalid_argument("encoder image size must be 64, 128 or 256, got " + std::to_string(imageSize));
-  }
-  if (nf < 1 || nz < 1 || headHidden < 1 || headOutput < 1)
-  {
-    throw std::invalid_argument("encoder nf, nz and head sizes must be positive");
-  }
-}
-
 c10::impl::GenericDict
-EncoderOptions::toDict() const
+toDict(const EncoderOptions & options)
 {
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
-  dict.insert("image_size", imageSize);
-  dict.insert("nf", nf);
-  dict.insert("nz", nz);
-  dict.insert("conv_bias", convBias);
-  dict.insert("head_hidden", headHidden);
-  dict.insert("head_output", headOutput);
+  dict.insert("image_size", options.imageSize);
+  dict.insert("nf", options.nf);
+  dict.insert("nz", options.nz);
+  dict.insert("conv_bias", options.convBias);
+  dict.insert("head_hidden", options.headHidden);
+  dict.insert("head_output", options.headOutput);
   return dict;
 }
 
 EncoderOptions
-EncoderOptions::fromDict(const c10::impl::GenericDict & dict)
+encoderOptionsFromDict(const c10::impl::GenericDict & dict)
 {
   EncoderOptions options;
   options.imageSize = dict.at("image_size").toInt();

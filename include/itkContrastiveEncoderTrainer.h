@@ -1,0 +1,255 @@
+/*=========================================================================
+ *
+ *  Copyright NumFOCUS
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkContrastiveEncoderTrainer_h
+#define itkContrastiveEncoderTrainer_h
+
+#include "CradlExport.h"
+#include "itkContrastiveEncoderModel.h"
+#include "itkImage.h"
+#include "itkProcessObject.h"
+
+#include <string>
+#include <vector>
+
+namespace itk
+{
+
+/** \class ContrastiveEncoderTrainer
+ * \brief Stage 1 of CRADL: trains the encoder on healthy scans with SimCLR.
+ *
+ * Scans (3D volumes, or 2D images as one-slice volumes) with their brain masks
+ * go in with AddTrainingScan() and AddValidationScan(). Each is preprocessed
+ * by CradlPreprocessImageFilter (z-score in the brain, SliceSize x SliceSize
+ * slices, clip); slices whose brain covers less than MinimumBrainFraction of
+ * the slice are skipped, and SliceMargin more slices at each end of a scan's
+ * brain are dropped.
+ *
+ * Training (defaults of the CRADL paper and the authors' code): a DCGAN-style
+ * encoder (NumberOfFilters, RepresentationSize) and a projection head, two
+ * independently augmented views per slice (crop after resizing to 129/128,
+ * rotation, scaling, mirroring, brightness, noise, clip), NT-Xent loss
+ * (Temperature), Adam (LearningRate, WeightDecay on weights only), linear
+ * warm-up for WarmupEpochs then cosine decay, per step. After each epoch the
+ * NT-Xent loss of the un-augmented validation slices is computed, and the
+ * output keeps the weights of the epoch where it was lowest.
+ *
+ * Device ("cpu", "cuda", "cuda:N") and NumberOfThreads (0 = all cores) are
+ * run-time settings. MixedPrecision (default on) uses bfloat16 autocast where
+ * the hardware has it (CPUs with AVX512-BF16, CUDA GPUs); weights stay float32.
+ *
+ * With a CheckpointFileName, the whole training state is written there after
+ * every epoch (atomically); with Resume on, an existing checkpoint is
+ * continued, giving the same losses as an uninterrupted run. A non-finite
+ * loss stops training with an ExceptionObject and leaves the last checkpoint.
+ * AbortGenerateDataOn() from an observer stops after the current step.
+ *
+ * Events: IterationEvent after every step and epoch (read GetCurrentEpoch(),
+ * GetCurrentStep(), GetCurrentLoss(), GetCurrentLearningRate(),
+ * GetViewsPerSecond(), GetLastValidationLoss()); ProgressEvent throughout.
+ *
+ * \sa ContrastiveEncoderModel, CradlPreprocessImageFilter
+ * \ingroup Cradl
+ */
+class Cradl_EXPORT ContrastiveEncoderTrainer : public ProcessObject
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(ContrastiveEncoderTrainer);
+
+  using Self = ContrastiveEncoderTrainer;
+  using Superclass = ProcessObject;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkNewMacro(Self);
+  itkTypeMacro(ContrastiveEncoderTrainer, ProcessObject);
+
+  using ImageType = Image<float, 3>;
+  using MaskImageType = Image<unsigned char, 3>;
+  using DataObjectPointerArraySizeType = Superclass::DataObjectPointerArraySizeType;
+
+  /** A healthy scan and its brain mask (null: the scan's non-zero voxels). */
+  void
+  AddTrainingScan(const ImageType * scan, const MaskImageType * mask = nullptr);
+  void
+  AddValidationScan(const ImageType * scan, const MaskImageType * mask = nullptr);
+  void
+  ClearScans();
+  itkGetConstMacro(NumberOfTrainingScans, unsigned int);
+  itkGetConstMacro(NumberOfValidationScans, unsigned int);
+
+  ContrastiveEncoderModel *
+  GetOutput();
+
+  // Architecture and slices.
+  itkSetMacro(SliceSize, unsigned int);
+  itkGetConstMacro(SliceSize, unsigned int);
+  itkSetMacro(NumberOfFilters, unsigned int);
+  itkGetConstMacro(NumberOfFilters, unsigned int);
+  itkSetMacro(RepresentationSize, unsigned int);
+  itkGetConstMacro(RepresentationSize, unsigned int);
+  itkSetMacro(ClipMinimum, double);
+  itkGetConstMacro(ClipMinimum, double);
+  itkSetMacro(ClipMaximum, double);
+  itkGetConstMacro(ClipMaximum, double);
+  itkSetMacro(PreserveAspectRatio, bool);
+  itkGetConstMacro(PreserveAspectRatio, bool);
+  itkBooleanMacro(PreserveAspectRatio);
+  itkSetClampMacro(MinimumBrainFraction, double, 0.0, 1.0);
+  itkGetConstMacro(MinimumBrainFraction, double);
+  itkSetMacro(SliceMargin, unsigned int);
+  itkGetConstMacro(SliceMargin, unsigned int);
+
+  // Optimisation.
+  itkSetMacro(NumberOfEpochs, unsigned int);
+  itkGetConstMacro(NumberOfEpochs, unsigned int);
+  itkSetMacro(BatchSize, unsigned int);
+  itkGetConstMacro(BatchSize, unsigned int);
+  itkSetMacro(LearningRate, double);
+  itkGetConstMacro(LearningRate, double);
+  itkSetMacro(WeightDecay, double);
+  itkGetConstMacro(WeightDecay, double);
+  itkSetMacro(WarmupEpochs, unsigned int);
+  itkGetConstMacro(WarmupEpochs, unsigned int);
+  itkSetMacro(Temperature, double);
+  itkGetConstMacro(Temperature, double);
+  itkSetMacro(Seed, unsigned int);
+  itkGetConstMacro(Seed, unsigned int);
+
+  // Augmentation.
+  itkSetMacro(Augment, bool);
+  itkGetConstMacro(Augment, bool);
+  itkBooleanMacro(Augment);
+  itkSetMacro(MaximumRotation, double);
+  itkGetConstMacro(MaximumRotation, double);
+  itkSetMacro(ScaleMinimum, double);
+  itkGetConstMacro(ScaleMinimum, double);
+  itkSetMacro(ScaleMaximum, double);
+  itkGetConstMacro(ScaleMaximum, double);
+  itkSetClampMacro(MirrorProbability, double, 0.0, 1.0);
+  itkGetConstMacro(MirrorProbability, double);
+  itkSetMacro(BrightnessMinimum, double);
+  itkGetConstMacro(BrightnessMinimum, double);
+  itkSetMacro(BrightnessMaximum, double);
+  itkGetConstMacro(BrightnessMaximum, double);
+  itkSetMacro(MaximumNoiseStandardDeviation, double);
+  itkGetConstMacro(MaximumNoiseStandardDeviation, double);
+
+  // Compute.
+  itkSetStringMacro(Device);
+  itkGetStringMacro(Device);
+  itkSetMacro(NumberOfThreads, unsigned int);
+  itkGetConstMacro(NumberOfThreads, unsigned int);
+  itkSetMacro(MixedPrecision, bool);
+  itkGetConstMacro(MixedPrecision, bool);
+  itkBooleanMacro(MixedPrecision);
+
+  // Checkpoints.
+  itkSetStringMacro(CheckpointFileName);
+  itkGetStringMacro(CheckpointFileName);
+  itkSetMacro(Resume, bool);
+  itkGetConstMacro(Resume, bool);
+  itkBooleanMacro(Resume);
+
+  // Progress, for observers.
+  itkGetConstMacro(CurrentEpoch, unsigned int);
+  itkGetConstMacro(CurrentStep, unsigned int);
+  itkGetConstMacro(StepsPerEpoch, unsigned int);
+  itkGetConstMacro(CurrentLoss, double);
+  itkGetConstMacro(CurrentLearningRate, double);
+  itkGetConstMacro(ViewsPerSecond, double);
+  itkGetConstMacro(LastValidationLoss, double);
+  itkGetConstMacro(NumberOfTrainingSlices, unsigned int);
+  itkGetConstMacro(NumberOfValidationSlices, unsigned int);
+  itkGetConstMacro(UsedMixedPrecision, bool);
+
+  /** Indices of the slices (third axis) of a slice-grid brain mask that are
+   *  trained on: brain fraction >= minimumBrainFraction, then `margin` more
+   *  dropped at each end of the remaining range. */
+  static std::vector<unsigned int>
+  SelectBrainSlices(const MaskImageType * sliceMask, double minimumBrainFraction, unsigned int margin);
+
+protected:
+  ContrastiveEncoderTrainer();
+  ~ContrastiveEncoderTrainer() override = default;
+
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+  using Superclass::MakeOutput;
+  DataObject::Pointer
+  MakeOutput(DataObjectPointerArraySizeType index) override;
+
+  void
+  VerifyPreconditions() ITKv5_CONST override;
+  void
+  VerifyInputInformation() ITKv5_CONST override {}
+  void
+  GenerateData() override;
+
+private:
+  unsigned int m_NumberOfTrainingScans{ 0 };
+  unsigned int m_NumberOfValidationScans{ 0 };
+
+  unsigned int m_SliceSize{ 128 };
+  unsigned int m_NumberOfFilters{ 64 };
+  unsigned int m_RepresentationSize{ 512 };
+  double       m_ClipMinimum{ -1.5 };
+  double       m_ClipMaximum{ 1.5 };
+  bool         m_PreserveAspectRatio{ true };
+  double       m_MinimumBrainFraction{ 0.05 };
+  unsigned int m_SliceMargin{ 0 };
+
+  unsigned int m_NumberOfEpochs{ 100 };
+  unsigned int m_BatchSize{ 64 };
+  double       m_LearningRate{ 1e-4 };
+  double       m_WeightDecay{ 1e-6 };
+  unsigned int m_WarmupEpochs{ 10 };
+  double       m_Temperature{ 0.5 };
+  unsigned int m_Seed{ 0 };
+
+  bool   m_Augment{ true };
+  double m_MaximumRotation{ 0.1 };
+  double m_ScaleMinimum{ 0.9 };
+  double m_ScaleMaximum{ 1.2 };
+  double m_MirrorProbability{ 0.5 };
+  double m_BrightnessMinimum{ 0.95 };
+  double m_BrightnessMaximum{ 1.1 };
+  double m_MaximumNoiseStandardDeviation{ 0.05 };
+
+  std::string  m_Device{ "cpu" };
+  unsigned int m_NumberOfThreads{ 0 };
+  bool         m_MixedPrecision{ true };
+
+  std::string m_CheckpointFileName;
+  bool        m_Resume{ false };
+
+  unsigned int m_CurrentEpoch{ 0 };
+  unsigned int m_CurrentStep{ 0 };
+  unsigned int m_StepsPerEpoch{ 0 };
+  double       m_CurrentLoss{ 0.0 };
+  double       m_CurrentLearningRate{ 0.0 };
+  double       m_ViewsPerSecond{ 0.0 };
+  double       m_LastValidationLoss{ 0.0 };
+  unsigned int m_NumberOfTrainingSlices{ 0 };
+  unsigned int m_NumberOfValidationSlices{ 0 };
+  bool         m_UsedMixedPrecision{ false };
+};
+
+} // namespace itk
+
+#endif

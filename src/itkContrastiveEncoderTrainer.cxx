@@ -1,0 +1,308 @@
+#include "itkContrastiveEncoderTrainer.h"
+
+#include "cradlContrastiveTrainingRun.h"
+#include "itkCradlPreprocessImageFilter.h"
+#include "itkCradlRuntime.h"
+#include "itkImageRegionConstIterator.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace itk
+{
+
+namespace
+{
+std::string
+inputName(const char * role, const char * kind, unsigned int index)
+{
+  return std::string(role) + kind + "_" + std::to_string(index);
+}
+
+// Stops training from inside the torch side when an observer aborts.
+struct TrainingAborted : std::runtime_error
+{
+  TrainingAborted()
+    : std::runtime_error("training aborted by an observer")
+  {}
+};
+} // namespace
+
+ContrastiveEncoderTrainer::ContrastiveEncoderTrainer()
+{
+  this->SetNumberOfRequiredInputs(0);
+  this->SetNumberOfRequiredOutputs(1);
+  this->SetNthOutput(0, this->MakeOutput(0));
+}
+
+DataObject::Pointer
+ContrastiveEncoderTrainer::MakeOutput(DataObjectPointerArraySizeType)
+{
+  return ContrastiveEncoderModel::New().GetPointer();
+}
+
+ContrastiveEncoderModel *
+ContrastiveEncoderTrainer::GetOutput()
+{
+  return static_cast<ContrastiveEncoderModel *>(this->ProcessObject::GetOutput(0));
+}
+
+void
+ContrastiveEncoderTrainer::AddTrainingScan(const ImageType * scan, const MaskImageType * mask)
+{
+  this->ProcessObject::SetInput(inputName("Training", "Scan", m_NumberOfTrainingScans), const_cast<ImageType *>(scan));
+  this->ProcessObject::SetInput(inputName("Training", "Mask", m_NumberOfTrainingScans),
+                                const_cast<MaskImageType *>(mask));
+  ++m_NumberOfTrainingScans;
+}
+
+void
+ContrastiveEncoderTrainer::AddValidationScan(const ImageType * scan, const MaskImageType * mask)
+{
+  this->ProcessObject::SetInput(inputName("Validation", "Scan", m_NumberOfValidationScans),
+                                const_cast<ImageType *>(scan));
+  this->ProcessObject::SetInput(inputName("Validation", "Mask", m_NumberOfValidationScans),
+                                const_cast<MaskImageType *>(mask));
+  ++m_NumberOfValidationScans;
+}
+
+void
+ContrastiveEncoderTrainer::ClearScans()
+{
+  for (const auto & name : this->GetInputNames())
+  {
+    this->RemoveInput(name);
+  }
+  m_NumberOfTrainingScans = 0;
+  m_NumberOfValidationScans = 0;
+  this->Modified();
+}
+
+std::vector<unsigned int>
+ContrastiveEncoderTrainer::SelectBrainSlices(const MaskImageType * sliceMask,
+                                             double                minimumBrainFraction,
+                                             unsigned int          margin)
+{
+  const auto          size = sliceMask->GetLargestPossibleRegion().GetSize();
+  const SizeValueType pixelsPerSlice = size[0] * size[1];
+  std::vector<SizeValueType> brainPixels(size[2], 0);
+  ImageRegionConstIterator<MaskImageType> it(sliceMask, sliceMask->GetLargestPossibleRegion());
+  for (SizeValueType index = 0; !it.IsAtEnd(); ++it, ++index)
+  {
+    brainPixels[index / pixelsPerSlice] += it.Get() != 0;
+  }
+  std::vector<unsigned int> kept;
+  for (unsigned int slice = 0; slice < size[2]; ++slice)
+  {
+    if (brainPixels[slice] > 0 && brainPixels[slice] >= minimumBrainFraction * pixelsPerSlice)
+    {
+      kept.push_back(slice);
+    }
+  }
+  if (kept.size() <= 2 * static_cast<std::size_t>(margin))
+  {
+    return {};
+  }
+  return std::vector<unsigned int>(kept.begin() + margin, kept.end() - margin);
+}
+
+void
+ContrastiveEncoderTrainer::VerifyPreconditions() ITKv5_CONST
+{
+  if (m_NumberOfTrainingScans == 0 || m_NumberOfValidationScans == 0)
+  {
+    itkExceptionMacro(<< "training needs healthy scans for training and for validation (AddTrainingScan, "
+                         "AddValidationScan); got "
+                      << m_NumberOfTrainingScans << " and " << m_NumberOfValidationScans);
+  }
+  if (m_SliceSize != 64 && m_SliceSize != 128 && m_SliceSize != 256)
+  {
+    itkExceptionMacro(<< "SliceSize must be 64, 128 or 256 (the encoder's input), got " << m_SliceSize);
+  }
+  if (m_NumberOfEpochs < 1 || m_BatchSize < 2)
+  {
+    itkExceptionMacro(<< "NumberOfEpochs >= 1 and BatchSize >= 2 are required");
+  }
+  CradlRuntime::ValidateDevice(m_Device);
+}
+
+void
+ContrastiveEncoderTrainer::GenerateData()
+{
+  CradlRuntime::SetNumberOfThreads(m_NumberOfThreads);
+
+  // Preprocess every scan and keep the slices that show enough brain.
+  const auto collect = [this](const char * role, unsigned int scans) {
+    cradl::SliceSet slices;
+    slices.size = m_SliceSize;
+    const std::size_t pixelsPerSlice = static_cast<std::size_t>(m_SliceSize) * m_SliceSize;
+    for (unsigned int scan = 0; scan < scans; ++scan)
+    {
+      auto preprocess = CradlPreprocessImageFilter<ImageType, MaskImageType>::New();
+      preprocess->SetInput(static_cast<const ImageType *>(this->ProcessObject::GetInput(inputName(role, "Scan", scan))));
+      if (const auto * mask =
+            static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName(role, "Mask", scan))))
+      {
+        preprocess->SetMaskImage(mask);
+      }
+      preprocess->SetSliceSize({ { m_SliceSize, m_SliceSize } });
+      preprocess->SetClipMinimum(m_ClipMinimum);
+      preprocess->SetClipMaximum(m_ClipMaximum);
+      preprocess->SetPreserveAspectRatio(m_PreserveAspectRatio);
+      try
+      {
+        preprocess->Update();
+      }
+      catch (const ExceptionObject & error)
+      {
+        itkExceptionMacro(<< role << " scan " << scan + 1 << ": " << error.GetDescription());
+      }
+      const float * pixels = preprocess->GetOutput()->GetBufferPointer();
+      for (const unsigned int slice : SelectBrainSlices(preprocess->GetMaskOutput(), m_MinimumBrainFraction, m_SliceMargin))
+      {
+        slices.pixels.insert(slices.pixels.end(), pixels + slice * pixelsPerSlice, pixels + (slice + 1) * pixelsPerSlice);
+        ++slices.count;
+      }
+    }
+    if (slices.count < 2)
+    {
+      itkExceptionMacro(<< role << " scans gave " << slices.count
+                        << " slice(s) with enough brain: add scans or lower MinimumBrainFraction / SliceMargin");
+    }
+    return slices;
+  };
+  const cradl::SliceSet training = collect("Training", m_NumberOfTrainingScans);
+  const cradl::SliceSet validation = collect("Validation", m_NumberOfValidationScans);
+  m_NumberOfTrainingSlices = static_cast<unsigned int>(training.count);
+  m_NumberOfValidationSlices = static_cast<unsigned int>(validation.count);
+
+  cradl::TrainingRun run;
+  run.encoder.imageSize = m_SliceSize;
+  run.encoder.nf = m_NumberOfFilters;
+  run.encoder.nz = m_RepresentationSize;
+  run.training.epochs = m_NumberOfEpochs;
+  run.training.batchSize = m_BatchSize;
+  run.training.learningRate = m_LearningRate;
+  run.training.weightDecay = m_WeightDecay;
+  run.training.warmupEpochs = m_WarmupEpochs;
+  run.training.temperature = m_Temperature;
+  run.training.seed = m_Seed;
+  run.training.mixedPrecision = m_MixedPrecision;
+  if (m_Augment)
+  {
+    run.augmentation.maxRotation = m_MaximumRotation;
+    run.augmentation.scaleLow = m_ScaleMinimum;
+    run.augmentation.scaleHigh = m_ScaleMaximum;
+    run.augmentation.mirrorProbability = m_MirrorProbability;
+    run.augmentation.brightnessLow = m_BrightnessMinimum;
+    run.augmentation.brightnessHigh = m_BrightnessMaximum;
+    run.augmentation.noiseStdHigh = m_MaximumNoiseStandardDeviation;
+  }
+  else
+  {
+    run.augmentation = cradl::AugmentationOptions::none();
+  }
+  run.augmentation.clipLow = m_ClipMinimum;
+  run.augmentation.clipHigh = m_ClipMaximum;
+  run.device = m_Device;
+  run.checkpointFile = m_CheckpointFileName;
+  run.resume = m_Resume;
+  run.clipMinimum = m_ClipMinimum;
+  run.clipMaximum = m_ClipMaximum;
+  run.preserveAspectRatio = m_PreserveAspectRatio;
+  run.minimumBrainFraction = m_MinimumBrainFraction;
+  run.sliceMargin = m_SliceMargin;
+
+  const auto report = [this](const cradl::TrainingProgress & progress) {
+    m_CurrentEpoch = static_cast<unsigned int>(progress.epoch);
+    m_CurrentStep = static_cast<unsigned int>(progress.step);
+    m_StepsPerEpoch = static_cast<unsigned int>(progress.stepsPerEpoch);
+    m_CurrentLoss = progress.loss;
+    m_UsedMixedPrecision = progress.mixedPrecision;
+    if (progress.epochFinished)
+    {
+      m_LastValidationLoss = progress.validationLoss;
+    }
+    else
+    {
+      m_CurrentLearningRate = progress.learningRate;
+      m_ViewsPerSecond = progress.viewsPerSecond;
+    }
+    const double done = progress.epochFinished ? static_cast<double>(progress.epoch)
+                                               : progress.epoch - 1.0 + static_cast<double>(progress.step) /
+                                                                           static_cast<double>(progress.stepsPerEpoch);
+    this->UpdateProgress(static_cast<float>(done / static_cast<double>(progress.epochs)));
+    this->InvokeEvent(IterationEvent());
+    if (this->GetAbortGenerateData())
+    {
+      throw TrainingAborted();
+    }
+  };
+
+  std::shared_ptr<detail::ContrastiveEncoderModelImpl> model;
+  try
+  {
+    model = cradl::runContrastiveTraining(training, validation, run, report);
+  }
+  catch (const TrainingAborted &)
+  {
+    ProcessAborted aborted(__FILE__, __LINE__);
+    aborted.SetDescription("ContrastiveEncoderTrainer: training aborted by an observer after epoch " +
+                           std::to_string(m_CurrentEpoch) + ", step " + std::to_string(m_CurrentStep) +
+                           (m_CheckpointFileName.empty() ? std::string()
+                                                         : "; resume from '" + m_CheckpointFileName + "'"));
+    throw aborted;
+  }
+  catch (const ExceptionObject &)
+  {
+    throw;
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro(<< error.what());
+  }
+  this->GetOutput()->SetImpl(model);
+}
+
+void
+ContrastiveEncoderTrainer::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "NumberOfTrainingScans: " << m_NumberOfTrainingScans << std::endl;
+  os << indent << "NumberOfValidationScans: " << m_NumberOfValidationScans << std::endl;
+  os << indent << "SliceSize: " << m_SliceSize << std::endl;
+  os << indent << "NumberOfFilters: " << m_NumberOfFilters << std::endl;
+  os << indent << "RepresentationSize: " << m_RepresentationSize << std::endl;
+  os << indent << "Clip: [" << m_ClipMinimum << ", " << m_ClipMaximum << "]" << std::endl;
+  os << indent << "PreserveAspectRatio: " << (m_PreserveAspectRatio ? "On" : "Off") << std::endl;
+  os << indent << "MinimumBrainFraction: " << m_MinimumBrainFraction << std::endl;
+  os << indent << "SliceMargin: " << m_SliceMargin << std::endl;
+  os << indent << "NumberOfEpochs: " << m_NumberOfEpochs << std::endl;
+  os << indent << "BatchSize: " << m_BatchSize << std::endl;
+  os << indent << "LearningRate: " << m_LearningRate << std::endl;
+  os << indent << "WeightDecay: " << m_WeightDecay << std::endl;
+  os << indent << "WarmupEpochs: " << m_WarmupEpochs << std::endl;
+  os << indent << "Temperature: " << m_Temperature << std::endl;
+  os << indent << "Seed: " << m_Seed << std::endl;
+  os << indent << "Augment: " << (m_Augment ? "On" : "Off") << std::endl;
+  os << indent << "MaximumRotation: " << m_MaximumRotation << std::endl;
+  os << indent << "Scale: [" << m_ScaleMinimum << ", " << m_ScaleMaximum << "]" << std::endl;
+  os << indent << "MirrorProbability: " << m_MirrorProbability << std::endl;
+  os << indent << "Brightness: [" << m_BrightnessMinimum << ", " << m_BrightnessMaximum << "]" << std::endl;
+  os << indent << "MaximumNoiseStandardDeviation: " << m_MaximumNoiseStandardDeviation << std::endl;
+  os << indent << "Device: " << m_Device << std::endl;
+  os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
+  os << indent << "MixedPrecision: " << (m_MixedPrecision ? "On" : "Off") << " (used: "
+     << (m_UsedMixedPrecision ? "yes" : "no") << ")" << std::endl;
+  os << indent << "CheckpointFileName: " << m_CheckpointFileName << std::endl;
+  os << indent << "Resume: " << (m_Resume ? "On" : "Off") << std::endl;
+  os << indent << "CurrentEpoch: " << m_CurrentEpoch << ", CurrentStep: " << m_CurrentStep << " of "
+     << m_StepsPerEpoch << std::endl;
+  os << indent << "CurrentLoss: " << m_CurrentLoss << ", LastValidationLoss: " << m_LastValidationLoss << std::endl;
+  os << indent << "CurrentLearningRate: " << m_CurrentLearningRate << ", ViewsPerSecond: " << m_ViewsPerSecond
+     << std::endl;
+  os << indent << "Slices: " << m_NumberOfTrainingSlices << " training, " << m_NumberOfValidationSlices
+     << " validation" << std::endl;
+}
+
+} // namespace itk
