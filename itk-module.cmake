@@ -13,6 +13,7 @@ itk_module(Cradl
     ITKImageGrid
     ITKImageIntensity
     ITKIOImageBase
+    ITKSmoothing
   PRIVATE_DEPENDS
     ITKIONIFTI
     ITKIONRRD

@@ -9,6 +9,7 @@ set(CRADL_ITK_COMPONENTS
   ITKImageGrid
   ITKImageIntensity
   ITKIOImageBase
+  ITKSmoothing
   ITKIONIFTI
   ITKIONRRD
   ITKIOMeta

@@ -20,6 +20,10 @@ addBenchMetrics(CLI::App & bench);
 void
 addBenchTrain(CLI::App & bench);
 
+/** `cradl bench postprocess`. */
+void
+addBenchPostprocess(CLI::App & bench);
+
 } // namespace cradl_cli
 
 #endif

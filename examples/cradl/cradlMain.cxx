@@ -14,6 +14,7 @@ addBenchCommands(CLI::App & app)
   bench->require_subcommand(1);
   addBenchMetrics(*bench);
   addBenchTrain(*bench);
+  addBenchPostprocess(*bench);
 }
 } // namespace cradl_cli
 

@@ -1,0 +1,98 @@
+#include "itkMedianGaussianPostprocessImageFilter.h"
+#include "cradlNpy.h"
+#include "cradlPythonOracle.h"
+#include "cradlTestImages.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace
+{
+using Map3D = itk::Image<float, 3>;
+using Mask3D = itk::Image<unsigned char, 3>;
+using Map2D = itk::Image<float, 2>;
+using Mask2D = itk::Image<unsigned char, 2>;
+
+template <typename TMap, typename TMask>
+void
+expectEqualsScipy(const TMap * map, const TMask * mask, unsigned int medianRadius, double sigma, unsigned int radius,
+                  const std::string & name)
+{
+  auto filter = itk::MedianGaussianPostprocessImageFilter<TMap, TMask>::New();
+  filter->SetInput(map);
+  filter->SetMaskImage(mask);
+  filter->SetMedianRadius(medianRadius);
+  filter->SetGaussianSigma(sigma);
+  filter->SetGaussianRadius(radius);
+  filter->Update();
+  const TMap * out = filter->GetOutput();
+  EXPECT_EQ(out->GetLargestPossibleRegion(), map->GetLargestPossibleRegion());
+  EXPECT_EQ(out->GetOrigin(), map->GetOrigin());
+  EXPECT_EQ(out->GetDirection(), map->GetDirection());
+
+  const auto size = map->GetLargestPossibleRegion().GetSize();
+  const int64_t slices = TMap::ImageDimension == 3 ? size[TMap::ImageDimension - 1] : 1;
+  const std::vector<int64_t> shape{ slices, static_cast<int64_t>(size[1]), static_cast<int64_t>(size[0]) };
+  const auto folder = cradl_test::scratchFolder("postprocess-" + name);
+  cradl::writeNpy((folder / "map.npy").string(), "<f4", shape, map->GetBufferPointer());
+  cradl::writeNpy((folder / "mask.npy").string(), "|u1", shape, mask->GetBufferPointer());
+  cradl_test::runPythonOracle("postprocess_oracle.py",
+                              { (folder / "map.npy").string(), (folder / "mask.npy").string(),
+                                (folder / "out.npy").string(), std::to_string(medianRadius), std::to_string(sigma),
+                                std::to_string(radius) });
+  const auto   expected = cradl::readNpy((folder / "out.npy").string()).asFloats();
+  const auto   count = map->GetLargestPossibleRegion().GetNumberOfPixels();
+  double       worst = 0.0;
+  for (itk::SizeValueType i = 0; i < count; ++i)
+  {
+    worst = std::max(worst, std::abs(static_cast<double>(out->GetBufferPointer()[i]) - expected[i]));
+  }
+  EXPECT_LT(worst, 1e-5) << name;
+}
+} // namespace
+
+TEST(MedianGaussianPostprocessImageFilter, KernelIsTheSampledNormalisedGaussian)
+{
+  auto       filter = itk::MedianGaussianPostprocessImageFilter<Map2D>::New();
+  const auto kernel = filter->GetGaussianKernel();
+  ASSERT_EQ(kernel.size(), 7u);
+  double sum = 0.0;
+  for (const double w : kernel)
+    sum += w;
+  EXPECT_NEAR(sum, 1.0, 1e-15);
+  EXPECT_NEAR(kernel[3] / kernel[0], std::exp(9.0 / 18.0), 1e-12); // exp(-0) / exp(-3^2 / (2 * 3^2))
+}
+
+TEST(MedianGaussianPostprocessImageFilter, EqualsScipyOnVolumesAndSlices)
+{
+  std::mt19937                          random(4);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  // Odd sizes and a mask touching the border exercise the reflection.
+  const auto map = cradl_test::makeImage<Map3D>({ { 37, 29, 4 } }, cradl_test::vector(1.0, 1.2, 3.0),
+                                                cradl_test::point(5, 6, 7), cradl_test::rotation<3>(0.3),
+                                                [&](auto i) { return uniform(random) + 0.05 * i[0]; });
+  const auto mask = cradl_test::makeImageLike<Mask3D>(map.GetPointer(), [](auto i) {
+    return std::pow((i[0] - 20.0) / 18.0, 2) + std::pow((i[1] - 14.0) / 12.0, 2) < 1.0 ? 1 : 0;
+  });
+  expectEqualsScipy(map.GetPointer(), mask.GetPointer(), 2, 3.0, 3, "default");
+  expectEqualsScipy(map.GetPointer(), mask.GetPointer(), 1, 1.5, 4, "other");
+
+  const auto slice = cradl_test::makeImage<Map2D>({ { 20, 15 } }, cradl_test::vector(1, 1), cradl_test::point(0, 0),
+                                                  cradl_test::rotation<2>(0.0), [&](auto) { return uniform(random); });
+  const auto sliceMask = cradl_test::makeImageLike<Mask2D>(slice.GetPointer(), [](auto i) { return i[0] > 2; });
+  expectEqualsScipy(slice.GetPointer(), sliceMask.GetPointer(), 2, 3.0, 3, "slice");
+}
+
+TEST(MedianGaussianPostprocessImageFilter, MaskOnAnotherGridIsRefused)
+{
+  const auto map = cradl_test::makeImage<Map2D>({ { 8, 8 } }, cradl_test::vector(1, 1), cradl_test::point(0, 0),
+                                                cradl_test::rotation<2>(0.0), [](auto) { return 1.0; });
+  const auto mask = cradl_test::makeImage<Mask2D>({ { 8, 7 } }, cradl_test::vector(1, 1), cradl_test::point(0, 0),
+                                                  cradl_test::rotation<2>(0.0), [](auto) { return 1; });
+  auto filter = itk::MedianGaussianPostprocessImageFilter<Map2D>::New();
+  filter->SetInput(map);
+  filter->SetMaskImage(mask);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { filter->Update(); }).find("size [8, 8] vs [8, 7]"), std::string::npos);
+}
