@@ -1,0 +1,202 @@
+#include "cradlGaussianMixture.h"
+#include "cradlNpy.h"
+#include "../cradlPythonOracle.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace
+{
+at::Tensor
+loadTensor(const std::filesystem::path & path)
+{
+  const auto array = cradl::readNpy(path.string());
+  return at::tensor(array.asDoubles(), at::kDouble).view(array.shape);
+}
+
+void
+save(const std::filesystem::path & path, const at::Tensor & tensor)
+{
+  const at::Tensor contiguous = tensor.to(at::kDouble).contiguous();
+  cradl::writeNpy(path.string(), "<f8", tensor.sizes().vec(), contiguous.data_ptr<double>());
+}
+
+double
+maxRelative(const at::Tensor & actual, const at::Tensor & expected)
+{
+  return ((actual - expected).abs() / expected.abs().clamp_min(1.0)).max().item<double>();
+}
+
+// Three anisotropic clusters in d dimensions plus a start far from the answer.
+struct Problem
+{
+  at::Tensor               X;
+  cradl::MixtureParameters start;
+  at::Tensor               precisions;
+};
+
+Problem
+clusters(int64_t n, int64_t d, int64_t K, uint64_t seed)
+{
+  at::manual_seed(seed);
+  std::vector<at::Tensor> parts;
+  for (int64_t k = 0; k < K; ++k)
+  {
+    const at::Tensor mix = at::randn({ d, d }, at::kDouble) * 0.5 + at::eye(d, at::kDouble);
+    parts.push_back(at::matmul(at::randn({ n / K, d }, at::kDouble), mix) + 3.0 * at::randn({ 1, d }, at::kDouble));
+  }
+  Problem problem;
+  problem.X = at::cat(parts, 0);
+  const at::Tensor weights = at::full({ K }, 1.0 / K, at::kDouble);
+  const at::Tensor means = problem.X.index_select(0, at::arange(0, K, at::kLong) * 7);
+  problem.precisions = at::eye(d, at::kDouble).unsqueeze(0).repeat({ K, 1, 1 }) * 0.5;
+  problem.start = cradl::MixtureParameters::fromPrecisions(weights, means, problem.precisions);
+  return problem;
+}
+
+std::map<std::string, double>
+sklearnFit(const Problem & problem, const std::filesystem::path & folder, double tol, int maxIter, double reg)
+{
+  save(folder / "X.npy", problem.X);
+  save(folder / "weights.npy", problem.start.weights);
+  save(folder / "means.npy", problem.start.means);
+  save(folder / "precisions.npy", problem.precisions);
+  return cradl_test::runPythonOracle("gmm_oracle.py", { folder.string(), std::to_string(tol), std::to_string(maxIter),
+                                                        std::to_string(reg) });
+}
+} // namespace
+
+TEST(GaussianMixture, OneComponentHasTheClosedFormFit)
+{
+  // K = 1: EM converges in one step to the sample mean and (biased) covariance + reg.
+  at::manual_seed(1);
+  const at::Tensor  X = at::randn({ 200, 3 }, at::kDouble) * at::tensor({ 1.0, 2.0, 0.5 }, at::kDouble) + 4.0;
+  cradl::EmOptions  options;
+  options.regularization = 1e-5;
+  const auto        result = cradl::fitEm(X, options);
+  const at::Tensor  centred = X - X.mean(0);
+  const at::Tensor  covariance = at::matmul(centred.t(), centred) / 200.0 + at::eye(3, at::kDouble) * 1e-5;
+  EXPECT_LT(maxRelative(result.parameters.means[0], X.mean(0)), 1e-12);
+  EXPECT_LT(maxRelative(result.parameters.covariances[0], covariance), 1e-10);
+  EXPECT_DOUBLE_EQ(result.parameters.weights[0].item<double>(), 1.0);
+  // log N by hand for the first sample.
+  const at::Tensor difference = X[0] - X.mean(0);
+  const double     quadratic = at::dot(difference, at::matmul(at::linalg_inv(covariance), difference)).item<double>();
+  const double     expected = -0.5 * (3 * std::log(2 * M_PI) + at::logdet(covariance).item<double>() + quadratic);
+  EXPECT_NEAR(cradl::mixtureLogDensity(result.parameters, X)[0].item<double>(), expected, 1e-10);
+}
+
+class GaussianMixtureOracle : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t, double>>
+{};
+
+TEST_P(GaussianMixtureOracle, MatchesSklearnFromTheSameStart)
+{
+  const auto [n, d, K, tol] = GetParam();
+  const Problem problem = clusters(n, d, K, 7);
+  const auto    folder = cradl_test::scratchFolder("gmm-" + std::to_string(n) + "-" + std::to_string(d));
+  const auto    oracle = sklearnFit(problem, folder, tol, 200, 1e-5);
+
+  // The start's log-density, then the fit.
+  EXPECT_LT(maxRelative(cradl::mixtureLogDensity(problem.start, problem.X), loadTensor(folder / "score_samples.npy")),
+            1e-8);
+  cradl::EmOptions options;
+  options.components = K;
+  options.tolerance = tol;
+  options.maxIterations = 200;
+  const auto result = cradl::fitEm(problem.X, options, &problem.start);
+  EXPECT_EQ(result.iterations, static_cast<int64_t>(oracle.at("n_iter")));
+  EXPECT_EQ(result.converged, oracle.at("converged") != 0.0);
+  EXPECT_NEAR(result.lowerBound, oracle.at("lower_bound"), 1e-8 * std::abs(oracle.at("lower_bound")));
+  EXPECT_LT(maxRelative(cradl::mixtureLogDensity(result.parameters, problem.X),
+                        loadTensor(folder / "fitted_score_samples.npy")),
+            1e-8);
+  EXPECT_LT(maxRelative(result.parameters.weights, loadTensor(folder / "fitted_weights.npy")), 1e-8);
+  EXPECT_LT(maxRelative(result.parameters.means, loadTensor(folder / "fitted_means.npy")), 1e-8);
+  EXPECT_LT(maxRelative(result.parameters.covariances, loadTensor(folder / "fitted_covariances.npy")), 1e-8);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes,
+                         GaussianMixtureOracle,
+                         ::testing::Values(std::make_tuple(600L, 6L, 3L, 1e-6),   // to convergence
+                                           std::make_tuple(300L, 40L, 2L, 1e-2),  // the authors' tol
+                                           std::make_tuple(30L, 40L, 2L, 1e-3))); // N <= d: singular scatter + reg
+
+TEST(GaussianMixture, Float32ComputeStaysClose)
+{
+  const Problem    problem = clusters(600, 16, 3, 5);
+  cradl::EmOptions options;
+  options.components = 3;
+  options.tolerance = 1e-4;
+  const auto exact = cradl::fitEm(problem.X, options, &problem.start);
+  options.float32Compute = true;
+  const auto fast = cradl::fitEm(problem.X, options, &problem.start);
+  EXPECT_NEAR(fast.lowerBound, exact.lowerBound, 1e-4 * std::abs(exact.lowerBound));
+}
+
+TEST(GaussianMixture, InitialisationsGiveValidModels)
+{
+  const Problem problem = clusters(300, 5, 3, 3);
+  for (const char * init : { "kmeans++", "random" })
+  {
+    cradl::EmOptions options;
+    options.components = 3;
+    options.initialisation = init;
+    options.seed = 11;
+    const auto result = cradl::fitEm(problem.X, options);
+    EXPECT_TRUE(std::isfinite(result.lowerBound)) << init;
+    EXPECT_NEAR(result.parameters.weights.sum().item<double>(), 1.0, 1e-12);
+    // Same seed, same fit.
+    const auto again = cradl::fitEm(problem.X, options);
+    EXPECT_EQ(again.lowerBound, result.lowerBound) << init;
+  }
+  // k-means++ finds the three clusters: better than one Gaussian by far.
+  cradl::EmOptions one;
+  cradl::EmOptions three;
+  three.components = 3;
+  EXPECT_GT(cradl::fitEm(problem.X, three).lowerBound, cradl::fitEm(problem.X, one).lowerBound + 1.0);
+}
+
+TEST(GaussianMixture, BicPrefersTheRightNumberOfClusters)
+{
+  const Problem problem = clusters(600, 4, 3, 9);
+  std::vector<double> bic;
+  for (int64_t K : { 1, 2, 3, 6 })
+  {
+    cradl::EmOptions options;
+    options.components = K;
+    options.tolerance = 1e-4;
+    bic.push_back(cradl::bayesianInformationCriterion(cradl::fitEm(problem.X, options).parameters, problem.X));
+  }
+  EXPECT_EQ(std::min_element(bic.begin(), bic.end()) - bic.begin(), 2); // K = 3
+}
+
+TEST(GaussianMixture, BadInputsAreRefused)
+{
+  cradl::EmOptions options;
+  options.components = 5;
+  EXPECT_THROW(cradl::fitEm(at::randn({ 4, 2 }, at::kDouble), options), std::invalid_argument);
+  at::Tensor poisoned = at::randn({ 10, 2 }, at::kDouble);
+  poisoned[3][1] = std::nan("");
+  EXPECT_THROW(cradl::fitEm(poisoned, cradl::EmOptions()), std::invalid_argument);
+  options.components = 1;
+  options.initialisation = "spectral";
+  EXPECT_THROW(cradl::fitEm(at::randn({ 10, 2 }, at::kDouble), options), std::invalid_argument);
+}
+
+TEST(GaussianMixture, LogDensityIsDifferentiable)
+{
+  const Problem    problem = clusters(90, 3, 3, 2);
+  const at::Tensor x = problem.X.slice(0, 0, 4).clone().requires_grad_(true);
+  cradl::mixtureLogDensity(problem.start, x).sum().backward();
+  // Finite differences on one coordinate.
+  const double     h = 1e-6;
+  at::Tensor       plus = problem.X.slice(0, 0, 4).clone();
+  at::Tensor       minus = plus.clone();
+  plus[1][2] += h;
+  minus[1][2] -= h;
+  const double numeric = (cradl::mixtureLogDensity(problem.start, plus).sum().item<double>() -
+                          cradl::mixtureLogDensity(problem.start, minus).sum().item<double>()) /
+                         (2 * h);
+  EXPECT_NEAR(x.grad()[1][2].item<double>(), numeric, 1e-6 * std::max(1.0, std::abs(numeric)));
+}
