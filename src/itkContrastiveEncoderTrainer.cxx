@@ -1,7 +1,7 @@
 #include "itkContrastiveEncoderTrainer.h"
 
 #include "cradlContrastiveTrainingRun.h"
-#include "itkCradlPreprocessImageFilter.h"
+#include "cradlSliceCollection.h"
 #include "itkCradlRuntime.h"
 #include "itkImageRegionConstIterator.h"
 
@@ -132,36 +132,29 @@ ContrastiveEncoderTrainer::GenerateData()
   CradlRuntime::SetNumberOfThreads(m_NumberOfThreads);
 
   // Preprocess every scan and keep the slices that show enough brain.
-  const auto collect = [this](const char * role, unsigned int scans) {
+  cradl::SliceCollectionSettings settings;
+  settings.sliceSize = m_SliceSize;
+  settings.clipMinimum = m_ClipMinimum;
+  settings.clipMaximum = m_ClipMaximum;
+  settings.preserveAspectRatio = m_PreserveAspectRatio;
+  settings.minimumBrainFraction = m_MinimumBrainFraction;
+  settings.sliceMargin = m_SliceMargin;
+  const auto collect = [&](const char * role, unsigned int scans) {
     cradl::SliceSet slices;
     slices.size = m_SliceSize;
-    const std::size_t pixelsPerSlice = static_cast<std::size_t>(m_SliceSize) * m_SliceSize;
     for (unsigned int scan = 0; scan < scans; ++scan)
     {
-      auto preprocess = CradlPreprocessImageFilter<ImageType, MaskImageType>::New();
-      preprocess->SetInput(static_cast<const ImageType *>(this->ProcessObject::GetInput(inputName(role, "Scan", scan))));
-      if (const auto * mask =
-            static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName(role, "Mask", scan))))
-      {
-        preprocess->SetMaskImage(mask);
-      }
-      preprocess->SetSliceSize({ { m_SliceSize, m_SliceSize } });
-      preprocess->SetClipMinimum(m_ClipMinimum);
-      preprocess->SetClipMaximum(m_ClipMaximum);
-      preprocess->SetPreserveAspectRatio(m_PreserveAspectRatio);
       try
       {
-        preprocess->Update();
+        cradl::appendBrainSlices(
+          static_cast<const ImageType *>(this->ProcessObject::GetInput(inputName(role, "Scan", scan))),
+          static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName(role, "Mask", scan))),
+          settings,
+          slices);
       }
       catch (const ExceptionObject & error)
       {
         itkExceptionMacro(<< role << " scan " << scan + 1 << ": " << error.GetDescription());
-      }
-      const float * pixels = preprocess->GetOutput()->GetBufferPointer();
-      for (const unsigned int slice : SelectBrainSlices(preprocess->GetMaskOutput(), m_MinimumBrainFraction, m_SliceMargin))
-      {
-        slices.pixels.insert(slices.pixels.end(), pixels + slice * pixelsPerSlice, pixels + (slice + 1) * pixelsPerSlice);
-        ++slices.count;
       }
     }
     if (slices.count < 2)

@@ -24,6 +24,10 @@ addBenchTrain(CLI::App & bench);
 void
 addBenchPostprocess(CLI::App & bench);
 
+/** `cradl bench gmm`. */
+void
+addBenchGmm(CLI::App & bench);
+
 } // namespace cradl_cli
 
 #endif

@@ -15,6 +15,7 @@ addBenchCommands(CLI::App & app)
   addBenchMetrics(*bench);
   addBenchTrain(*bench);
   addBenchPostprocess(*bench);
+  addBenchGmm(*bench);
 }
 } // namespace cradl_cli
 

@@ -1,5 +1,6 @@
 #include "cradlNpy.h"
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -179,8 +180,10 @@ readNpy(const std::string & path)
   return array;
 }
 
-void
-writeNpy(const std::string & path, const std::string & dtype, const std::vector<int64_t> & shape, const void * data)
+namespace
+{
+std::string
+npyBytes(const std::string & dtype, const std::vector<int64_t> & shape, const void * data)
 {
   std::ostringstream header;
   header << "{'descr': '" << dtype << "', 'fortran_order': False, 'shape': (";
@@ -201,23 +204,26 @@ writeNpy(const std::string & path, const std::string & dtype, const std::vector<
   text.append((64 - unpadded % 64) % 64, ' ');
   text += '\n';
 
+  const unsigned char preamble[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(text.size() & 0xff),
+                                        static_cast<unsigned char>(text.size() >> 8) };
+  std::string         bytes(reinterpret_cast<const char *>(preamble), 10);
+  bytes += text;
+  bytes.append(static_cast<const char *>(data), static_cast<std::size_t>(count) * itemSize(dtype));
+  return bytes;
+}
+
+void
+writeAtomically(const std::string & path, const std::string & bytes)
+{
   const std::string temporary = path + ".part";
   {
     std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    file.flush();
     if (!file)
     {
-      throw std::runtime_error("cannot write '" + temporary + "'");
-    }
-    const unsigned char preamble[10] = {
-      0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(text.size() & 0xff),
-      static_cast<unsigned char>(text.size() >> 8)
-    };
-    file.write(reinterpret_cast<const char *>(preamble), 10);
-    file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    file.write(static_cast<const char *>(data), static_cast<std::streamsize>(count * itemSize(dtype)));
-    if (!file)
-    {
-      throw std::runtime_error("cannot write '" + temporary + "' (disk full?)");
+      std::remove(temporary.c_str());
+      throw std::runtime_error("cannot write '" + temporary + "' (folder missing, no permission, or disk full)");
     }
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0)
@@ -225,6 +231,103 @@ writeNpy(const std::string & path, const std::string & dtype, const std::vector<
     std::remove(temporary.c_str());
     throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
   }
+}
+
+std::uint32_t
+crc32(const std::string & bytes)
+{
+  static const auto table = [] {
+    std::array<std::uint32_t, 256> values{};
+    for (std::uint32_t i = 0; i < 256; ++i)
+    {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k)
+      {
+        c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      }
+      values[i] = c;
+    }
+    return values;
+  }();
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (const unsigned char byte : bytes)
+  {
+    c = table[(c ^ byte) & 0xFF] ^ (c >> 8);
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+void
+appendLittleEndian(std::string & out, std::uint64_t value, int bytes)
+{
+  for (int i = 0; i < bytes; ++i)
+  {
+    out += static_cast<char>((value >> (8 * i)) & 0xFF);
+  }
+}
+} // namespace
+
+void
+writeNpy(const std::string & path, const std::string & dtype, const std::vector<int64_t> & shape, const void * data)
+{
+  writeAtomically(path, npyBytes(dtype, shape, data));
+}
+
+void
+writeNpz(const std::string & path, const std::vector<NpzEntry> & entries)
+{
+  // A zip of stored (uncompressed) members, as numpy.savez writes.
+  std::string archive;
+  std::string directory;
+  for (const NpzEntry & entry : entries)
+  {
+    const std::string name = entry.name + ".npy";
+    const std::string data = npyBytes(entry.dtype, entry.shape, entry.data);
+    if (data.size() >= 0xFFFFFFFFu || archive.size() >= 0xFFFFFFFFu)
+    {
+      throw std::runtime_error("writeNpz: members over 4 GiB need zip64, which is not written here");
+    }
+    const std::uint32_t checksum = crc32(data);
+    const std::uint64_t offset = archive.size();
+    const auto header = [&](std::string & out, bool central) {
+      appendLittleEndian(out, central ? 0x02014b50 : 0x04034b50, 4);
+      if (central)
+      {
+        appendLittleEndian(out, 20, 2); // made by
+      }
+      appendLittleEndian(out, 20, 2); // needed to extract
+      appendLittleEndian(out, 0, 2);  // flags
+      appendLittleEndian(out, 0, 2);  // stored
+      appendLittleEndian(out, 0, 4);  // time, date
+      appendLittleEndian(out, checksum, 4);
+      appendLittleEndian(out, data.size(), 4);
+      appendLittleEndian(out, data.size(), 4);
+      appendLittleEndian(out, name.size(), 2);
+      appendLittleEndian(out, 0, 2); // extra
+      if (central)
+      {
+        appendLittleEndian(out, 0, 2); // comment
+        appendLittleEndian(out, 0, 2); // disk
+        appendLittleEndian(out, 0, 2); // internal attributes
+        appendLittleEndian(out, 0, 4); // external attributes
+        appendLittleEndian(out, offset, 4);
+      }
+      out += name;
+    };
+    header(archive, false);
+    archive += data;
+    header(directory, true);
+  }
+  const std::uint64_t directoryOffset = archive.size();
+  archive += directory;
+  appendLittleEndian(archive, 0x06054b50, 4);
+  appendLittleEndian(archive, 0, 4);
+  appendLittleEndian(archive, entries.size(), 2);
+  appendLittleEndian(archive, entries.size(), 2);
+  appendLittleEndian(archive, directory.size(), 4);
+  appendLittleEndian(archive, directoryOffset, 4);
+  appendLittleEndian(archive, 0, 2);
+  writeAtomically(path, archive);
 }
 
 } // namespace cradl

@@ -37,6 +37,20 @@ readNpy(const std::string & path);
 CRADL_CORE_EXPORT void
 writeNpy(const std::string & path, const std::string & dtype, const std::vector<int64_t> & shape, const void * data);
 
+/** One array of an .npz archive. */
+struct NpzEntry
+{
+  std::string          name; // without ".npy"
+  std::string          dtype;
+  std::vector<int64_t> shape;
+  const void *         data;
+};
+
+/** Writes an uncompressed .npz (what numpy.savez writes; numpy.load reads it)
+ *  atomically. */
+CRADL_CORE_EXPORT void
+writeNpz(const std::string & path, const std::vector<NpzEntry> & entries);
+
 template <typename T>
 struct NpyType;
 template <>

@@ -1,0 +1,189 @@
+/*=========================================================================
+ *
+ *  Copyright NumFOCUS
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkGaussianMixtureFitter_h
+#define itkGaussianMixtureFitter_h
+
+#include "CradlExport.h"
+#include "itkContrastiveEncoderModel.h"
+#include "itkGaussianMixtureModel.h"
+#include "itkImage.h"
+#include "itkProcessObject.h"
+
+#include <string>
+#include <vector>
+
+namespace itk
+{
+
+/** \class GaussianMixtureFitter
+ * \brief Stage 2 of CRADL: fits a Gaussian mixture to the encoder's
+ * representations of healthy slices.
+ *
+ * Input: the trained encoder (SetEncoder) and healthy scans with brain masks
+ * (AddScan); each scan is preprocessed as for training (the encoder's slice
+ * size and clip range; slices with less than MinimumBrainFraction brain
+ * skipped) and every slice, un-augmented, is encoded. Alternatively
+ * SetRepresentations() gives the [rows, d] matrix directly.
+ *
+ * Features are standardised with their mean and (population) standard
+ * deviation (StandardizeFeatures, default on; both are stored in the model).
+ * EM follows scikit-learn's GaussianMixture step for step: full covariances
+ * plus CovarianceRegularization (1e-5) on the diagonal, stop when the mean
+ * log-likelihood changes by less than Tolerance (1e-2) or after
+ * MaximumNumberOfIterations (100); start from k-means++ ("kmeans++") or
+ * random responsibilities ("random", the paper); float64 throughout unless
+ * Float32Compute. With several ComponentCandidates, each is fitted and the
+ * one of lowest BIC is kept; GetCandidates() reports every one.
+ *
+ * Errors (ExceptionObject): no encoder or scans, fewer slices than
+ * components, non-finite representations, an unusable device.
+ *
+ * \sa GaussianMixtureModel, ContrastiveEncoderTrainer
+ * \ingroup Cradl
+ */
+class Cradl_EXPORT GaussianMixtureFitter : public ProcessObject
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(GaussianMixtureFitter);
+
+  using Self = GaussianMixtureFitter;
+  using Superclass = ProcessObject;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkNewMacro(Self);
+  itkTypeMacro(GaussianMixtureFitter, ProcessObject);
+
+  using ImageType = Image<float, 3>;
+  using MaskImageType = Image<unsigned char, 3>;
+  using DataObjectPointerArraySizeType = Superclass::DataObjectPointerArraySizeType;
+
+  struct Candidate
+  {
+    unsigned int NumberOfComponents = 0;
+    unsigned int Iterations = 0;
+    bool         Converged = false;
+    double       MeanLogLikelihood = 0.0;
+    double       BIC = 0.0;
+    double       Seconds = 0.0;
+  };
+
+  void
+  SetEncoder(const ContrastiveEncoderModel * encoder);
+  const ContrastiveEncoderModel *
+  GetEncoder() const;
+
+  void
+  AddScan(const ImageType * scan, const MaskImageType * mask = nullptr);
+  void
+  ClearScans();
+  itkGetConstMacro(NumberOfScans, unsigned int);
+
+  /** Fit to this row-major [rows, columns] matrix instead of encoded scans. */
+  void
+  SetRepresentations(const std::vector<double> & matrix, unsigned int rows, unsigned int columns);
+
+  GaussianMixtureModel *
+  GetOutput();
+
+  void
+  SetNumberOfComponents(unsigned int components);
+  void
+  SetComponentCandidates(const std::vector<unsigned int> & candidates);
+  const std::vector<unsigned int> &
+  GetComponentCandidates() const
+  {
+    return m_ComponentCandidates;
+  }
+
+  itkSetMacro(Tolerance, double);
+  itkGetConstMacro(Tolerance, double);
+  itkSetMacro(MaximumNumberOfIterations, unsigned int);
+  itkGetConstMacro(MaximumNumberOfIterations, unsigned int);
+  itkSetMacro(CovarianceRegularization, double);
+  itkGetConstMacro(CovarianceRegularization, double);
+  itkSetStringMacro(Initialization);
+  itkGetStringMacro(Initialization);
+  itkSetMacro(Seed, unsigned int);
+  itkGetConstMacro(Seed, unsigned int);
+  itkSetMacro(StandardizeFeatures, bool);
+  itkGetConstMacro(StandardizeFeatures, bool);
+  itkBooleanMacro(StandardizeFeatures);
+  itkSetMacro(Float32Compute, bool);
+  itkGetConstMacro(Float32Compute, bool);
+  itkBooleanMacro(Float32Compute);
+  itkSetClampMacro(MinimumBrainFraction, double, 0.0, 1.0);
+  itkGetConstMacro(MinimumBrainFraction, double);
+  itkSetMacro(SliceMargin, unsigned int);
+  itkGetConstMacro(SliceMargin, unsigned int);
+  itkSetMacro(BatchSize, unsigned int);
+  itkGetConstMacro(BatchSize, unsigned int);
+  itkSetStringMacro(Device);
+  itkGetStringMacro(Device);
+  itkSetMacro(NumberOfThreads, unsigned int);
+  itkGetConstMacro(NumberOfThreads, unsigned int);
+
+  const std::vector<Candidate> &
+  GetCandidates() const
+  {
+    return m_Candidates;
+  }
+  itkGetConstMacro(SelectedNumberOfComponents, unsigned int);
+  itkGetConstMacro(NumberOfSamples, unsigned int);
+
+protected:
+  GaussianMixtureFitter();
+  ~GaussianMixtureFitter() override = default;
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+  using Superclass::MakeOutput;
+  DataObject::Pointer
+  MakeOutput(DataObjectPointerArraySizeType index) override;
+  void
+  VerifyPreconditions() ITKv5_CONST override;
+  void
+  VerifyInputInformation() ITKv5_CONST override {}
+  void
+  GenerateData() override;
+
+private:
+  unsigned int              m_NumberOfScans{ 0 };
+  std::vector<double>       m_Representations;
+  unsigned int              m_RepresentationRows{ 0 };
+  unsigned int              m_RepresentationColumns{ 0 };
+  std::vector<unsigned int> m_ComponentCandidates{ 1 };
+  double                    m_Tolerance{ 1e-2 };
+  unsigned int              m_MaximumNumberOfIterations{ 100 };
+  double                    m_CovarianceRegularization{ 1e-5 };
+  std::string               m_Initialization{ "kmeans++" };
+  unsigned int              m_Seed{ 0 };
+  bool                      m_StandardizeFeatures{ true };
+  bool                      m_Float32Compute{ false };
+  double                    m_MinimumBrainFraction{ 0.05 };
+  unsigned int              m_SliceMargin{ 0 };
+  unsigned int              m_BatchSize{ 64 };
+  std::string               m_Device{ "cpu" };
+  unsigned int              m_NumberOfThreads{ 0 };
+  std::vector<Candidate>    m_Candidates;
+  unsigned int              m_SelectedNumberOfComponents{ 0 };
+  unsigned int              m_NumberOfSamples{ 0 };
+};
+
+} // namespace itk
+
+#endif

@@ -1,0 +1,103 @@
+#include "cradlMixtureFitRun.h"
+
+#include "cradlDevice.h"
+#include "itkContrastiveEncoderModelImpl.h"
+#include "itkGaussianMixtureModelImpl.h"
+
+#include <torch/types.h>
+
+#include <chrono>
+
+namespace cradl
+{
+
+std::vector<double>
+encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
+             const SliceSet &                                 slices,
+             const std::string &                              device,
+             int64_t                                          batchSize)
+{
+  const c10::Device  target = parseDevice(device);
+  auto               network = encoder.encoder();
+  network->to(target);
+  torch::NoGradGuard noGrad;
+  const at::Tensor   all = at::from_blob(const_cast<float *>(slices.pixels.data()),
+                                       { slices.count, 1, slices.size, slices.size }, at::kFloat);
+  std::vector<at::Tensor> parts;
+  for (int64_t start = 0; start < slices.count; start += batchSize)
+  {
+    parts.push_back(network->forward(all.slice(0, start, std::min(slices.count, start + batchSize)).to(target))
+                      .to(at::kCPU, at::kDouble));
+  }
+  const at::Tensor features = at::cat(parts, 0).contiguous();
+  return std::vector<double>(features.data_ptr<double>(), features.data_ptr<double>() + features.numel());
+}
+
+MixtureFitResult
+fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, const MixtureFitSettings & settings)
+{
+  const c10::Device device = parseDevice(settings.device);
+  at::Tensor        X = at::from_blob(const_cast<double *>(features.data()), { rows, columns }, at::kDouble).clone();
+  at::Tensor        mean = at::zeros({ columns }, at::kDouble);
+  at::Tensor        std = at::ones({ columns }, at::kDouble);
+  if (settings.standardize)
+  {
+    mean = X.mean(0);
+    // Population std, as sklearn's StandardScaler; constant features keep scale 1.
+    std = X.std(0, /*unbiased=*/false);
+    std = at::where(std > 1e-12, std, at::ones_like(std));
+    X = (X - mean) / std;
+  }
+  X = X.to(device);
+
+  MixtureFitResult result;
+  double           bestBic = std::numeric_limits<double>::infinity();
+  for (const unsigned int K : settings.components)
+  {
+    EmOptions options;
+    options.components = K;
+    options.tolerance = settings.tolerance;
+    options.maxIterations = settings.maxIterations;
+    options.regularization = settings.regularization;
+    options.initialisation = settings.initialisation;
+    options.seed = settings.seed;
+    options.float32Compute = settings.float32Compute;
+    const auto   started = std::chrono::steady_clock::now();
+    const auto   em = fitEm(X, options);
+    const double bic = bayesianInformationCriterion(em.parameters, X);
+    result.candidates.push_back({ K, em.iterations, em.converged, em.lowerBound, bic,
+                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() });
+    if (bic < bestBic)
+    {
+      bestBic = bic;
+      result.selected = K;
+      auto model = std::make_shared<itk::detail::GaussianMixtureModelImpl>();
+      model->mixture = em.parameters.to(c10::kCPU);
+      model->featureMean = mean;
+      model->featureStd = std;
+      model->fit.insert("components", static_cast<int64_t>(K));
+      model->fit.insert("iterations", em.iterations);
+      model->fit.insert("converged", em.converged);
+      model->fit.insert("mean_log_likelihood", em.lowerBound);
+      model->fit.insert("bic", bic);
+      model->fit.insert("tolerance", settings.tolerance);
+      model->fit.insert("regularization", settings.regularization);
+      model->fit.insert("initialisation", settings.initialisation);
+      model->fit.insert("samples", rows);
+      model->fit.insert("standardized", settings.standardize);
+      result.model = model;
+    }
+  }
+  std::vector<double> table;
+  for (const auto & candidate : result.candidates)
+  {
+    table.insert(table.end(), { static_cast<double>(candidate.components), static_cast<double>(candidate.iterations),
+                                candidate.meanLogLikelihood, candidate.bic });
+  }
+  result.model->fit.insert("selection", std::string("bic"));
+  result.model->fit.insert("candidates_k_iterations_loglik_bic",
+                           at::tensor(table, at::kDouble).view({ -1, 4 }));
+  return result;
+}
+
+} // namespace cradl

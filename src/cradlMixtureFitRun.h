@@ -1,0 +1,68 @@
+#ifndef cradlMixtureFitRun_h
+#define cradlMixtureFitRun_h
+
+// Private: the seam between GaussianMixtureFitter's ITK side (scans, slices)
+// and its torch side (encoding, EM), with no torch types.
+
+#include "cradlContrastiveTrainingRun.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace itk
+{
+namespace detail
+{
+struct ContrastiveEncoderModelImpl;
+struct GaussianMixtureModelImpl;
+} // namespace detail
+} // namespace itk
+
+namespace cradl
+{
+
+struct MixtureFitSettings
+{
+  std::vector<unsigned int> components{ 1 };
+  double                    tolerance = 1e-2;
+  int64_t                   maxIterations = 100;
+  double                    regularization = 1e-5;
+  std::string               initialisation = "kmeans++";
+  uint64_t                  seed = 0;
+  bool                      standardize = true;
+  bool                      float32Compute = false;
+  std::string               device = "cpu";
+};
+
+struct MixtureCandidate
+{
+  unsigned int components = 0;
+  int64_t      iterations = 0;
+  bool         converged = false;
+  double       meanLogLikelihood = 0.0;
+  double       bic = 0.0;
+  double       seconds = 0.0;
+};
+
+struct MixtureFitResult
+{
+  std::shared_ptr<itk::detail::GaussianMixtureModelImpl> model;
+  std::vector<MixtureCandidate>                          candidates;
+  unsigned int                                           selected = 0;
+};
+
+/** Encoder representations of `slices`, row-major [count, nz], float64. */
+std::vector<double>
+encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
+             const SliceSet &                                 slices,
+             const std::string &                              device,
+             int64_t                                          batchSize);
+
+/** Fits every candidate K and keeps the one of lowest BIC. */
+MixtureFitResult
+fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, const MixtureFitSettings & settings);
+
+} // namespace cradl
+
+#endif

@@ -1,0 +1,212 @@
+#include "itkGaussianMixtureFitter.h"
+
+#include "cradlMixtureFitRun.h"
+#include "cradlSliceCollection.h"
+#include "itkCradlRuntime.h"
+
+namespace itk
+{
+
+namespace
+{
+std::string
+scanName(const char * kind, unsigned int index)
+{
+  return std::string(kind) + "_" + std::to_string(index);
+}
+} // namespace
+
+GaussianMixtureFitter::GaussianMixtureFitter()
+{
+  this->SetNumberOfRequiredInputs(0);
+  this->SetNumberOfRequiredOutputs(1);
+  this->SetNthOutput(0, this->MakeOutput(0));
+}
+
+DataObject::Pointer
+GaussianMixtureFitter::MakeOutput(DataObjectPointerArraySizeType)
+{
+  return GaussianMixtureModel::New().GetPointer();
+}
+
+GaussianMixtureModel *
+GaussianMixtureFitter::GetOutput()
+{
+  return static_cast<GaussianMixtureModel *>(this->ProcessObject::GetOutput(0));
+}
+
+void
+GaussianMixtureFitter::SetEncoder(const ContrastiveEncoderModel * encoder)
+{
+  this->ProcessObject::SetInput("Encoder", const_cast<ContrastiveEncoderModel *>(encoder));
+}
+
+const ContrastiveEncoderModel *
+GaussianMixtureFitter::GetEncoder() const
+{
+  return static_cast<const ContrastiveEncoderModel *>(this->ProcessObject::GetInput("Encoder"));
+}
+
+void
+GaussianMixtureFitter::AddScan(const ImageType * scan, const MaskImageType * mask)
+{
+  this->ProcessObject::SetInput(scanName("Scan", m_NumberOfScans), const_cast<ImageType *>(scan));
+  this->ProcessObject::SetInput(scanName("Mask", m_NumberOfScans), const_cast<MaskImageType *>(mask));
+  ++m_NumberOfScans;
+}
+
+void
+GaussianMixtureFitter::ClearScans()
+{
+  for (unsigned int index = 0; index < m_NumberOfScans; ++index)
+  {
+    this->RemoveInput(scanName("Scan", index));
+    this->RemoveInput(scanName("Mask", index));
+  }
+  m_NumberOfScans = 0;
+  this->Modified();
+}
+
+void
+GaussianMixtureFitter::SetRepresentations(const std::vector<double> & matrix, unsigned int rows, unsigned int columns)
+{
+  if (matrix.size() != static_cast<std::size_t>(rows) * columns)
+  {
+    itkExceptionMacro(<< "SetRepresentations: " << matrix.size() << " values are not " << rows << " x " << columns);
+  }
+  m_Representations = matrix;
+  m_RepresentationRows = rows;
+  m_RepresentationColumns = columns;
+  this->Modified();
+}
+
+void
+GaussianMixtureFitter::SetNumberOfComponents(unsigned int components)
+{
+  SetComponentCandidates({ components });
+}
+
+void
+GaussianMixtureFitter::SetComponentCandidates(const std::vector<unsigned int> & candidates)
+{
+  if (candidates.empty() || std::find(candidates.begin(), candidates.end(), 0u) != candidates.end())
+  {
+    itkExceptionMacro(<< "component candidates must be a non-empty list of positive numbers");
+  }
+  m_ComponentCandidates = candidates;
+  this->Modified();
+}
+
+void
+GaussianMixtureFitter::VerifyPreconditions() ITKv5_CONST
+{
+  const bool hasMatrix = m_RepresentationRows > 0;
+  if (!hasMatrix && (m_NumberOfScans == 0 || this->GetEncoder() == nullptr || !this->GetEncoder()->IsTrained()))
+  {
+    itkExceptionMacro(<< "give a trained encoder (SetEncoder) and healthy scans (AddScan), or SetRepresentations()");
+  }
+  if (m_Initialization != "kmeans++" && m_Initialization != "random")
+  {
+    itkExceptionMacro(<< "Initialization must be \"kmeans++\" or \"random\", got \"" << m_Initialization << "\"");
+  }
+  CradlRuntime::ValidateDevice(m_Device);
+}
+
+void
+GaussianMixtureFitter::GenerateData()
+{
+  CradlRuntime::SetNumberOfThreads(m_NumberOfThreads);
+  std::vector<double> features = m_Representations;
+  int64_t             rows = m_RepresentationRows;
+  int64_t             columns = m_RepresentationColumns;
+  try
+  {
+    if (rows == 0)
+    {
+      const ContrastiveEncoderModel * encoder = this->GetEncoder();
+      cradl::SliceCollectionSettings  settings;
+      settings.sliceSize = encoder->GetImageSize();
+      settings.clipMinimum = encoder->GetClipMinimum();
+      settings.clipMaximum = encoder->GetClipMaximum();
+      settings.preserveAspectRatio = encoder->GetPreserveAspectRatio();
+      settings.minimumBrainFraction = m_MinimumBrainFraction;
+      settings.sliceMargin = m_SliceMargin;
+      cradl::SliceSet slices;
+      slices.size = settings.sliceSize;
+      for (unsigned int scan = 0; scan < m_NumberOfScans; ++scan)
+      {
+        cradl::appendBrainSlices(static_cast<const ImageType *>(this->ProcessObject::GetInput(scanName("Scan", scan))),
+                                 static_cast<const MaskImageType *>(this->ProcessObject::GetInput(scanName("Mask", scan))),
+                                 settings,
+                                 slices);
+        this->UpdateProgress(0.3f * (scan + 1) / m_NumberOfScans);
+      }
+      features = cradl::encodeSlices(*encoder->GetImpl(), slices, m_Device, m_BatchSize);
+      rows = slices.count;
+      columns = encoder->GetRepresentationSize();
+    }
+    cradl::MixtureFitSettings settings;
+    settings.components = m_ComponentCandidates;
+    settings.tolerance = m_Tolerance;
+    settings.maxIterations = m_MaximumNumberOfIterations;
+    settings.regularization = m_CovarianceRegularization;
+    settings.initialisation = m_Initialization;
+    settings.seed = m_Seed;
+    settings.standardize = m_StandardizeFeatures;
+    settings.float32Compute = m_Float32Compute;
+    settings.device = m_Device;
+    const auto result = cradl::fitMixture(features, rows, columns, settings);
+    m_Candidates.clear();
+    for (const auto & candidate : result.candidates)
+    {
+      m_Candidates.push_back({ candidate.components, static_cast<unsigned int>(candidate.iterations),
+                               candidate.converged, candidate.meanLogLikelihood, candidate.bic, candidate.seconds });
+    }
+    m_SelectedNumberOfComponents = result.selected;
+    m_NumberOfSamples = static_cast<unsigned int>(rows);
+    this->GetOutput()->SetImpl(result.model);
+  }
+  catch (const ExceptionObject &)
+  {
+    throw;
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro(<< error.what());
+  }
+  this->UpdateProgress(1.0f);
+}
+
+void
+GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "NumberOfScans: " << m_NumberOfScans << std::endl;
+  os << indent << "Representations: " << m_RepresentationRows << " x " << m_RepresentationColumns << std::endl;
+  os << indent << "ComponentCandidates:";
+  for (const unsigned int k : m_ComponentCandidates)
+  {
+    os << " " << k;
+  }
+  os << std::endl;
+  os << indent << "Tolerance: " << m_Tolerance << std::endl;
+  os << indent << "MaximumNumberOfIterations: " << m_MaximumNumberOfIterations << std::endl;
+  os << indent << "CovarianceRegularization: " << m_CovarianceRegularization << std::endl;
+  os << indent << "Initialization: " << m_Initialization << std::endl;
+  os << indent << "Seed: " << m_Seed << std::endl;
+  os << indent << "StandardizeFeatures: " << (m_StandardizeFeatures ? "On" : "Off") << std::endl;
+  os << indent << "Float32Compute: " << (m_Float32Compute ? "On" : "Off") << std::endl;
+  os << indent << "MinimumBrainFraction: " << m_MinimumBrainFraction << std::endl;
+  os << indent << "SliceMargin: " << m_SliceMargin << std::endl;
+  os << indent << "BatchSize: " << m_BatchSize << std::endl;
+  os << indent << "Device: " << m_Device << std::endl;
+  os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
+  for (const auto & c : m_Candidates)
+  {
+    os << indent << "Candidate K=" << c.NumberOfComponents << ": " << c.Iterations << " iterations, mean log-lik "
+       << c.MeanLogLikelihood << ", BIC " << c.BIC << (c.NumberOfComponents == m_SelectedNumberOfComponents ? " (selected)" : "")
+       << std::endl;
+  }
+}
+
+} // namespace itk

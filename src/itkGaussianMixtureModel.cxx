@@ -1,0 +1,221 @@
+#include "itkGaussianMixtureModel.h"
+
+#include "cradlNpy.h"
+#include "itkGaussianMixtureModelImpl.h"
+
+#include <stdexcept>
+
+namespace itk
+{
+
+namespace detail
+{
+cradl::ValueDict
+GaussianMixtureModelImpl::toDict() const
+{
+  cradl::ValueDict dict = cradl::makeValueDict();
+  dict.insert("format", std::string(Format));
+  dict.insert("format_version", FormatVersion);
+  dict.insert("weights", mixture.weights.cpu());
+  dict.insert("means", mixture.means.cpu());
+  dict.insert("covariances", mixture.covariances.cpu());
+  dict.insert("precisions_cholesky", mixture.precisionCholesky.cpu());
+  dict.insert("feature_mean", featureMean.cpu());
+  dict.insert("feature_std", featureStd.cpu());
+  dict.insert("fit", fit);
+  return dict;
+}
+
+GaussianMixtureModelImpl
+GaussianMixtureModelImpl::fromDict(const cradl::ValueDict & dict, const std::string & source)
+{
+  GaussianMixtureModelImpl impl;
+  impl.mixture.weights = dict.at("weights").toTensor().to(at::kDouble);
+  impl.mixture.means = dict.at("means").toTensor().to(at::kDouble);
+  impl.mixture.covariances = dict.at("covariances").toTensor().to(at::kDouble);
+  impl.mixture.precisionCholesky = dict.at("precisions_cholesky").toTensor().to(at::kDouble);
+  impl.featureMean = dict.at("feature_mean").toTensor().to(at::kDouble);
+  impl.featureStd = dict.at("feature_std").toTensor().to(at::kDouble);
+  impl.fit = dict.at("fit").toGenericDict();
+  const int64_t K = impl.mixture.weights.size(0);
+  const int64_t d = impl.featureMean.size(0);
+  if (impl.mixture.means.sizes() != at::IntArrayRef({ K, d }) ||
+      impl.mixture.covariances.sizes() != at::IntArrayRef({ K, d, d }) ||
+      impl.mixture.precisionCholesky.sizes() != at::IntArrayRef({ K, d, d }) || impl.featureStd.size(0) != d)
+  {
+    throw std::runtime_error("'" + source + "': the mixture's arrays have inconsistent shapes");
+  }
+  return impl;
+}
+} // namespace detail
+
+namespace
+{
+const detail::GaussianMixtureModelImpl &
+fitted(const std::shared_ptr<detail::GaussianMixtureModelImpl> & impl)
+{
+  if (!impl)
+  {
+    itkGenericExceptionMacro(<< "the Gaussian mixture is empty: fit it (GaussianMixtureFitter) or Load() a file");
+  }
+  return *impl;
+}
+} // namespace
+
+bool
+GaussianMixtureModel::IsFitted() const
+{
+  return static_cast<bool>(m_Impl);
+}
+
+void
+GaussianMixtureModel::SetImpl(std::shared_ptr<detail::GaussianMixtureModelImpl> impl)
+{
+  m_Impl = std::move(impl);
+  this->Modified();
+}
+
+void
+GaussianMixtureModel::Save(const std::string & fileName) const
+{
+  try
+  {
+    cradl::saveDict(fitted(m_Impl).toDict(), fileName);
+  }
+  catch (const std::runtime_error & error)
+  {
+    itkExceptionMacro(<< "cannot save the mixture: " << error.what());
+  }
+}
+
+auto
+GaussianMixtureModel::Load(const std::string & fileName) -> Pointer
+{
+  auto model = Self::New();
+  try
+  {
+    const auto dict = cradl::loadDict(fileName, detail::GaussianMixtureModelImpl::Format,
+                                      detail::GaussianMixtureModelImpl::FormatVersion);
+    model->SetImpl(std::make_shared<detail::GaussianMixtureModelImpl>(
+      detail::GaussianMixtureModelImpl::fromDict(dict, fileName)));
+  }
+  catch (const std::exception & error)
+  {
+    itkGenericExceptionMacro(<< "cannot load the Gaussian mixture: " << error.what());
+  }
+  return model;
+}
+
+void
+GaussianMixtureModel::ExportNpz(const std::string & fileName) const
+{
+  const auto & impl = fitted(m_Impl);
+  std::vector<at::Tensor>      keep;
+  std::vector<cradl::NpzEntry> entries;
+  for (const auto & [name, tensor] : { std::pair<const char *, at::Tensor>{ "weights", impl.mixture.weights },
+                                       { "means", impl.mixture.means },
+                                       { "covariances", impl.mixture.covariances },
+                                       { "feature_mean", impl.featureMean },
+                                       { "feature_std", impl.featureStd } })
+  {
+    keep.push_back(tensor.to(at::kCPU, at::kDouble).contiguous());
+    entries.push_back({ name, "<f8", keep.back().sizes().vec(), keep.back().data_ptr<double>() });
+  }
+  try
+  {
+    cradl::writeNpz(fileName, entries);
+  }
+  catch (const std::runtime_error & error)
+  {
+    itkExceptionMacro(<< "cannot export the mixture: " << error.what());
+  }
+}
+
+unsigned int
+GaussianMixtureModel::GetNumberOfComponents() const
+{
+  return static_cast<unsigned int>(fitted(m_Impl).mixture.components());
+}
+unsigned int
+GaussianMixtureModel::GetDimension() const
+{
+  return static_cast<unsigned int>(fitted(m_Impl).mixture.dimension());
+}
+std::vector<double>
+GaussianMixtureModel::GetWeights() const
+{
+  const at::Tensor weights = fitted(m_Impl).mixture.weights.cpu().contiguous();
+  return std::vector<double>(weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel());
+}
+double
+GaussianMixtureModel::GetMeanLogLikelihood() const
+{
+  return fitted(m_Impl).fit.at("mean_log_likelihood").toDouble();
+}
+unsigned int
+GaussianMixtureModel::GetNumberOfIterations() const
+{
+  return static_cast<unsigned int>(fitted(m_Impl).fit.at("iterations").toInt());
+}
+bool
+GaussianMixtureModel::GetConverged() const
+{
+  return fitted(m_Impl).fit.at("converged").toBool();
+}
+
+std::vector<double>
+GaussianMixtureModel::LogLikelihood(const std::vector<double> & representations, unsigned int rows) const
+{
+  const auto & impl = fitted(m_Impl);
+  const auto   d = static_cast<std::size_t>(impl.mixture.dimension());
+  if (representations.size() != rows * d)
+  {
+    itkExceptionMacro(<< "LogLikelihood: " << representations.size() << " values are not " << rows << " rows of "
+                      << d);
+  }
+  const at::Tensor z =
+    at::from_blob(const_cast<double *>(representations.data()), { static_cast<int64_t>(rows), static_cast<int64_t>(d) },
+                  at::kDouble);
+  const at::Tensor logp = impl.logLikelihood(z).contiguous();
+  return std::vector<double>(logp.data_ptr<double>(), logp.data_ptr<double>() + rows);
+}
+
+void
+GaussianMixtureModel::Initialize()
+{
+  Superclass::Initialize();
+  m_Impl.reset();
+}
+
+void
+GaussianMixtureModel::Graft(const DataObject * data)
+{
+  Superclass::Graft(data);
+  if (const auto * other = dynamic_cast<const Self *>(data))
+  {
+    m_Impl = other->m_Impl;
+  }
+}
+
+void
+GaussianMixtureModel::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  if (!m_Impl)
+  {
+    os << indent << "Fitted: no" << std::endl;
+    return;
+  }
+  os << indent << "NumberOfComponents: " << GetNumberOfComponents() << std::endl;
+  os << indent << "Dimension: " << GetDimension() << std::endl;
+  os << indent << "Weights:";
+  for (const double w : GetWeights())
+  {
+    os << " " << w;
+  }
+  os << std::endl;
+  os << indent << "MeanLogLikelihood: " << GetMeanLogLikelihood() << " after " << GetNumberOfIterations()
+     << " iterations (" << (GetConverged() ? "converged" : "not converged") << ")" << std::endl;
+}
+
+} // namespace itk

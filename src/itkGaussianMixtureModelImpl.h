@@ -1,0 +1,42 @@
+#ifndef itkGaussianMixtureModelImpl_h
+#define itkGaussianMixtureModelImpl_h
+
+// Private: the torch state behind itk::GaussianMixtureModel.
+
+#include "cradlGaussianMixture.h"
+#include "cradlModelFile.h"
+
+namespace itk
+{
+namespace detail
+{
+
+struct GaussianMixtureModelImpl
+{
+  cradl::MixtureParameters mixture;     // float64, CPU
+  at::Tensor               featureMean; // [d]
+  at::Tensor               featureStd;  // [d]
+  cradl::ValueDict         fit = cradl::makeValueDict(); // how it was fitted
+
+  static constexpr const char * Format = "cradl.gaussian-mixture";
+  static constexpr int64_t      FormatVersion = 1;
+
+  /** log p of raw representations [N, d], differentiable, in z's dtype/device. */
+  at::Tensor
+  logLikelihood(const at::Tensor & representations) const
+  {
+    const at::Tensor standardised = (representations - featureMean.to(representations.device(), representations.scalar_type())) /
+                                    featureStd.to(representations.device(), representations.scalar_type());
+    return cradl::mixtureLogDensity(mixture, standardised);
+  }
+
+  cradl::ValueDict
+  toDict() const;
+  static GaussianMixtureModelImpl
+  fromDict(const cradl::ValueDict & dict, const std::string & source);
+};
+
+} // namespace detail
+} // namespace itk
+
+#endif

@@ -1,0 +1,145 @@
+#include "itkContrastiveEncoderTrainer.h"
+#include "itkGaussianMixtureFitter.h"
+#include "cradlNpy.h"
+#include "cradlPythonOracle.h"
+#include "cradlTestImages.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+namespace
+{
+namespace fs = std::filesystem;
+
+// Three well separated clusters in 5 dimensions, with large offsets and
+// scales so that standardisation matters.
+std::vector<double>
+threeClusters(unsigned int rows)
+{
+  std::mt19937                     random(5);
+  std::normal_distribution<double> normal;
+  std::vector<double>              matrix;
+  for (unsigned int row = 0; row < rows; ++row)
+  {
+    const int cluster = row % 3;
+    for (int column = 0; column < 5; ++column)
+    {
+      matrix.push_back(100.0 + 10.0 * column + 8.0 * cluster * (column % 2 == 0 ? 1 : -1) + normal(random) * (1 + column));
+    }
+  }
+  return matrix;
+}
+} // namespace
+
+TEST(GaussianMixtureFitter, SelectsKByBicAndStandardises)
+{
+  const auto matrix = threeClusters(600);
+  auto       fitter = itk::GaussianMixtureFitter::New();
+  fitter->SetRepresentations(matrix, 600, 5);
+  fitter->SetComponentCandidates({ 1, 2, 3, 5 });
+  fitter->SetTolerance(1e-4);
+  fitter->Update();
+  ASSERT_EQ(fitter->GetCandidates().size(), 4u);
+  EXPECT_EQ(fitter->GetSelectedNumberOfComponents(), 3u);
+  const auto & candidates = fitter->GetCandidates();
+  const auto   best = std::min_element(candidates.begin(), candidates.end(),
+                                     [](const auto & a, const auto & b) { return a.BIC < b.BIC; });
+  EXPECT_EQ(best->NumberOfComponents, 3u);
+  EXPECT_GT(candidates[2].MeanLogLikelihood, candidates[0].MeanLogLikelihood);
+
+  const auto * model = fitter->GetOutput();
+  EXPECT_EQ(model->GetNumberOfComponents(), 3u);
+  EXPECT_EQ(model->GetDimension(), 5u);
+  const auto weights = model->GetWeights();
+  for (const double w : weights)
+  {
+    EXPECT_NEAR(w, 1.0 / 3.0, 0.01);
+  }
+  EXPECT_EQ(fitter->GetNumberOfSamples(), 600u);
+}
+
+TEST(GaussianMixtureFitter, ExportedNpzAndLogLikelihoodAgreeWithScipy)
+{
+  const auto matrix = threeClusters(300);
+  auto       fitter = itk::GaussianMixtureFitter::New();
+  fitter->SetRepresentations(matrix, 300, 5);
+  fitter->SetNumberOfComponents(3);
+  fitter->Update();
+  const auto folder = cradl_test::scratchFolder("mixture-npz");
+  fitter->GetOutput()->ExportNpz((folder / "mixture.npz").string());
+  cradl::writeNpy((folder / "X.npy").string(), "<f8", { 300, 5 }, matrix.data());
+  const auto oracle = cradl_test::runPythonOracle(
+    "mixture_npz_oracle.py",
+    { (folder / "mixture.npz").string(), (folder / "X.npy").string(), (folder / "logp.npy").string() });
+  EXPECT_EQ(oracle.at("components"), 3.0);
+  const auto expected = cradl::readNpy((folder / "logp.npy").string()).asDoubles();
+  const auto actual = fitter->GetOutput()->LogLikelihood(matrix, 300);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < actual.size(); ++i)
+  {
+    ASSERT_NEAR(actual[i], expected[i], 1e-9 * std::abs(expected[i])) << i;
+  }
+
+  // Save / Load keep the same density; damaged files are refused.
+  const auto file = (folder / "mixture.pt").string();
+  fitter->GetOutput()->Save(file);
+  const auto loaded = itk::GaussianMixtureModel::Load(file);
+  EXPECT_EQ(loaded->LogLikelihood(matrix, 300), actual);
+  fs::resize_file(file, fs::file_size(file) / 2);
+  EXPECT_NE(cradl_test::exceptionMessage([&] { itk::GaussianMixtureModel::Load(file); })
+              .find("cannot load the Gaussian mixture"),
+            std::string::npos);
+}
+
+TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
+{
+  // A tiny encoder, one epoch, then the mixture on its representations.
+  using Scan = itk::GaussianMixtureFitter::ImageType;
+  using Mask = itk::GaussianMixtureFitter::MaskImageType;
+  const auto mask = cradl_test::makeImage<Mask>({ { 40, 40, 6 } }, cradl_test::vector(1, 1, 2), cradl_test::point(0, 0, 0),
+                                                cradl_test::rotation<3>(0.0), [](auto i) {
+                                                  return std::hypot(i[0] - 20.0, i[1] - 20.0) < 15.0 ? 1 : 0;
+                                                });
+  std::vector<Scan::Pointer> scans;
+  for (int s = 0; s < 3; ++s)
+  {
+    scans.push_back(cradl_test::makeImageLike<Scan>(mask.GetPointer(), [&](auto i) {
+      return mask->GetPixel(i) ? 50.0 + 10.0 * std::sin(0.3 * i[0] + s) + i[2] : 0.0;
+    }));
+  }
+  auto trainer = itk::ContrastiveEncoderTrainer::New();
+  trainer->AddTrainingScan(scans[0], mask);
+  trainer->AddTrainingScan(scans[1], mask);
+  trainer->AddValidationScan(scans[2], mask);
+  trainer->SetSliceSize(64);
+  trainer->SetNumberOfFilters(4);
+  trainer->SetRepresentationSize(8);
+  trainer->SetNumberOfEpochs(1);
+  trainer->SetBatchSize(4);
+  trainer->Update();
+
+  auto fitter = itk::GaussianMixtureFitter::New();
+  fitter->SetEncoder(trainer->GetOutput());
+  for (const auto & scan : scans)
+  {
+    fitter->AddScan(scan, mask);
+  }
+  fitter->SetNumberOfComponents(2);
+  fitter->Update();
+  EXPECT_EQ(fitter->GetNumberOfSamples(), 18u); // 6 slices x 3 scans
+  EXPECT_EQ(fitter->GetOutput()->GetDimension(), 8u);
+  EXPECT_TRUE(std::isfinite(fitter->GetOutput()->GetMeanLogLikelihood()));
+
+  auto tooMany = itk::GaussianMixtureFitter::New();
+  tooMany->SetEncoder(trainer->GetOutput());
+  tooMany->AddScan(scans[0], mask);
+  tooMany->SetNumberOfComponents(7); // 6 slices
+  EXPECT_NE(cradl_test::exceptionMessage([&] { tooMany->Update(); }).find("needs at least as many samples"),
+            std::string::npos);
+
+  auto nothing = itk::GaussianMixtureFitter::New();
+  EXPECT_NE(cradl_test::exceptionMessage([&] { nothing->Update(); }).find("SetRepresentations"), std::string::npos);
+}
