@@ -41,7 +41,7 @@ struct ContrastiveEncoderModelImpl;
  * with the lowest validation loss), the architecture, the preprocessing
  * parameters the slices were made with, and the training configuration.
  *
- * Save() writes one file (a torch-pickled dict that Python's torch.load reads;
+ * Save() writes one file (a PyTorch-pickled dict that PyTorch's load() reads;
  * see examples/python/cradl_model.py), atomically: a temporary file renamed
  * into place. Load() checks the format, its version and every tensor's shape,
  * and throws an ExceptionObject that says what is wrong with a truncated,
@@ -96,7 +96,7 @@ public:
   unsigned int
   GetCompletedEpochs() const;
 
-  /** For Cradl's own filters: the torch-side state. */
+  /** For Cradl's own filters: the LibTorch-side state. */
   const std::shared_ptr<detail::ContrastiveEncoderModelImpl> &
   GetImpl() const
   {

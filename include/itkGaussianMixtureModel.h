@@ -40,10 +40,10 @@ struct GaussianMixtureModelImpl;
  *
  * log p(z) = log sum_k w_k N((z - featureMean) / featureStd | mu_k, Sigma_k).
  *
- * Save() writes one torch-pickled dict (torch.load reads it) atomically;
+ * Save() writes one PyTorch-pickled dict (PyTorch's load() reads it) atomically;
  * Load() checks format, version and shapes. ExportNpz() writes weights,
  * means, covariances, feature_mean and feature_std as a NumPy .npz that
- * numpy.load reads without Cradl or torch.
+ * numpy.load reads without Cradl or PyTorch.
  *
  * \sa GaussianMixtureFitter
  * \ingroup Cradl

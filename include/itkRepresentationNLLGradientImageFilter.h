@@ -31,7 +31,7 @@ namespace itk
 
 namespace detail
 {
-/** Scores `count` preprocessed slices of size x size pixels (torch side):
+/** Scores `count` preprocessed slices of size x size pixels (LibTorch side):
  *  writes |d(-log p(f(x)))/dx| to `gradient` and -log p(f(x)) to `nll`. */
 Cradl_EXPORT void
 ComputeRepresentationNLLGradient(const ContrastiveEncoderModel & encoder,
@@ -41,6 +41,7 @@ ComputeRepresentationNLLGradient(const ContrastiveEncoderModel & encoder,
                                  unsigned int                    size,
                                  const std::string &             device,
                                  unsigned int                    batchSize,
+                                 bool                            mixedPrecision,
                                  float *                         gradient,
                                  double *                        nll);
 } // namespace detail
@@ -110,6 +111,11 @@ public:
   itkGetConstMacro(BatchSize, unsigned int);
   itkSetStringMacro(Device);
   itkGetStringMacro(Device);
+  /** bfloat16 autocast for the encoder (default off): ~1.9x faster on CPUs
+   *  with AVX512-BF16, maps within ~5-10% (relative L2) of float32. */
+  itkSetMacro(MixedPrecision, bool);
+  itkGetConstMacro(MixedPrecision, bool);
+  itkBooleanMacro(MixedPrecision);
 
   /** -log p(f(x)) per slice (last axis; one value for 2D), after Update(). */
   const std::vector<double> &
@@ -148,6 +154,7 @@ protected:
 private:
   unsigned int                      m_BatchSize{ 64 };
   std::string                       m_Device{ "cpu" };
+  bool                              m_MixedPrecision{ false };
   std::vector<double>               m_SliceNLL;
   typename OutputImageType::Pointer m_SliceMap;
   typename MaskImageType::Pointer   m_SliceMask;

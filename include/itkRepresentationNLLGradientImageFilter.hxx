@@ -122,7 +122,8 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::GenerateData()
   m_SliceMap->Allocate();
   m_SliceNLL.assign(count, 0.0);
   detail::ComputeRepresentationNLLGradient(*encoder, *this->GetMixture(), slices->GetBufferPointer(), count, size,
-                                           m_Device, m_BatchSize, m_SliceMap->GetBufferPointer(), m_SliceNLL.data());
+                                           m_Device, m_BatchSize, m_MixedPrecision,
+                                           m_SliceMap->GetBufferPointer(), m_SliceNLL.data());
   m_SliceMask = preprocess->GetMaskOutput();
   this->UpdateProgress(0.9f);
 
@@ -141,6 +142,7 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::PrintSelf(std::os
   Superclass::PrintSelf(os, indent);
   os << indent << "BatchSize: " << m_BatchSize << std::endl;
   os << indent << "Device: " << m_Device << std::endl;
+  os << indent << "MixedPrecision: " << (m_MixedPrecision ? "On" : "Off") << std::endl;
   os << indent << "SliceNLL: " << m_SliceNLL.size() << " values" << std::endl;
 }
 

@@ -20,6 +20,7 @@ ComputeRepresentationNLLGradient(const ContrastiveEncoderModel & encoder,
                                  unsigned int                    size,
                                  const std::string &             device,
                                  unsigned int                    batchSize,
+                                 bool                            mixedPrecision,
                                  float *                         gradient,
                                  double *                        nll)
 {
@@ -31,7 +32,7 @@ ComputeRepresentationNLLGradient(const ContrastiveEncoderModel & encoder,
     const cradl::RepresentationDensity density{ fitted.mixture, fitted.featureMean, fitted.featureStd };
     const at::Tensor batch =
       at::from_blob(const_cast<float *>(slices), { count, 1, size, size }, at::kFloat);
-    const auto result = cradl::nllGradient(network, density, batch, batchSize);
+    const auto result = cradl::nllGradient(network, density, batch, batchSize, mixedPrecision);
     std::memcpy(gradient, result.map.contiguous().data_ptr<float>(), sizeof(float) * result.map.numel());
     const at::Tensor scores = result.nll.to(at::kDouble).contiguous();
     std::memcpy(nll, scores.data_ptr<double>(), sizeof(double) * scores.numel());

@@ -28,6 +28,10 @@ addBenchPostprocess(CLI::App & bench);
 void
 addBenchGmm(CLI::App & bench);
 
+/** `cradl bench nllgrad`. */
+void
+addBenchNllgrad(CLI::App & bench);
+
 } // namespace cradl_cli
 
 #endif

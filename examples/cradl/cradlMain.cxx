@@ -16,6 +16,7 @@ addBenchCommands(CLI::App & app)
   addBenchTrain(*bench);
   addBenchPostprocess(*bench);
   addBenchGmm(*bench);
+  addBenchNllgrad(*bench);
 }
 } // namespace cradl_cli
 

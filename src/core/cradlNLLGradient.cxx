@@ -1,5 +1,7 @@
 #include "cradlNLLGradient.h"
 
+#include "cradlAutocast.h"
+
 #include <torch/types.h>
 
 #include <stdexcept>
@@ -22,7 +24,11 @@ RepresentationDensity::to(const c10::Device & device) const
 }
 
 NLLGradient
-nllGradient(ContrastiveEncoder & encoder, const RepresentationDensity & density, const at::Tensor & slices, int64_t batchSize)
+nllGradient(ContrastiveEncoder &            encoder,
+            const RepresentationDensity & density,
+            const at::Tensor &            slices,
+            int64_t                       batchSize,
+            bool                          bfloat16)
 {
   if (slices.dim() != 4 || slices.size(1) != 1)
   {
@@ -50,7 +56,12 @@ nllGradient(ContrastiveEncoder & encoder, const RepresentationDensity & density,
   {
     at::Tensor       batch = slices.slice(0, start, std::min(slices.size(0), start + batchSize)).to(device, dtype);
     batch.requires_grad_(true);
-    const at::Tensor nll = -onDevice.logDensity(encoder->forward(batch));
+    at::Tensor representation;
+    {
+      AutocastScope autocast(device, bfloat16);
+      representation = encoder->forward(batch);
+    }
+    const at::Tensor nll = -onDevice.logDensity(representation);
     nll.sum().backward();
     maps.push_back(batch.grad().abs().to(at::kCPU, at::kFloat));
     nlls.push_back(nll.detach().to(at::kCPU));

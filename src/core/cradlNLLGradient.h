@@ -35,12 +35,15 @@ struct NLLGradient
 /** Scores `slices` [N, 1, S, S] in batches on the encoder's device. The
  *  encoder runs in eval mode (BN uses its running statistics), so slices are
  *  independent and one backward pass of the batch's summed NLL gives every
- *  slice's own input gradient. Weights get no gradients. */
+ *  slice's own input gradient. Weights get no gradients. With `bfloat16`,
+ *  the encoder runs under bfloat16 autocast (faster where the hardware has
+ *  it; the mixture stays float64). */
 CRADL_CORE_EXPORT NLLGradient
 nllGradient(ContrastiveEncoder & encoder,
             const RepresentationDensity & density,
             const at::Tensor &            slices,
-            int64_t                       batchSize = 64);
+            int64_t                       batchSize = 64,
+            bool                          bfloat16 = false);
 
 } // namespace cradl
 

@@ -81,6 +81,21 @@ TEST(NLLGradient, BatchedEqualsOneSliceAtATime)
   }
 }
 
+TEST(NLLGradient, Bfloat16StaysCloseToFloat32)
+{
+  Scoring          scoring = tinyScoring(at::kFloat);
+  const at::Tensor slices = at::randn({ 4, 1, 64, 64 });
+  const auto       exact = cradl::nllGradient(scoring.encoder, scoring.density, slices);
+  const auto       fast = cradl::nllGradient(scoring.encoder, scoring.density, slices, 64, true);
+  // bfloat16 keeps 8 bits of mantissa: maps agree in shape, not to the last digit.
+  const double relative = ((fast.map - exact.map).norm() / exact.map.norm()).item<double>();
+  const double cosine =
+    ((fast.map * exact.map).sum() / (fast.map.norm() * exact.map.norm())).item<double>();
+  EXPECT_LT(relative, 0.1);
+  EXPECT_GT(cosine, 0.99);
+  EXPECT_TRUE(at::allclose(fast.nll, exact.nll, 0.05, 0.05)) << fast.nll << exact.nll;
+}
+
 TEST(NLLGradient, RunsOnCuda)
 {
   if (!torch::cuda::is_available())
