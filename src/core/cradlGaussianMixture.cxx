@@ -36,8 +36,14 @@ maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double r
   const at::Tensor diagonal = at::eye(d, X.options()) * regularization;
   for (int64_t k = 0; k < K; ++k)
   {
-    const at::Tensor difference = X - means[k];
-    const at::Tensor weighted = difference * responsibilities.select(1, k).unsqueeze(1);
+    // Rows whose responsibility is below 1e-14 change the scatter by less
+    // than N x 1e-14 of its weight; in high dimension most rows are, so
+    // skipping them saves most of the M-step (all but one row per row at the
+    // hard k-means start).
+    const at::Tensor weight = responsibilities.select(1, k);
+    const at::Tensor rows = at::nonzero(weight > 1e-14).squeeze(1);
+    const at::Tensor difference = X.index_select(0, rows) - means[k];
+    const at::Tensor weighted = difference * weight.index_select(0, rows).unsqueeze(1);
     at::Tensor       scatter = float32Compute
                                  ? at::matmul(weighted.t().to(at::kFloat), difference.to(at::kFloat)).to(at::kDouble)
                                  : at::matmul(weighted.t(), difference);
