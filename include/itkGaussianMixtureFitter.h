@@ -47,8 +47,13 @@ namespace itk
  * log-likelihood changes by less than Tolerance (1e-2) or after
  * MaximumNumberOfIterations (100); start from k-means++ ("kmeans++") or
  * random responsibilities ("random", the paper); float64 throughout unless
- * Float32Compute. With several ComponentCandidates, each is fitted and the
- * one of lowest BIC is kept; GetCandidates() reports every one.
+ * Float32Compute. With several ComponentCandidates, each is fitted and one is
+ * kept: the best pixel AUPRC on labelled validation scans when
+ * AddValidationScan() gave some (the paper's protocol: each candidate's maps
+ * are computed with RepresentationNLLGradientImageFilter and
+ * MedianGaussianPostprocessImageFilter and pooled by AUPRCMetric), else the
+ * lowest BIC. GetCandidates() reports every candidate's figures and
+ * GetSelectionCriterion() says which rule chose.
  *
  * Errors (ExceptionObject): no encoder or scans, fewer slices than
  * components, non-finite representations, an unusable device.
@@ -80,6 +85,7 @@ public:
     bool         Converged = false;
     double       MeanLogLikelihood = 0.0;
     double       BIC = 0.0;
+    double       ValidationAUPRC = -1.0; // -1: no labelled validation scans
     double       Seconds = 0.0;
   };
 
@@ -93,6 +99,11 @@ public:
   void
   ClearScans();
   itkGetConstMacro(NumberOfScans, unsigned int);
+
+  /** A scan with known anomalies (label: non-zero = anomalous) for choosing K. */
+  void
+  AddValidationScan(const ImageType * scan, const MaskImageType * mask, const MaskImageType * label);
+  itkGetConstMacro(NumberOfValidationScans, unsigned int);
 
   /** Fit to this row-major [rows, columns] matrix instead of encoded scans. */
   void
@@ -144,6 +155,8 @@ public:
     return m_Candidates;
   }
   itkGetConstMacro(SelectedNumberOfComponents, unsigned int);
+  /** "bic" or "validation AUPRC". */
+  itkGetStringMacro(SelectionCriterion);
   itkGetConstMacro(NumberOfSamples, unsigned int);
 
 protected:
@@ -162,7 +175,13 @@ protected:
   GenerateData() override;
 
 private:
+  /** Pixel AUPRC of `mixture`'s post-processed maps on the validation scans. */
+  double
+  ValidationAUPRC(const GaussianMixtureModel * mixture) const;
+
   unsigned int              m_NumberOfScans{ 0 };
+  unsigned int              m_NumberOfValidationScans{ 0 };
+  std::string               m_SelectionCriterion;
   std::vector<double>       m_Representations;
   unsigned int              m_RepresentationRows{ 0 };
   unsigned int              m_RepresentationColumns{ 0 };

@@ -88,6 +88,8 @@ protected:
   void
   VerifyPreconditions() ITKv5_CONST override;
   void
+  VerifyInputInformation() ITKv5_CONST override;
+  void
   GenerateInputRequestedRegion() override;
   void
   EnlargeOutputRequestedRegion(DataObject * output) override;

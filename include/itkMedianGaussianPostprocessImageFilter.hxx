@@ -239,6 +239,13 @@ MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::VerifyPreconditions() 
   {
     itkExceptionMacro(<< "GaussianSigma must be positive, got " << m_GaussianSigma);
   }
+}
+
+template <typename TImage, typename TMaskImage>
+void
+MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::VerifyInputInformation() ITKv5_CONST
+{
+  // Called once the inputs' information is up to date (unlike VerifyPreconditions).
   if (const MaskImageType * mask = this->GetMaskImage())
   {
     const std::string mismatch = CradlDescribeGridMismatch<ImageDimension>(this->GetInput(), mask);

@@ -51,7 +51,6 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
   X = X.to(device);
 
   MixtureFitResult result;
-  double           bestBic = std::numeric_limits<double>::infinity();
   for (const unsigned int K : settings.components)
   {
     EmOptions options;
@@ -67,37 +66,40 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
     const double bic = bayesianInformationCriterion(em.parameters, X);
     result.candidates.push_back({ K, em.iterations, em.converged, em.lowerBound, bic,
                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() });
-    if (bic < bestBic)
-    {
-      bestBic = bic;
-      result.selected = K;
-      auto model = std::make_shared<itk::detail::GaussianMixtureModelImpl>();
-      model->mixture = em.parameters.to(c10::kCPU);
-      model->featureMean = mean;
-      model->featureStd = std;
-      model->fit.insert("components", static_cast<int64_t>(K));
-      model->fit.insert("iterations", em.iterations);
-      model->fit.insert("converged", em.converged);
-      model->fit.insert("mean_log_likelihood", em.lowerBound);
-      model->fit.insert("bic", bic);
-      model->fit.insert("tolerance", settings.tolerance);
-      model->fit.insert("regularization", settings.regularization);
-      model->fit.insert("initialisation", settings.initialisation);
-      model->fit.insert("samples", rows);
-      model->fit.insert("standardized", settings.standardize);
-      result.model = model;
-    }
+    auto model = std::make_shared<itk::detail::GaussianMixtureModelImpl>();
+    model->mixture = em.parameters.to(c10::kCPU);
+    model->featureMean = mean;
+    model->featureStd = std;
+    model->fit.insert("components", static_cast<int64_t>(K));
+    model->fit.insert("iterations", em.iterations);
+    model->fit.insert("converged", em.converged);
+    model->fit.insert("mean_log_likelihood", em.lowerBound);
+    model->fit.insert("bic", bic);
+    model->fit.insert("tolerance", settings.tolerance);
+    model->fit.insert("regularization", settings.regularization);
+    model->fit.insert("initialisation", settings.initialisation);
+    model->fit.insert("samples", rows);
+    model->fit.insert("standardized", settings.standardize);
+    result.models.push_back(model);
   }
-  std::vector<double> table;
-  for (const auto & candidate : result.candidates)
-  {
-    table.insert(table.end(), { static_cast<double>(candidate.components), static_cast<double>(candidate.iterations),
-                                candidate.meanLogLikelihood, candidate.bic });
-  }
-  result.model->fit.insert("selection", std::string("bic"));
-  result.model->fit.insert("candidates_k_iterations_loglik_bic",
-                           at::tensor(table, at::kDouble).view({ -1, 4 }));
   return result;
+}
+
+void
+recordSelection(itk::detail::GaussianMixtureModelImpl & chosen,
+                const std::string &                     criterion,
+                const std::vector<MixtureCandidate> &   candidates,
+                const std::vector<double> &             validationAUPRC)
+{
+  std::vector<double> table;
+  for (std::size_t c = 0; c < candidates.size(); ++c)
+  {
+    table.insert(table.end(), { static_cast<double>(candidates[c].components),
+                                static_cast<double>(candidates[c].iterations), candidates[c].meanLogLikelihood,
+                                candidates[c].bic, validationAUPRC[c] });
+  }
+  chosen.fit.insert_or_assign("selection", criterion);
+  chosen.fit.insert_or_assign("candidates_k_iterations_loglik_bic_auprc", at::tensor(table, at::kDouble).view({ -1, 5 }));
 }
 
 } // namespace cradl

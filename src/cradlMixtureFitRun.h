@@ -47,9 +47,8 @@ struct MixtureCandidate
 
 struct MixtureFitResult
 {
-  std::shared_ptr<itk::detail::GaussianMixtureModelImpl> model;
-  std::vector<MixtureCandidate>                          candidates;
-  unsigned int                                           selected = 0;
+  std::vector<MixtureCandidate>                                       candidates;
+  std::vector<std::shared_ptr<itk::detail::GaussianMixtureModelImpl>> models; // one per candidate
 };
 
 /** Encoder representations of `slices`, row-major [count, nz], float64. */
@@ -59,9 +58,17 @@ encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
              const std::string &                              device,
              int64_t                                          batchSize);
 
-/** Fits every candidate K and keeps the one of lowest BIC. */
+/** Fits every candidate K; each model records its fit and its BIC. */
 MixtureFitResult
 fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, const MixtureFitSettings & settings);
+
+/** Stores in the chosen model how it was chosen and every candidate's figures
+ *  (columns: K, iterations, mean log-likelihood, BIC, validation AUPRC or -1). */
+void
+recordSelection(itk::detail::GaussianMixtureModelImpl &  chosen,
+                const std::string &                      criterion,
+                const std::vector<MixtureCandidate> &    candidates,
+                const std::vector<double> &              validationAUPRC);
 
 } // namespace cradl
 

@@ -2,7 +2,10 @@
 
 #include "cradlMixtureFitRun.h"
 #include "cradlSliceCollection.h"
+#include "itkAUPRCMetric.h"
 #include "itkCradlRuntime.h"
+#include "itkMedianGaussianPostprocessImageFilter.h"
+#include "itkRepresentationNLLGradientImageFilter.h"
 
 namespace itk
 {
@@ -68,6 +71,19 @@ GaussianMixtureFitter::ClearScans()
 }
 
 void
+GaussianMixtureFitter::AddValidationScan(const ImageType * scan, const MaskImageType * mask, const MaskImageType * label)
+{
+  if (label == nullptr)
+  {
+    itkExceptionMacro(<< "a validation scan for choosing K needs its anomaly label image");
+  }
+  this->ProcessObject::SetInput(scanName("ValidationScan", m_NumberOfValidationScans), const_cast<ImageType *>(scan));
+  this->ProcessObject::SetInput(scanName("ValidationMask", m_NumberOfValidationScans), const_cast<MaskImageType *>(mask));
+  this->ProcessObject::SetInput(scanName("ValidationLabel", m_NumberOfValidationScans), const_cast<MaskImageType *>(label));
+  ++m_NumberOfValidationScans;
+}
+
+void
 GaussianMixtureFitter::SetRepresentations(const std::vector<double> & matrix, unsigned int rows, unsigned int columns)
 {
   if (matrix.size() != static_cast<std::size_t>(rows) * columns)
@@ -104,6 +120,10 @@ GaussianMixtureFitter::VerifyPreconditions() ITKv5_CONST
   if (!hasMatrix && (m_NumberOfScans == 0 || this->GetEncoder() == nullptr || !this->GetEncoder()->IsTrained()))
   {
     itkExceptionMacro(<< "give a trained encoder (SetEncoder) and healthy scans (AddScan), or SetRepresentations()");
+  }
+  if (m_NumberOfValidationScans > 0 && (this->GetEncoder() == nullptr || !this->GetEncoder()->IsTrained()))
+  {
+    itkExceptionMacro(<< "choosing K on validation scans needs the trained encoder (SetEncoder)");
   }
   if (m_Initialization != "kmeans++" && m_Initialization != "random")
   {
@@ -160,11 +180,46 @@ GaussianMixtureFitter::GenerateData()
     for (const auto & candidate : result.candidates)
     {
       m_Candidates.push_back({ candidate.components, static_cast<unsigned int>(candidate.iterations),
-                               candidate.converged, candidate.meanLogLikelihood, candidate.bic, candidate.seconds });
+                               candidate.converged, candidate.meanLogLikelihood, candidate.bic, -1.0,
+                               candidate.seconds });
     }
-    m_SelectedNumberOfComponents = result.selected;
     m_NumberOfSamples = static_cast<unsigned int>(rows);
-    this->GetOutput()->SetImpl(result.model);
+    this->UpdateProgress(0.7f);
+
+    std::size_t selected = 0;
+    if (m_NumberOfValidationScans > 0)
+    {
+      m_SelectionCriterion = "validation AUPRC";
+      for (std::size_t c = 0; c < result.models.size(); ++c)
+      {
+        auto mixture = GaussianMixtureModel::New();
+        mixture->SetImpl(result.models[c]);
+        m_Candidates[c].ValidationAUPRC = this->ValidationAUPRC(mixture);
+        if (m_Candidates[c].ValidationAUPRC > m_Candidates[selected].ValidationAUPRC)
+        {
+          selected = c;
+        }
+      }
+    }
+    else
+    {
+      m_SelectionCriterion = "bic";
+      for (std::size_t c = 1; c < m_Candidates.size(); ++c)
+      {
+        if (m_Candidates[c].BIC < m_Candidates[selected].BIC)
+        {
+          selected = c;
+        }
+      }
+    }
+    m_SelectedNumberOfComponents = m_Candidates[selected].NumberOfComponents;
+    std::vector<double> validationAUPRC;
+    for (const auto & candidate : m_Candidates)
+    {
+      validationAUPRC.push_back(candidate.ValidationAUPRC);
+    }
+    cradl::recordSelection(*result.models[selected], m_SelectionCriterion, result.candidates, validationAUPRC);
+    this->GetOutput()->SetImpl(result.models[selected]);
   }
   catch (const ExceptionObject &)
   {
@@ -177,11 +232,45 @@ GaussianMixtureFitter::GenerateData()
   this->UpdateProgress(1.0f);
 }
 
+double
+GaussianMixtureFitter::ValidationAUPRC(const GaussianMixtureModel * mixture) const
+{
+  auto metric = AUPRCMetric<ImageType, MaskImageType>::New();
+  for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
+  {
+    const auto * image = static_cast<const ImageType *>(this->ProcessObject::GetInput(scanName("ValidationScan", scan)));
+    const auto * mask = static_cast<const MaskImageType *>(this->ProcessObject::GetInput(scanName("ValidationMask", scan)));
+    const auto * label = static_cast<const MaskImageType *>(this->ProcessObject::GetInput(scanName("ValidationLabel", scan)));
+    auto gradient = RepresentationNLLGradientImageFilter<ImageType, MaskImageType>::New();
+    gradient->SetInput(image);
+    if (mask != nullptr)
+    {
+      gradient->SetMaskImage(mask);
+    }
+    gradient->SetEncoder(this->GetEncoder());
+    gradient->SetMixture(mixture);
+    gradient->SetDevice(m_Device);
+    gradient->SetBatchSize(m_BatchSize);
+    auto post = MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::New();
+    post->SetInput(gradient->GetOutput());
+    if (mask != nullptr)
+    {
+      post->SetMaskImage(mask);
+    }
+    post->Update();
+    metric->AddImages(post->GetOutput(), label, mask, "validation scan " + std::to_string(scan + 1));
+  }
+  metric->Compute();
+  return metric->GetAUPRC();
+}
+
 void
 GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
   os << indent << "NumberOfScans: " << m_NumberOfScans << std::endl;
+  os << indent << "NumberOfValidationScans: " << m_NumberOfValidationScans << std::endl;
+  os << indent << "SelectionCriterion: " << m_SelectionCriterion << std::endl;
   os << indent << "Representations: " << m_RepresentationRows << " x " << m_RepresentationColumns << std::endl;
   os << indent << "ComponentCandidates:";
   for (const unsigned int k : m_ComponentCandidates)
@@ -204,7 +293,8 @@ GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
   for (const auto & c : m_Candidates)
   {
     os << indent << "Candidate K=" << c.NumberOfComponents << ": " << c.Iterations << " iterations, mean log-lik "
-       << c.MeanLogLikelihood << ", BIC " << c.BIC << (c.NumberOfComponents == m_SelectedNumberOfComponents ? " (selected)" : "")
+       << c.MeanLogLikelihood << ", BIC " << c.BIC << ", validation AUPRC " << c.ValidationAUPRC
+       << (c.NumberOfComponents == m_SelectedNumberOfComponents ? " (selected)" : "")
        << std::endl;
   }
 }

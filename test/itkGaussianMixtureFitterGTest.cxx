@@ -1,5 +1,8 @@
 #include "itkContrastiveEncoderTrainer.h"
+#include "itkAUPRCMetric.h"
 #include "itkGaussianMixtureFitter.h"
+#include "itkMedianGaussianPostprocessImageFilter.h"
+#include "itkRepresentationNLLGradientImageFilter.h"
 #include "cradlNpy.h"
 #include "cradlPythonOracle.h"
 #include "cradlTestImages.h"
@@ -132,6 +135,43 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   EXPECT_EQ(fitter->GetNumberOfSamples(), 18u); // 6 slices x 3 scans
   EXPECT_EQ(fitter->GetOutput()->GetDimension(), 8u);
   EXPECT_TRUE(std::isfinite(fitter->GetOutput()->GetMeanLogLikelihood()));
+
+  // K chosen by pixel AUPRC on a labelled validation scan (a bright lesion).
+  const auto label = cradl_test::makeImageLike<Mask>(mask.GetPointer(), [](auto i) {
+    return std::hypot(i[0] - 25.0, i[1] - 18.0) < 4.0 && i[2] >= 2 && i[2] <= 3 ? 1 : 0;
+  });
+  const auto lesioned = cradl_test::makeImageLike<Scan>(mask.GetPointer(), [&](auto i) {
+    return scans[0]->GetPixel(i) + (label->GetPixel(i) ? 40.0 : 0.0);
+  });
+  auto chooser = itk::GaussianMixtureFitter::New();
+  chooser->SetEncoder(trainer->GetOutput());
+  for (const auto & scan : scans)
+  {
+    chooser->AddScan(scan, mask);
+  }
+  chooser->AddValidationScan(lesioned, mask, label);
+  chooser->SetComponentCandidates({ 1, 2 });
+  chooser->Update();
+  EXPECT_EQ(std::string(chooser->GetSelectionCriterion()), "validation AUPRC");
+  const auto & candidates = chooser->GetCandidates();
+  ASSERT_EQ(candidates.size(), 2u);
+  const auto best = candidates[0].ValidationAUPRC >= candidates[1].ValidationAUPRC ? 0 : 1;
+  EXPECT_EQ(chooser->GetSelectedNumberOfComponents(), candidates[best].NumberOfComponents);
+  // The reported AUPRC is the one the scoring pipeline gives with the chosen mixture.
+  auto gradient = itk::RepresentationNLLGradientImageFilter<Scan>::New();
+  gradient->SetInput(lesioned);
+  gradient->SetMaskImage(mask);
+  gradient->SetEncoder(trainer->GetOutput());
+  gradient->SetMixture(chooser->GetOutput());
+  auto post = itk::MedianGaussianPostprocessImageFilter<Scan>::New();
+  post->SetInput(gradient->GetOutput());
+  post->SetMaskImage(mask);
+  post->Update();
+  auto metric = itk::AUPRCMetric<Scan>::New();
+  metric->AddImages(post->GetOutput(), label, mask);
+  metric->Compute();
+  EXPECT_NEAR(candidates[best].ValidationAUPRC, metric->GetAUPRC(), 1e-12);
+  EXPECT_GT(metric->GetAUPRC(), 0.0);
 
   auto tooMany = itk::GaussianMixtureFitter::New();
   tooMany->SetEncoder(trainer->GetOutput());
