@@ -13,7 +13,6 @@ itk_module(Cradl
     ITKImageGrid
     ITKImageIntensity
     ITKIOImageBase
-    ITKSmoothing
   PRIVATE_DEPENDS
     ITKIONIFTI
     ITKIONRRD

@@ -9,7 +9,6 @@ set(CRADL_ITK_COMPONENTS
   ITKImageGrid
   ITKImageIntensity
   ITKIOImageBase
-  ITKSmoothing
   ITKIONIFTI
   ITKIONRRD
   ITKIOMeta

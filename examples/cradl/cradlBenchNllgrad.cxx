@@ -1,6 +1,7 @@
 // cradl bench nllgrad: NLL-gradient scoring of S slices with a frozen
 // encoder and a K-component mixture; the counterpart of the anchor
 // simclr_torch.py --part score.
+#include "cradlBenchSupport.h"
 #include "cradlCommands.h"
 
 #include "cradlDevice.h"
@@ -64,8 +65,7 @@ run(const Options & options)
     cradl::nllGradient(encoder, density, slices, options.batch, options.bfloat16);
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  std::sort(seconds.begin(), seconds.end());
-  const double median = seconds[seconds.size() / 2];
+  const double median = medianOf(seconds);
   nlohmann::json result;
   result["bench"] = "nllgrad";
   result["device"] = cradl::deviceName(device);

@@ -1,5 +1,6 @@
 // cradl bench postprocess: mask + 5x5 median + Gaussian over S slices of
 // 128 x 128 pixels; the counterpart of the anchor postprocess_scipy.py.
+#include "cradlBenchSupport.h"
 #include "cradlCommands.h"
 
 #include "itkCradlRuntime.h"
@@ -64,8 +65,7 @@ run(const Options & options)
     filter->Update();
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  std::sort(seconds.begin(), seconds.end());
-  const double median = seconds[seconds.size() / 2];
+  const double median = medianOf(seconds);
 
   nlohmann::json result;
   result["bench"] = "postprocess";
@@ -75,7 +75,7 @@ run(const Options & options)
   result["sigma"] = options.sigma;
   result["gaussian_radius"] = options.gaussianRadius;
   result["seconds_median"] = median;
-  result["seconds_min"] = seconds.front();
+  result["seconds_min"] = *std::min_element(seconds.begin(), seconds.end());
   result["slices_per_s"] = options.slices / median;
   std::cout << result.dump() << std::endl;
 }

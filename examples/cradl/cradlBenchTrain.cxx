@@ -1,5 +1,6 @@
 // cradl bench train: SimCLR training steps of the encoder on random slices;
 // the counterpart of the anchor simclr_torch.py --part train.
+#include "cradlBenchSupport.h"
 #include "cradlCommands.h"
 
 #include "cradlContrastiveTraining.h"
@@ -31,14 +32,6 @@ struct Options
   bool        channelsFirst = false;
   std::string device = "cpu";
 };
-
-double
-median(std::vector<double> values)
-{
-  std::sort(values.begin(), values.end());
-  const std::size_t middle = values.size() / 2;
-  return values.size() % 2 == 1 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
-}
 
 // Multiply-adds x 2 of one forward pass through encoder + head, per view.
 double
@@ -96,7 +89,7 @@ run(const Options & options)
     }
   }
   const double views = 2.0 * options.batch;
-  const double perStep = median(stepSeconds);
+  const double perStep = medianOf(stepSeconds);
   const double stepFlops = 3.0 * forwardFlops(encoder) * views; // forward + backward (2x)
   const double measured = total.augmentSeconds + total.forwardSeconds + total.backwardSeconds + total.optimizerSeconds;
 

@@ -1,5 +1,7 @@
 #include "cradlModelFile.h"
 
+#include "cradlNpy.h"
+
 #include <torch/serialize.h>
 
 #include <cstdio>
@@ -21,22 +23,7 @@ void
 saveDict(const ValueDict & dict, const std::string & path)
 {
   const std::vector<char> bytes = torch::pickle_save(dict);
-  const std::string       temporary = path + ".part";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    file.flush();
-    if (!file)
-    {
-      std::remove(temporary.c_str());
-      throw std::runtime_error("cannot write '" + temporary + "' (folder missing, no permission, or disk full)");
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-  {
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
-  }
+  writeFileAtomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
 ValueDict

@@ -212,27 +212,6 @@ npyBytes(const std::string & dtype, const std::vector<int64_t> & shape, const vo
   return bytes;
 }
 
-void
-writeAtomically(const std::string & path, const std::string & bytes)
-{
-  const std::string temporary = path + ".part";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    file.flush();
-    if (!file)
-    {
-      std::remove(temporary.c_str());
-      throw std::runtime_error("cannot write '" + temporary + "' (folder missing, no permission, or disk full)");
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-  {
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
-  }
-}
-
 std::uint32_t
 crc32(const std::string & bytes)
 {
@@ -268,9 +247,30 @@ appendLittleEndian(std::string & out, std::uint64_t value, int bytes)
 } // namespace
 
 void
+writeFileAtomically(const std::string & path, const std::string & bytes)
+{
+  const std::string temporary = path + ".part";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    file.flush();
+    if (!file)
+    {
+      std::remove(temporary.c_str());
+      throw std::runtime_error("cannot write '" + temporary + "' (folder missing, no permission, or disk full)");
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+  {
+    std::remove(temporary.c_str());
+    throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
+  }
+}
+
+void
 writeNpy(const std::string & path, const std::string & dtype, const std::vector<int64_t> & shape, const void * data)
 {
-  writeAtomically(path, npyBytes(dtype, shape, data));
+  writeFileAtomically(path, npyBytes(dtype, shape, data));
 }
 
 void
@@ -327,7 +327,7 @@ writeNpz(const std::string & path, const std::vector<NpzEntry> & entries)
   appendLittleEndian(archive, directory.size(), 4);
   appendLittleEndian(archive, directoryOffset, 4);
   appendLittleEndian(archive, 0, 2);
-  writeAtomically(path, archive);
+  writeFileAtomically(path, archive);
 }
 
 } // namespace cradl
