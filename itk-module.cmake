@@ -14,6 +14,11 @@ itk_module(Cradl
     ITKImageIntensity
     ITKIOImageBase
   PRIVATE_DEPENDS
+    ITKDisplacementField
+    ITKImageCompose
+    ITKImageNoise
+    ITKSmoothing
+    ITKTransform
     ITKIONIFTI
     ITKIONRRD
     ITKIOMeta

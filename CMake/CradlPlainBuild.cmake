@@ -9,6 +9,11 @@ set(CRADL_ITK_COMPONENTS
   ITKImageGrid
   ITKImageIntensity
   ITKIOImageBase
+  ITKDisplacementField
+  ITKImageCompose
+  ITKImageNoise
+  ITKSmoothing
+  ITKTransform
   ITKIONIFTI
   ITKIONRRD
   ITKIOMeta

@@ -8,6 +8,10 @@
 namespace cradl_cli
 {
 
+/** `cradl make-dataset`. */
+void
+addMakeDataset(CLI::App & app);
+
 /** `cradl bench ...`: benchmarks that print one JSON line each. */
 void
 addBenchCommands(CLI::App & app);
