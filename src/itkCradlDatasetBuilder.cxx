@@ -6,7 +6,7 @@
 #include "itkCompositeTransform.h"
 #include "itkCradlManifest.h"
 #include "itkDisplacementFieldTransform.h"
-#include "itkImageFileWriter.h"
+#include "itkCradlImageIO.h"
 #include "itkImageRegionIteratorWithIndex.h"
 #include "itkNearestNeighborInterpolateImageFunction.h"
 #include "itkResampleImageFilter.h"
@@ -48,19 +48,6 @@ resampleOnto(const TImage * image, const ImageBase<3> * grid, const Transform<do
   typename TImage::Pointer result = resampler->GetOutput();
   result->DisconnectPipeline();
   return result;
-}
-
-template <typename TImage>
-void
-writeAtomically(const TImage * image, const fs::path & path)
-{
-  const fs::path temporary = path.parent_path() / ("partial-" + path.filename().string());
-  auto           writer = ImageFileWriter<TImage>::New();
-  writer->SetInput(image);
-  writer->SetFileName(temporary.string());
-  writer->UseCompressionOn();
-  writer->Update();
-  fs::rename(temporary, path);
 }
 
 double
@@ -422,11 +409,11 @@ CradlDatasetBuilder::Write(const std::string & folder)
       const std::string image = std::string("images/") + stem + ".nii.gz";
       const std::string mask = std::string("masks/") + stem + "_brain.nii.gz";
       const std::string label = std::string("labels/") + stem + "_label.nii.gz";
-      writeAtomically(subject.Image.GetPointer(), root / image);
-      writeAtomically(subject.Mask.GetPointer(), root / mask);
+      CradlWriteImage(subject.Image.GetPointer(), (root / image).string());
+      CradlWriteImage(subject.Mask.GetPointer(), (root / mask).string());
       if (split.anomalies)
       {
-        writeAtomically(subject.Label.GetPointer(), root / label);
+        CradlWriteImage(subject.Label.GetPointer(), (root / label).string());
       }
       manifest += image + "," + mask + "," + (split.anomalies ? label : std::string()) + "\n";
       this->InvokeEvent(IterationEvent());

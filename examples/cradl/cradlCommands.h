@@ -8,6 +8,10 @@
 namespace cradl_cli
 {
 
+/** `cradl train | fit | score | evaluate | run`. */
+void
+addPipelineCommands(CLI::App & app);
+
 /** `cradl make-dataset`. */
 void
 addMakeDataset(CLI::App & app);

@@ -25,6 +25,7 @@ main(int argc, char ** argv)
 {
   CLI::App app{ "cradl: unsupervised anomaly detection and localization (CRADL) on ITK and LibTorch" };
   app.require_subcommand(1);
+  cradl_cli::addPipelineCommands(app);
   cradl_cli::addMakeDataset(app);
   cradl_cli::addBenchCommands(app);
   try

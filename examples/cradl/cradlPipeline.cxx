@@ -1,0 +1,410 @@
+#include "cradlPipeline.h"
+
+#include "itkAUPRCMetric.h"
+#include "itkContrastiveEncoderTrainer.h"
+#include "itkCradlImageIO.h"
+#include "itkCradlManifest.h"
+#include "itkCradlRuntime.h"
+#include "itkGaussianMixtureFitter.h"
+#include "itkMedianGaussianPostprocessImageFilter.h"
+#include "itkRepresentationNLLGradientImageFilter.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+namespace cradl_cli
+{
+
+namespace
+{
+namespace fs = std::filesystem;
+using ScanType = itk::CradlManifest::ScanImageType;
+using MaskType = itk::CradlManifest::MaskImageType;
+
+// One line of progress with rate and ETA, redrawn in place on a terminal and
+// silent otherwise (logs stay clean).
+class ProgressLine
+{
+public:
+  ProgressLine(std::string stage, double total)
+    : m_Stage(std::move(stage))
+    , m_Total(total)
+    , m_Start(std::chrono::steady_clock::now())
+    , m_Terminal(isatty(STDERR_FILENO) != 0)
+  {}
+  void
+  update(double done, const std::string & detail = "")
+  {
+    if (!m_Terminal)
+      return;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_Start).count();
+    const double rate = done > 0 ? done / seconds : 0.0;
+    const double eta = rate > 0 ? (m_Total - done) / rate : 0.0;
+    std::fprintf(stderr, "\r%s %3.0f%% (%.0f/%.0f) %.2f/s ETA %.0fs %s   ", m_Stage.c_str(), 100.0 * done / m_Total, done,
+                 m_Total, rate, eta, detail.c_str());
+    std::fflush(stderr);
+  }
+  ~ProgressLine()
+  {
+    if (m_Terminal)
+      std::fprintf(stderr, "\n");
+  }
+
+private:
+  std::string                           m_Stage;
+  double                                m_Total;
+  std::chrono::steady_clock::time_point m_Start;
+  bool                                  m_Terminal;
+};
+
+bool
+finished(const std::string & path, const PipelineConfig & config, const char * stage)
+{
+  if (!config.force && fs::exists(path))
+  {
+    std::cerr << "cradl: " << stage << ": '" << path << "' exists, skipped (--force to redo)" << std::endl;
+    return true;
+  }
+  return false;
+}
+
+itk::CradlManifest::Pointer
+readManifest(const std::string & path, const char * role)
+{
+  if (path.empty())
+  {
+    throw std::runtime_error(std::string("no ") + role + " manifest given");
+  }
+  auto manifest = itk::CradlManifest::New();
+  manifest->Read(path);
+  return manifest;
+}
+
+std::string
+stemOf(const std::string & path)
+{
+  std::string name = fs::path(path).filename().string();
+  for (const char * extension : { ".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".png" })
+  {
+    const std::string e(extension);
+    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
+      return name.substr(0, name.size() - e.size());
+  }
+  return name;
+}
+
+void
+writeTextAtomically(const std::string & path, const std::string & text)
+{
+  const std::string temporary = path + ".part";
+  {
+    std::ofstream file(temporary);
+    file << text;
+    if (!file)
+      throw std::runtime_error("cannot write '" + temporary + "'");
+  }
+  fs::rename(temporary, path);
+}
+} // namespace
+
+nlohmann::json
+PipelineConfig::toJson() const
+{
+  return { { "train", train },
+           { "val", validation },
+           { "test", test },
+           { "out", out },
+           { "device", device },
+           { "threads", threads },
+           { "seed", seed },
+           { "slice_size", sliceSize },
+           { "nf", nf },
+           { "nz", nz },
+           { "epochs", epochs },
+           { "batch", batch },
+           { "warmup_epochs", warmupEpochs },
+           { "learning_rate", learningRate },
+           { "mixed_precision", mixedPrecision },
+           { "components", components },
+           { "tolerance", tolerance },
+           { "regularization", regularization },
+           { "initialization", initialization },
+           { "median_radius", medianRadius },
+           { "sigma", sigma },
+           { "gaussian_radius", gaussianRadius },
+           { "score_mixed_precision", scoreMixedPrecision } };
+}
+
+void
+PipelineConfig::update(const nlohmann::json & json)
+{
+  nlohmann::json merged = toJson();
+  for (const auto & [key, value] : json.items())
+  {
+    if (!merged.contains(key))
+    {
+      throw std::runtime_error("unknown configuration key '" + key + "'");
+    }
+    merged[key] = value;
+  }
+  train = merged["train"];
+  validation = merged["val"];
+  test = merged["test"];
+  out = merged["out"];
+  device = merged["device"];
+  threads = merged["threads"];
+  seed = merged["seed"];
+  sliceSize = merged["slice_size"];
+  nf = merged["nf"];
+  nz = merged["nz"];
+  epochs = merged["epochs"];
+  batch = merged["batch"];
+  warmupEpochs = merged["warmup_epochs"];
+  learningRate = merged["learning_rate"];
+  mixedPrecision = merged["mixed_precision"];
+  components = merged["components"].get<std::vector<unsigned int>>();
+  tolerance = merged["tolerance"];
+  regularization = merged["regularization"];
+  initialization = merged["initialization"];
+  medianRadius = merged["median_radius"];
+  sigma = merged["sigma"];
+  gaussianRadius = merged["gaussian_radius"];
+  scoreMixedPrecision = merged["score_mixed_precision"];
+}
+
+std::string
+encoderPath(const PipelineConfig & config)
+{
+  return (fs::path(config.out) / "encoder.pt").string();
+}
+
+std::string
+mixturePath(const PipelineConfig & config)
+{
+  return (fs::path(config.out) / "mixture.pt").string();
+}
+
+void
+trainStage(const PipelineConfig & config)
+{
+  fs::create_directories(config.out);
+  if (finished(encoderPath(config), config, "train"))
+    return;
+  const auto train = readManifest(config.train, "training");
+  const auto validation = readManifest(config.validation, "validation");
+  auto       trainer = itk::ContrastiveEncoderTrainer::New();
+  // Scans stay alive in the trainer's inputs.
+  for (std::size_t row = 0; row < train->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = train->LoadScan(row);
+    trainer->AddTrainingScan(scan.Image, scan.Mask);
+  }
+  for (std::size_t row = 0; row < validation->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = validation->LoadScan(row);
+    trainer->AddValidationScan(scan.Image, scan.Mask);
+  }
+  trainer->SetSliceSize(config.sliceSize);
+  trainer->SetNumberOfFilters(config.nf);
+  trainer->SetRepresentationSize(config.nz);
+  trainer->SetNumberOfEpochs(config.epochs);
+  trainer->SetBatchSize(config.batch);
+  trainer->SetWarmupEpochs(config.warmupEpochs);
+  trainer->SetLearningRate(config.learningRate);
+  trainer->SetMixedPrecision(config.mixedPrecision);
+  trainer->SetSeed(config.seed);
+  trainer->SetDevice(config.device);
+  trainer->SetNumberOfThreads(config.threads);
+  trainer->SetCheckpointFileName((fs::path(config.out) / "checkpoint.pt").string());
+  trainer->ResumeOn(); // a killed run continues where its last epoch ended
+  ProgressLine progress("train", config.epochs);
+  trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
+    std::ostringstream detail;
+    detail << "epoch " << trainer->GetCurrentEpoch() << " loss " << trainer->GetCurrentLoss() << " val "
+           << trainer->GetLastValidationLoss() << " " << static_cast<int>(trainer->GetViewsPerSecond()) << " views/s";
+    progress.update(trainer->GetProgress() * config.epochs, detail.str());
+  });
+  trainer->Update();
+  trainer->GetOutput()->Save(encoderPath(config));
+}
+
+void
+fitStage(const PipelineConfig & config)
+{
+  fs::create_directories(config.out);
+  if (finished(mixturePath(config), config, "fit"))
+    return;
+  const auto encoder = itk::ContrastiveEncoderModel::Load(encoderPath(config));
+  const auto train = readManifest(config.train, "training");
+  auto       fitter = itk::GaussianMixtureFitter::New();
+  fitter->SetEncoder(encoder);
+  for (std::size_t row = 0; row < train->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = train->LoadScan(row);
+    fitter->AddScan(scan.Image, scan.Mask);
+  }
+  if (config.components.size() > 1 && !config.validation.empty())
+  {
+    // The paper's protocol: K by the pixel AUPRC of labelled validation scans.
+    const auto validation = readManifest(config.validation, "validation");
+    for (std::size_t row = 0; row < validation->GetNumberOfEntries(); ++row)
+    {
+      const auto scan = validation->LoadScan(row);
+      if (scan.Label)
+        fitter->AddValidationScan(scan.Image, scan.Mask, scan.Label);
+    }
+  }
+  fitter->SetComponentCandidates(config.components);
+  fitter->SetTolerance(config.tolerance);
+  fitter->SetCovarianceRegularization(config.regularization);
+  fitter->SetInitialization(config.initialization);
+  fitter->SetSeed(config.seed);
+  fitter->SetDevice(config.device);
+  fitter->SetNumberOfThreads(config.threads);
+  fitter->Update();
+  for (const auto & candidate : fitter->GetCandidates())
+  {
+    std::cerr << "cradl: fit: K=" << candidate.NumberOfComponents << " iterations " << candidate.Iterations
+              << " mean log-likelihood " << candidate.MeanLogLikelihood << " BIC " << candidate.BIC
+              << (candidate.ValidationAUPRC >= 0 ? " validation AUPRC " + std::to_string(candidate.ValidationAUPRC) : "")
+              << (candidate.NumberOfComponents == fitter->GetSelectedNumberOfComponents() ? "  <- kept" : "") << std::endl;
+  }
+  fitter->GetOutput()->ExportNpz((fs::path(config.out) / "mixture.npz").string());
+  fitter->GetOutput()->Save(mixturePath(config));
+}
+
+void
+scoreStage(const PipelineConfig & config, const std::string & manifestPath)
+{
+  const fs::path scoresFile = fs::path(config.out) / "scores.csv";
+  if (finished(scoresFile.string(), config, "score"))
+    return;
+  fs::create_directories(fs::path(config.out) / "maps");
+  fs::create_directories(fs::path(config.out) / "slices");
+  itk::CradlRuntime::SetNumberOfThreads(config.threads);
+  const auto   encoder = itk::ContrastiveEncoderModel::Load(encoderPath(config));
+  const auto   mixture = itk::GaussianMixtureModel::Load(mixturePath(config));
+  const auto   manifest = readManifest(manifestPath, "scoring");
+  std::string  scores = "image,slice,nll\n";
+  ProgressLine progress("score", manifest->GetNumberOfEntries());
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = manifest->LoadScan(row);
+    auto       gradient = itk::RepresentationNLLGradientImageFilter<ScanType, MaskType>::New();
+    gradient->SetInput(scan.Image);
+    if (scan.Mask)
+      gradient->SetMaskImage(scan.Mask);
+    gradient->SetEncoder(encoder);
+    gradient->SetMixture(mixture);
+    gradient->SetDevice(config.device);
+    gradient->SetMixedPrecision(config.scoreMixedPrecision);
+    auto post = itk::MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
+    post->SetInput(gradient->GetOutput());
+    if (scan.Mask)
+      post->SetMaskImage(scan.Mask);
+    post->SetMedianRadius(config.medianRadius);
+    post->SetGaussianSigma(config.sigma);
+    post->SetGaussianRadius(config.gaussianRadius);
+    post->Update();
+    const std::string stem = stemOf(manifest->GetEntry(row).Image);
+    itk::CradlWriteImage(post->GetOutput(), (fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string());
+    itk::CradlWriteImage(gradient->GetOutput(), (fs::path(config.out) / "maps" / (stem + "_raw.nii.gz")).string());
+    itk::CradlWriteImage(gradient->GetSliceMap(), (fs::path(config.out) / "slices" / (stem + "_slices.nii.gz")).string());
+    const auto & nll = gradient->GetSliceNLL();
+    for (std::size_t slice = 0; slice < nll.size(); ++slice)
+    {
+      char line[256];
+      std::snprintf(line, sizeof line, "%s,%zu,%.17g\n", stem.c_str(), slice, nll[slice]);
+      scores += line;
+    }
+    progress.update(row + 1, stem);
+  }
+  writeTextAtomically(scoresFile.string(), scores);
+}
+
+nlohmann::json
+evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
+{
+  const auto manifest = readManifest(manifestPath, "evaluation");
+  std::map<std::string, std::vector<double>> sliceScores;
+  {
+    std::ifstream scores(fs::path(config.out) / "scores.csv");
+    if (!scores)
+      throw std::runtime_error("no '" + (fs::path(config.out) / "scores.csv").string() + "': run cradl score first");
+    std::string line;
+    std::getline(scores, line);
+    while (std::getline(scores, line))
+    {
+      const auto first = line.find(',');
+      const auto second = line.find(',', first + 1);
+      sliceScores[line.substr(0, first)].push_back(std::stod(line.substr(second + 1)));
+    }
+  }
+  auto cradl = itk::AUPRCMetric<ScanType, MaskType>::New();
+  auto baseline = itk::AUPRCMetric<ScanType, MaskType>::New();
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto        scan = manifest->LoadScan(row);
+    const std::string stem = stemOf(manifest->GetEntry(row).Image);
+    if (!scan.Label)
+      throw std::runtime_error("manifest '" + manifestPath + "' row " + std::to_string(row + 1) +
+                               " has no label: evaluation needs the anomaly ground truth");
+    const auto map = itk::CradlManifest::ReadScanImage(
+      (fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string(), "anomaly map of " + stem);
+    cradl->AddImages(map, scan.Label, scan.Mask, stem);
+    cradl->AddSliceScores(sliceScores.at(stem), scan.Label, stem);
+    // The honest baseline: |z-scored intensity| inside the brain.
+    auto         intensity = ScanType::New();
+    intensity->CopyInformation(scan.Image);
+    intensity->SetRegions(scan.Image->GetLargestPossibleRegion());
+    intensity->Allocate();
+    const auto   n = scan.Image->GetLargestPossibleRegion().GetNumberOfPixels();
+    const float * pixels = scan.Image->GetBufferPointer();
+    const auto inBrain = [&](itk::SizeValueType i) { return scan.Mask ? scan.Mask->GetBufferPointer()[i] != 0 : pixels[i] != 0; };
+    double sum = 0, squares = 0, count = 0;
+    for (itk::SizeValueType i = 0; i < n; ++i)
+      if (inBrain(i))
+      {
+        sum += pixels[i];
+        squares += pixels[i] * static_cast<double>(pixels[i]);
+        ++count;
+      }
+    const double mean = sum / count;
+    const double deviation = std::sqrt(std::max(1e-12, squares / count - mean * mean));
+    for (itk::SizeValueType i = 0; i < n; ++i)
+      intensity->GetBufferPointer()[i] = inBrain(i) ? static_cast<float>(std::abs(pixels[i] - mean) / deviation) : 0.0f;
+    baseline->AddImages(intensity, scan.Label, scan.Mask, stem);
+  }
+  cradl->Compute();
+  baseline->Compute();
+  const auto summary = [](const itk::CradlRankingMetrics & m) {
+    return nlohmann::json{ { "auroc", m.AUROC },           { "auprc", m.AUPRC },
+                           { "fpr_at_95_tpr", m.FPRAt95TPR }, { "best_dice", m.BestDice },
+                           { "best_dice_threshold", m.BestDiceThreshold }, { "positives", m.Positives },
+                           { "negatives", m.Negatives } };
+  };
+  nlohmann::json metrics;
+  metrics["pixels"] = "all pixels of every scan pooled (the paper's protocol)";
+  metrics["cradl"] = summary(cradl->GetPixelMetrics());
+  metrics["cradl_slice"] = summary(cradl->GetSliceMetrics());
+  metrics["baseline_abs_zscore"] = summary(baseline->GetPixelMetrics());
+  metrics["config"] = config.toJson();
+  writeTextAtomically((fs::path(config.out) / "metrics.json").string(), metrics.dump(2) + "\n");
+  std::printf("%-28s %8s %8s %8s %9s\n", "", "AUROC", "AUPRC", "FPR95", "best Dice");
+  for (const char * key : { "cradl", "cradl_slice", "baseline_abs_zscore" })
+  {
+    const auto & m = metrics[key];
+    std::printf("%-28s %8.4f %8.4f %8.4f %9.4f\n", key, m["auroc"].get<double>(), m["auprc"].get<double>(),
+                m["fpr_at_95_tpr"].get<double>(), m["best_dice"].get<double>());
+  }
+  return metrics;
+}
+
+} // namespace cradl_cli

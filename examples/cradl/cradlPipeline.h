@@ -1,0 +1,73 @@
+#ifndef cradlPipeline_h
+#define cradlPipeline_h
+
+// The main job's stages (train, fit, score, evaluate) and their settings;
+// `cradl run` chains them, each subcommand runs one.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace cradl_cli
+{
+
+struct PipelineConfig
+{
+  // Data and output.
+  std::string train;
+  std::string validation;
+  std::string test;
+  std::string out = "cradl-out";
+  // Compute.
+  std::string  device = "cpu";
+  unsigned int threads = 0;
+  unsigned int seed = 0;
+  // Stage 1 (the paper's defaults).
+  unsigned int sliceSize = 128;
+  unsigned int nf = 64;
+  unsigned int nz = 512;
+  unsigned int epochs = 100;
+  unsigned int batch = 64;
+  unsigned int warmupEpochs = 10;
+  double       learningRate = 1e-4;
+  bool         mixedPrecision = true;
+  // Stage 2.
+  std::vector<unsigned int> components{ 1 };
+  double                    tolerance = 1e-2;
+  double                    regularization = 1e-5;
+  std::string               initialization = "kmeans++";
+  // Scoring.
+  unsigned int medianRadius = 2;
+  double       sigma = 3.0;
+  unsigned int gaussianRadius = 3;
+  bool         scoreMixedPrecision = false;
+  // Re-run finished stages.
+  bool force = false;
+
+  nlohmann::json
+  toJson() const;
+  /** Values of `json` override this config's; unknown keys are an error. */
+  void
+  update(const nlohmann::json & json);
+};
+
+std::string
+encoderPath(const PipelineConfig & config);
+std::string
+mixturePath(const PipelineConfig & config);
+
+void
+trainStage(const PipelineConfig & config);
+void
+fitStage(const PipelineConfig & config);
+/** Scores every scan of `manifest` into OUT/maps, OUT/slices and OUT/scores.csv. */
+void
+scoreStage(const PipelineConfig & config, const std::string & manifest);
+/** Metrics of OUT/maps against the labels of `manifest`; writes OUT/metrics.json. */
+nlohmann::json
+evaluateStage(const PipelineConfig & config, const std::string & manifest);
+
+} // namespace cradl_cli
+
+#endif
