@@ -1,7 +1,7 @@
 // cradl bench nllgrad: NLL-gradient scoring of S slices with a frozen
 // encoder and a K-component mixture; the counterpart of the anchor
 // simclr_torch.py --part score.
-#include "cradlBenchSupport.h"
+#include "cradlCliSupport.h"
 #include "cradlCommands.h"
 
 #include "cradlDevice.h"

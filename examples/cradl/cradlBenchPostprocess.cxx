@@ -1,6 +1,6 @@
 // cradl bench postprocess: mask + 5x5 median + Gaussian over S slices of
 // 128 x 128 pixels; the counterpart of the anchor postprocess_scipy.py.
-#include "cradlBenchSupport.h"
+#include "cradlCliSupport.h"
 #include "cradlCommands.h"
 
 #include "itkCradlRuntime.h"

@@ -1,6 +1,6 @@
 // cradl bench train: SimCLR training steps of the encoder on random slices;
 // the counterpart of the anchor simclr_torch.py --part train.
-#include "cradlBenchSupport.h"
+#include "cradlCliSupport.h"
 #include "cradlCommands.h"
 
 #include "cradlContrastiveTraining.h"

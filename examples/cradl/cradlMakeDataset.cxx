@@ -1,5 +1,6 @@
 // cradl make-dataset: the default data set, built from the Colin27 brain of
 // Debian's mricron-data (or --template), with CradlDatasetBuilder.
+#include "cradlCliSupport.h"
 #include "cradlCommands.h"
 
 #include "itkCradlDatasetBuilder.h"
@@ -59,12 +60,9 @@ run(const Options & options)
   builder->SetMaximumLesions(options.lesions);
   builder->SetMinimumLesionRadius(options.minimumRadius);
   builder->SetMaximumLesionRadius(options.maximumRadius);
-  const unsigned int total = options.train + options.validation + options.test;
-  unsigned int       done = 0;
-  builder->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
-    ++done;
-    std::cerr << "\rmake-dataset: " << done << "/" << total << " subjects" << (done == total ? "\n" : "") << std::flush;
-  });
+  ProgressLine progress("make-dataset", options.train + options.validation + options.test);
+  unsigned int done = 0;
+  builder->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { progress.update(++done, "subjects"); });
   builder->Write(options.out);
   std::cout << options.out << "/train.csv " << options.out << "/val.csv " << options.out << "/test.csv" << std::endl;
 }

@@ -1,5 +1,7 @@
 #include "cradlPipeline.h"
 
+#include "cradlCliSupport.h"
+
 #include "itkAUPRCMetric.h"
 #include "itkContrastiveEncoderTrainer.h"
 #include "itkCradlImageIO.h"
@@ -27,42 +29,6 @@ namespace
 namespace fs = std::filesystem;
 using ScanType = itk::CradlManifest::ScanImageType;
 using MaskType = itk::CradlManifest::MaskImageType;
-
-// One line of progress with rate and ETA, redrawn in place on a terminal and
-// silent otherwise (logs stay clean).
-class ProgressLine
-{
-public:
-  ProgressLine(std::string stage, double total)
-    : m_Stage(std::move(stage))
-    , m_Total(total)
-    , m_Start(std::chrono::steady_clock::now())
-    , m_Terminal(isatty(STDERR_FILENO) != 0)
-  {}
-  void
-  update(double done, const std::string & detail = "")
-  {
-    if (!m_Terminal)
-      return;
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_Start).count();
-    const double rate = done > 0 ? done / seconds : 0.0;
-    const double eta = rate > 0 ? (m_Total - done) / rate : 0.0;
-    std::fprintf(stderr, "\r%s %3.0f%% (%.0f/%.0f) %.2f/s ETA %.0fs %s   ", m_Stage.c_str(), 100.0 * done / m_Total, done,
-                 m_Total, rate, eta, detail.c_str());
-    std::fflush(stderr);
-  }
-  ~ProgressLine()
-  {
-    if (m_Terminal)
-      std::fprintf(stderr, "\n");
-  }
-
-private:
-  std::string                           m_Stage;
-  double                                m_Total;
-  std::chrono::steady_clock::time_point m_Start;
-  bool                                  m_Terminal;
-};
 
 bool
 finished(const std::string & path, const PipelineConfig & config, const char * stage)
