@@ -66,6 +66,80 @@ stemOf(const std::string & path)
   return name;
 }
 
+struct ScoredScan
+{
+  ScanType::Pointer   anomaly;  // post-processed, scan grid
+  ScanType::Pointer   raw;      // |d NLL / dx|, scan grid
+  ScanType::Pointer   sliceMap; // |d NLL / dx|, slice grid
+  std::vector<double> nll;      // per slice
+};
+
+ScoredScan
+scoreScan(const PipelineConfig &                config,
+          const itk::ContrastiveEncoderModel *  encoder,
+          const itk::GaussianMixtureModel *     mixture,
+          const itk::CradlManifest::Scan &      scan)
+{
+  auto gradient = itk::RepresentationNLLGradientImageFilter<ScanType, MaskType>::New();
+  gradient->SetInput(scan.Image);
+  if (scan.Mask)
+    gradient->SetMaskImage(scan.Mask);
+  gradient->SetEncoder(encoder);
+  gradient->SetMixture(mixture);
+  gradient->SetDevice(config.device);
+  gradient->SetMixedPrecision(config.scoreMixedPrecision);
+  auto post = itk::MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
+  post->SetInput(gradient->GetOutput());
+  if (scan.Mask)
+    post->SetMaskImage(scan.Mask);
+  post->SetMedianRadius(config.medianRadius);
+  post->SetGaussianSigma(config.sigma);
+  post->SetGaussianRadius(config.gaussianRadius);
+  post->Update();
+  ScoredScan scored;
+  scored.anomaly = post->GetOutput();
+  scored.anomaly->DisconnectPipeline();
+  scored.raw = gradient->GetOutput();
+  scored.raw->DisconnectPipeline();
+  scored.sliceMap = const_cast<ScanType *>(gradient->GetSliceMap());
+  scored.nll = gradient->GetSliceNLL();
+  return scored;
+}
+
+// The label-free threshold: the q-quantile of post-processed scores inside
+// the brain on validation slices without any anomaly.
+double
+healthyThreshold(const PipelineConfig & config)
+{
+  const auto          encoder = itk::ContrastiveEncoderModel::Load(encoderPath(config));
+  const auto          mixture = itk::GaussianMixtureModel::Load(mixturePath(config));
+  const auto          manifest = readManifest(config.validation, "validation");
+  std::vector<float>  healthy;
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = manifest->LoadScan(row);
+    const auto scored = scoreScan(config, encoder, mixture, scan);
+    const auto size = scan.Image->GetLargestPossibleRegion().GetSize();
+    const itk::SizeValueType perSlice = size[0] * size[1];
+    for (itk::SizeValueType slice = 0; slice < size[2]; ++slice)
+    {
+      bool anomalous = false;
+      for (itk::SizeValueType i = slice * perSlice; scan.Label && i < (slice + 1) * perSlice && !anomalous; ++i)
+        anomalous = scan.Label->GetBufferPointer()[i] != 0;
+      if (anomalous)
+        continue;
+      for (itk::SizeValueType i = slice * perSlice; i < (slice + 1) * perSlice; ++i)
+        if (!scan.Mask || scan.Mask->GetBufferPointer()[i])
+          healthy.push_back(scored.anomaly->GetBufferPointer()[i]);
+    }
+  }
+  if (healthy.empty())
+    throw std::runtime_error("no healthy validation slices for the label-free threshold");
+  const auto at = healthy.begin() + static_cast<std::ptrdiff_t>(config.thresholdQuantile * (healthy.size() - 1));
+  std::nth_element(healthy.begin(), at, healthy.end());
+  return *at;
+}
+
 void
 writeTextAtomically(const std::string & path, const std::string & text)
 {
@@ -105,7 +179,8 @@ PipelineConfig::toJson() const
            { "median_radius", medianRadius },
            { "sigma", sigma },
            { "gaussian_radius", gaussianRadius },
-           { "score_mixed_precision", scoreMixedPrecision } };
+           { "score_mixed_precision", scoreMixedPrecision },
+           { "threshold_quantile", thresholdQuantile } };
 }
 
 void
@@ -143,6 +218,7 @@ PipelineConfig::update(const nlohmann::json & json)
   sigma = merged["sigma"];
   gaussianRadius = merged["gaussian_radius"];
   scoreMixedPrecision = merged["score_mixed_precision"];
+  thresholdQuantile = merged["threshold_quantile"];
 }
 
 std::string
@@ -263,27 +339,12 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
     const auto scan = manifest->LoadScan(row);
-    auto       gradient = itk::RepresentationNLLGradientImageFilter<ScanType, MaskType>::New();
-    gradient->SetInput(scan.Image);
-    if (scan.Mask)
-      gradient->SetMaskImage(scan.Mask);
-    gradient->SetEncoder(encoder);
-    gradient->SetMixture(mixture);
-    gradient->SetDevice(config.device);
-    gradient->SetMixedPrecision(config.scoreMixedPrecision);
-    auto post = itk::MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
-    post->SetInput(gradient->GetOutput());
-    if (scan.Mask)
-      post->SetMaskImage(scan.Mask);
-    post->SetMedianRadius(config.medianRadius);
-    post->SetGaussianSigma(config.sigma);
-    post->SetGaussianRadius(config.gaussianRadius);
-    post->Update();
+    const auto scored = scoreScan(config, encoder, mixture, scan);
     const std::string stem = stemOf(manifest->GetEntry(row).Image);
-    itk::CradlWriteImage(post->GetOutput(), (fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string());
-    itk::CradlWriteImage(gradient->GetOutput(), (fs::path(config.out) / "maps" / (stem + "_raw.nii.gz")).string());
-    itk::CradlWriteImage(gradient->GetSliceMap(), (fs::path(config.out) / "slices" / (stem + "_slices.nii.gz")).string());
-    const auto & nll = gradient->GetSliceNLL();
+    itk::CradlWriteImage(scored.anomaly.GetPointer(), (fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string());
+    itk::CradlWriteImage(scored.raw.GetPointer(), (fs::path(config.out) / "maps" / (stem + "_raw.nii.gz")).string());
+    itk::CradlWriteImage(scored.sliceMap.GetPointer(), (fs::path(config.out) / "slices" / (stem + "_slices.nii.gz")).string());
+    const auto & nll = scored.nll;
     for (std::size_t slice = 0; slice < nll.size(); ++slice)
     {
       char line[256];
@@ -315,6 +376,13 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   }
   auto cradl = itk::AUPRCMetric<ScanType, MaskType>::New();
   auto baseline = itk::AUPRCMetric<ScanType, MaskType>::New();
+  const bool   thresholded = !config.validation.empty();
+  const double threshold = thresholded ? healthyThreshold(config) : 0.0;
+  double       overlap = 0.0;
+  double       predicted = 0.0;
+  double       actual = 0.0;
+  if (thresholded)
+    fs::create_directories(fs::path(config.out) / "segmentations");
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
     const auto        scan = manifest->LoadScan(row);
@@ -325,6 +393,24 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     const auto map = itk::CradlManifest::ReadScanImage(
       (fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string(), "anomaly map of " + stem);
     cradl->AddImages(map, scan.Label, scan.Mask, stem);
+    if (thresholded)
+    {
+      auto segmentation = MaskType::New();
+      segmentation->CopyInformation(map);
+      segmentation->SetRegions(map->GetLargestPossibleRegion());
+      segmentation->Allocate();
+      for (itk::SizeValueType i = 0; i < map->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+      {
+        const bool anomalous = map->GetBufferPointer()[i] >= threshold && (!scan.Mask || scan.Mask->GetBufferPointer()[i]);
+        const bool truth = scan.Label->GetBufferPointer()[i] != 0;
+        segmentation->GetBufferPointer()[i] = anomalous ? 1 : 0;
+        overlap += anomalous && truth;
+        predicted += anomalous;
+        actual += truth;
+      }
+      itk::CradlWriteImage(segmentation.GetPointer(),
+                           (fs::path(config.out) / "segmentations" / (stem + "_segmentation.nii.gz")).string());
+    }
     cradl->AddSliceScores(sliceScores.at(stem), scan.Label, stem);
     // The honest baseline: |z-scored intensity| inside the brain.
     auto         intensity = ScanType::New();
@@ -361,6 +447,13 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   metrics["cradl"] = summary(cradl->GetPixelMetrics());
   metrics["cradl_slice"] = summary(cradl->GetSliceMetrics());
   metrics["baseline_abs_zscore"] = summary(baseline->GetPixelMetrics());
+  if (thresholded)
+  {
+    metrics["label_free_threshold"] = { { "quantile", config.thresholdQuantile },
+                                         { "value", threshold },
+                                         { "dice", 2.0 * overlap / std::max(1.0, predicted + actual) },
+                                         { "source", "post-processed scores in the brain on healthy validation slices" } };
+  }
   metrics["config"] = config.toJson();
   writeTextAtomically((fs::path(config.out) / "metrics.json").string(), metrics.dump(2) + "\n");
   std::printf("%-28s %8s %8s %8s %9s\n", "", "AUROC", "AUPRC", "FPR95", "best Dice");
@@ -369,6 +462,11 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     const auto & m = metrics[key];
     std::printf("%-28s %8.4f %8.4f %8.4f %9.4f\n", key, m["auroc"].get<double>(), m["auprc"].get<double>(),
                 m["fpr_at_95_tpr"].get<double>(), m["best_dice"].get<double>());
+  }
+  if (thresholded)
+  {
+    std::printf("label-free threshold (%.3g quantile of healthy validation scores) %.4g: Dice %.4f\n",
+                config.thresholdQuantile, threshold, metrics["label_free_threshold"]["dice"].get<double>());
   }
   return metrics;
 }

@@ -42,6 +42,8 @@ struct PipelineConfig
   double       sigma = 3.0;
   unsigned int gaussianRadius = 3;
   bool         scoreMixedPrecision = false;
+  // Label-free threshold: this quantile of healthy validation scores.
+  double thresholdQuantile = 0.99;
   // Re-run finished stages.
   bool force = false;
 

@@ -57,6 +57,10 @@ struct PipelineOptions
          "gaussian_radius");
     bind(command->add_option("--score-mixed-precision", flags.scoreMixedPrecision, "bf16 scoring")->capture_default_str(),
          "score_mixed_precision");
+    bind(command->add_option("--threshold-quantile", flags.thresholdQuantile,
+                             "quantile of healthy validation scores used as label-free threshold")
+           ->capture_default_str(),
+         "threshold_quantile");
     command->add_option("--config", configFile, "JSON file with any of these settings (flags win)")
       ->check(CLI::ExistingFile);
     command->add_flag("--force", flags.force, "redo stages whose outputs exist");

@@ -34,7 +34,7 @@ manifest, out = sys.argv[1], sys.argv[2]
 folder = os.path.dirname(os.path.abspath(manifest))
 for name in ("encoder.pt", "mixture.pt", "mixture.npz", "config.json", "scores.csv", "metrics.json"):
     assert os.path.isfile(os.path.join(out, name)), f"missing {name}"
-scores, labels = [], []
+scores, labels, segmented, brains = [], [], [], []
 rows = list(csv.DictReader(open(manifest)))
 for row in rows:
     stem = os.path.basename(row["image"])[: -len(".nii.gz")]
@@ -48,6 +48,12 @@ for row in rows:
     _, values = nifti(os.path.join(out, "maps/%s_anomaly.nii.gz" % stem))
     _, label = nifti(os.path.join(folder, row["label"]))
     assert np.isfinite(values).all()
+    segmentation = os.path.join(out, "segmentations/%s_segmentation.nii.gz" % stem)
+    seg_header, seg = nifti(segmentation)
+    for field in ("dims", "pixdim", "quatern", "srow"):
+        assert np.allclose(seg_header[field], scan_header[field], atol=1e-5), (segmentation, field)
+    segmented.append(seg != 0)
+    brains.append(nifti(os.path.join(folder, row["mask"]))[1] != 0)
     scores.append(values.astype(np.float64))
     labels.append(label != 0)
 scores, labels = np.concatenate(scores), np.concatenate(labels)
@@ -56,4 +62,11 @@ ap, auc = average_precision_score(labels, scores), roc_auc_score(labels, scores)
 assert abs(metrics["cradl"]["auprc"] - ap) < 1e-9, (metrics["cradl"]["auprc"], ap)
 assert abs(metrics["cradl"]["auroc"] - auc) < 1e-9, (metrics["cradl"]["auroc"], auc)
 assert metrics["config"]["epochs"] >= 1
+segmented = np.concatenate(segmented)
+threshold = metrics["label_free_threshold"]
+# The segmentation is exactly the brain voxels at or above the threshold.
+brains = np.concatenate(brains)
+assert np.array_equal(segmented, (scores.astype(np.float32) >= np.float32(threshold["value"])) & brains)
+dice = 2 * (segmented & labels).sum() / max(1, segmented.sum() + labels.sum())
+assert abs(threshold["dice"] - dice) < 1e-12, (threshold["dice"], dice)
 print("end-to-end outputs, geometry and metrics (AUPRC %.6f, AUROC %.6f) check out" % (ap, auc))
