@@ -1,6 +1,7 @@
 #include "cradlPipeline.h"
 
 #include "cradlCliSupport.h"
+#include "cradlReport.h"
 
 #include "itkAUPRCMetric.h"
 #include "itkContrastiveEncoderTrainer.h"
@@ -383,6 +384,7 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   double       actual = 0.0;
   if (thresholded)
     fs::create_directories(fs::path(config.out) / "segmentations");
+  fs::create_directories(fs::path(config.out) / "report");
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
     const auto        scan = manifest->LoadScan(row);
@@ -393,6 +395,34 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     const auto map = itk::CradlManifest::ReadScanImage(
       (fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string(), "anomaly map of " + stem);
     cradl->AddImages(map, scan.Label, scan.Mask, stem);
+    {
+      // Overlays of the most and least anomalous slices (by slice NLL) that show brain.
+      const auto &             nll = sliceScores.at(stem);
+      const auto               size = scan.Image->GetLargestPossibleRegion().GetSize();
+      const itk::SizeValueType perSlice = size[0] * size[1];
+      long                     most = -1, least = -1;
+      for (itk::SizeValueType slice = 0; slice < size[2] && slice < nll.size(); ++slice)
+      {
+        bool brain = !scan.Mask;
+        for (itk::SizeValueType i = slice * perSlice; scan.Mask && i < (slice + 1) * perSlice && !brain; ++i)
+          brain = scan.Mask->GetBufferPointer()[i] != 0;
+        if (!brain)
+          continue;
+        if (most < 0 || nll[slice] > nll[most])
+          most = static_cast<long>(slice);
+        if (least < 0 || nll[slice] < nll[least])
+          least = static_cast<long>(slice);
+      }
+      const float * values = map->GetBufferPointer();
+      const double  peak = *std::max_element(values, values + map->GetLargestPossibleRegion().GetNumberOfPixels());
+      if (most >= 0)
+      {
+        writeOverlay((fs::path(config.out) / "report" / (stem + "_most_anomalous.png")).string(), scan.Image, map,
+                     scan.Label, static_cast<unsigned int>(most), peak);
+        writeOverlay((fs::path(config.out) / "report" / (stem + "_least_anomalous.png")).string(), scan.Image, map,
+                     scan.Label, static_cast<unsigned int>(least), peak);
+      }
+    }
     if (thresholded)
     {
       auto segmentation = MaskType::New();
@@ -454,6 +484,13 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
                                          { "dice", 2.0 * overlap / std::max(1.0, predicted + actual) },
                                          { "source", "post-processed scores in the brain on healthy validation slices" } };
   }
+  const auto & curves = cradl->GetPixelMetrics();
+  writeCurvePlot((fs::path(config.out) / "report" / "pr_curve.png").string(), curves.Recall, curves.Precision);
+  auto falsePositiveRate = curves.FalsePositiveRate;
+  auto truePositiveRate = curves.Recall;
+  falsePositiveRate.push_back(1.0); // the curve ends at (1, 1) once every pixel is called anomalous
+  truePositiveRate.push_back(1.0);
+  writeCurvePlot((fs::path(config.out) / "report" / "roc_curve.png").string(), falsePositiveRate, truePositiveRate);
   metrics["config"] = config.toJson();
   writeTextAtomically((fs::path(config.out) / "metrics.json").string(), metrics.dump(2) + "\n");
   std::printf("%-28s %8s %8s %8s %9s\n", "", "AUROC", "AUPRC", "FPR95", "best Dice");

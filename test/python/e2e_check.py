@@ -32,14 +32,16 @@ def nifti(path):
 
 manifest, out = sys.argv[1], sys.argv[2]
 folder = os.path.dirname(os.path.abspath(manifest))
-for name in ("encoder.pt", "mixture.pt", "mixture.npz", "config.json", "scores.csv", "metrics.json"):
+for name in ("encoder.pt", "mixture.pt", "mixture.npz", "config.json", "scores.csv", "metrics.json",
+             "report/pr_curve.png", "report/roc_curve.png"):
     assert os.path.isfile(os.path.join(out, name)), f"missing {name}"
 scores, labels, segmented, brains = [], [], [], []
 rows = list(csv.DictReader(open(manifest)))
 for row in rows:
     stem = os.path.basename(row["image"])[: -len(".nii.gz")]
     scan_header, _ = nifti(os.path.join(folder, row["image"]))
-    for kind in ("maps/%s_anomaly.nii.gz", "maps/%s_raw.nii.gz", "slices/%s_slices.nii.gz"):
+    for kind in ("maps/%s_anomaly.nii.gz", "maps/%s_raw.nii.gz", "slices/%s_slices.nii.gz",
+                 "report/%s_most_anomalous.png", "report/%s_least_anomalous.png"):
         assert os.path.isfile(os.path.join(out, kind % stem)), f"missing {kind % stem}"
     for kind in ("maps/%s_anomaly.nii.gz", "maps/%s_raw.nii.gz"):
         map_header, _ = nifti(os.path.join(out, kind % stem))
