@@ -163,6 +163,7 @@ GaussianMixtureFitter::GenerateData()
       }
       features = cradl::encodeSlices(*encoder->GetImpl(), slices, m_Device, m_BatchSize);
       rows = slices.count;
+      this->UpdateProgress(0.4f);
       columns = encoder->GetRepresentationSize();
     }
     cradl::MixtureFitSettings settings;
@@ -192,6 +193,7 @@ GaussianMixtureFitter::GenerateData()
       m_SelectionCriterion = "validation AUPRC";
       for (std::size_t c = 0; c < result.models.size(); ++c)
       {
+        this->UpdateProgress(0.7f + 0.3f * c / result.models.size());
         auto mixture = GaussianMixtureModel::New();
         mixture->SetImpl(result.models[c]);
         m_Candidates[c].ValidationAUPRC = this->ValidationAUPRC(mixture);

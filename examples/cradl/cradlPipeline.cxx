@@ -311,6 +311,10 @@ fitStage(const PipelineConfig & config)
   fitter->SetSeed(config.seed);
   fitter->SetDevice(config.device);
   fitter->SetNumberOfThreads(config.threads);
+  ProgressLine progress("fit", 100);
+  fitter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+    progress.update(100.0 * fitter->GetProgress(), "% (slices, representations, EM per K, validation maps)");
+  });
   fitter->Update();
   for (const auto & candidate : fitter->GetCandidates())
   {
