@@ -381,6 +381,11 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   }
   auto cradl = itk::AUPRCMetric<ScanType, MaskType>::New();
   auto baseline = itk::AUPRCMetric<ScanType, MaskType>::New();
+  // The same, counting only voxels inside the brain: the harder figure.
+  auto cradlBrain = itk::AUPRCMetric<ScanType, MaskType>::New();
+  auto baselineBrain = itk::AUPRCMetric<ScanType, MaskType>::New();
+  cradlBrain->RestrictToMaskOn();
+  baselineBrain->RestrictToMaskOn();
   const bool   thresholded = !config.validation.empty();
   const double threshold = thresholded ? healthyThreshold(config) : 0.0;
   double       overlap = 0.0;
@@ -399,6 +404,7 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     const auto map = itk::CradlManifest::ReadScanImage(
       (fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string(), "anomaly map of " + stem);
     cradl->AddImages(map, scan.Label, scan.Mask, stem);
+    cradlBrain->AddImages(map, scan.Label, scan.Mask, stem);
     {
       // Overlays of the most and least anomalous slices (by slice NLL) that show brain.
       const auto &             nll = sliceScores.at(stem);
@@ -467,9 +473,12 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     for (itk::SizeValueType i = 0; i < n; ++i)
       intensity->GetBufferPointer()[i] = inBrain(i) ? static_cast<float>(std::abs(pixels[i] - mean) / deviation) : 0.0f;
     baseline->AddImages(intensity, scan.Label, scan.Mask, stem);
+    baselineBrain->AddImages(intensity, scan.Label, scan.Mask, stem);
   }
   cradl->Compute();
   baseline->Compute();
+  cradlBrain->Compute();
+  baselineBrain->Compute();
   const auto summary = [](const itk::CradlRankingMetrics & m) {
     return nlohmann::json{ { "auroc", m.AUROC },           { "auprc", m.AUPRC },
                            { "fpr_at_95_tpr", m.FPRAt95TPR }, { "best_dice", m.BestDice },
@@ -481,6 +490,8 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   metrics["cradl"] = summary(cradl->GetPixelMetrics());
   metrics["cradl_slice"] = summary(cradl->GetSliceMetrics());
   metrics["baseline_abs_zscore"] = summary(baseline->GetPixelMetrics());
+  metrics["cradl_brain_only"] = summary(cradlBrain->GetPixelMetrics());
+  metrics["baseline_brain_only"] = summary(baselineBrain->GetPixelMetrics());
   if (thresholded)
   {
     metrics["label_free_threshold"] = { { "quantile", config.thresholdQuantile },
@@ -498,7 +509,7 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   metrics["config"] = config.toJson();
   writeTextAtomically((fs::path(config.out) / "metrics.json").string(), metrics.dump(2) + "\n");
   std::printf("%-28s %8s %8s %8s %9s\n", "", "AUROC", "AUPRC", "FPR95", "best Dice");
-  for (const char * key : { "cradl", "cradl_slice", "baseline_abs_zscore" })
+  for (const char * key : { "cradl", "cradl_slice", "baseline_abs_zscore", "cradl_brain_only", "baseline_brain_only" })
   {
     const auto & m = metrics[key];
     std::printf("%-28s %8.4f %8.4f %8.4f %9.4f\n", key, m["auroc"].get<double>(), m["auprc"].get<double>(),
