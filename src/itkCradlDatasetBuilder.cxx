@@ -1,5 +1,7 @@
 #include "itkCradlDatasetBuilder.h"
 
+#include "cradlNpy.h"
+
 #include "itkAdditiveGaussianNoiseImageFilter.h"
 #include "itkAffineTransform.h"
 #include "itkComposeImageFilter.h"
@@ -418,10 +420,7 @@ CradlDatasetBuilder::Write(const std::string & folder)
       manifest += image + "," + mask + "," + (split.anomalies ? label : std::string()) + "\n";
       this->InvokeEvent(IterationEvent());
     }
-    const fs::path csv = root / (std::string(split.name) + ".csv");
-    const fs::path temporary = root / (std::string(split.name) + ".csv.part");
-    std::ofstream(temporary) << manifest;
-    fs::rename(temporary, csv);
+    cradl::writeFileAtomically((root / (std::string(split.name) + ".csv")).string(), manifest);
   }
 }
 

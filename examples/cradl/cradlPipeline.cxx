@@ -1,6 +1,7 @@
 #include "cradlPipeline.h"
 
 #include "cradlCliSupport.h"
+#include "cradlNpy.h"
 #include "cradlReport.h"
 
 #include "itkAUPRCMetric.h"
@@ -141,18 +142,6 @@ healthyThreshold(const PipelineConfig & config)
   return *at;
 }
 
-void
-writeTextAtomically(const std::string & path, const std::string & text)
-{
-  const std::string temporary = path + ".part";
-  {
-    std::ofstream file(temporary);
-    file << text;
-    if (!file)
-      throw std::runtime_error("cannot write '" + temporary + "'");
-  }
-  fs::rename(temporary, path);
-}
 } // namespace
 
 nlohmann::json
@@ -358,7 +347,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
     }
     progress.update(row + 1, stem);
   }
-  writeTextAtomically(scoresFile.string(), scores);
+  cradl::writeFileAtomically(scoresFile.string(), scores);
 }
 
 nlohmann::json
@@ -507,7 +496,7 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   truePositiveRate.push_back(1.0);
   writeCurvePlot((fs::path(config.out) / "report" / "roc_curve.png").string(), falsePositiveRate, truePositiveRate);
   metrics["config"] = config.toJson();
-  writeTextAtomically((fs::path(config.out) / "metrics.json").string(), metrics.dump(2) + "\n");
+  cradl::writeFileAtomically((fs::path(config.out) / "metrics.json").string(), metrics.dump(2) + "\n");
   std::printf("%-28s %8s %8s %8s %9s\n", "", "AUROC", "AUPRC", "FPR95", "best Dice");
   for (const char * key : { "cradl", "cradl_slice", "baseline_abs_zscore", "cradl_brain_only", "baseline_brain_only" })
   {

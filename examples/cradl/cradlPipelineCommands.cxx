@@ -1,5 +1,6 @@
 // cradl train | fit | score | evaluate | run: the main job from the shell.
 #include "cradlCommands.h"
+#include "cradlNpy.h"
 #include "cradlPipeline.h"
 
 #include <filesystem>
@@ -101,9 +102,7 @@ void
 recordConfig(const PipelineConfig & config)
 {
   std::filesystem::create_directories(config.out);
-  const auto path = std::filesystem::path(config.out) / "config.json";
-  std::ofstream(path.string() + ".part") << config.toJson().dump(2) << "\n";
-  std::filesystem::rename(path.string() + ".part", path);
+  cradl::writeFileAtomically((std::filesystem::path(config.out) / "config.json").string(), config.toJson().dump(2) + "\n");
 }
 } // namespace
 
