@@ -200,7 +200,16 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
   {
     at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
     at::Tensor    responsibilities;
-    if (options.initialisation == "kmeans++")
+    if (options.initialisation != "kmeans++" && options.initialisation != "random")
+    {
+      throw std::invalid_argument("unknown initialisation '" + options.initialisation + "': use kmeans++ or random");
+    }
+    if (options.components == 1)
+    {
+      // One component: every start gives the same first M-step.
+      responsibilities = at::ones({ N, 1 }, X.options());
+    }
+    else if (options.initialisation == "kmeans++")
     {
       responsibilities = kmeansResponsibilities(X, options, generator);
     }
@@ -208,10 +217,6 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
     {
       responsibilities = at::empty({ N, options.components }, at::kDouble).uniform_(0.0, 1.0, generator).to(X.device());
       responsibilities = responsibilities / responsibilities.sum(1, true);
-    }
-    else
-    {
-      throw std::invalid_argument("unknown initialisation '" + options.initialisation + "': use kmeans++ or random");
     }
     result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute);
   }
