@@ -112,6 +112,10 @@ public:
   static ScanImageType::Pointer
   ReadScanImage(const std::string & fileName, const std::string & context = "");
 
+  /** Reads a mask or label image of any pixel type as 0/1 (non-zero = 1). */
+  static MaskImageType::Pointer
+  ReadMaskImage(const std::string & fileName, const std::string & context = "");
+
   /** Registers the image IO that Cradl reads and writes (NIfTI, NRRD,
    *  MetaImage, PNG) unless already registered. Called by the readers here;
    *  call it before using ITK's readers or writers in a program of your own. */

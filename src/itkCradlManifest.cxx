@@ -405,6 +405,12 @@ CradlManifest::ReadScanImage(const std::string & fileName, const std::string & c
 }
 
 auto
+CradlManifest::ReadMaskImage(const std::string & fileName, const std::string & context) -> MaskImageType::Pointer
+{
+  return binarised(ReadScanImage(fileName, context));
+}
+
+auto
 CradlManifest::LoadScan(std::size_t index) const -> Scan
 {
   const Entry &     entry = this->GetEntry(index);
@@ -416,7 +422,7 @@ CradlManifest::LoadScan(std::size_t index) const -> Scan
     {
       return nullptr;
     }
-    auto       binary = binarised(ReadScanImage(path, context));
+    auto       binary = ReadMaskImage(path, context);
     const auto mismatch = CradlDescribeGridMismatch<3>(scan.Image, binary);
     if (!mismatch.empty())
     {

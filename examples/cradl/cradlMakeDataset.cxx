@@ -42,13 +42,7 @@ run(const Options & options)
     itk::CradlManifest::MaskImageType::Pointer mask;
     if (!options.templateMask.empty())
     {
-      const auto maskImage = itk::CradlManifest::ReadScanImage(options.templateMask, "--template-mask");
-      mask = itk::CradlManifest::MaskImageType::New();
-      mask->CopyInformation(maskImage);
-      mask->SetRegions(maskImage->GetLargestPossibleRegion());
-      mask->Allocate();
-      for (itk::SizeValueType i = 0; i < maskImage->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
-        mask->GetBufferPointer()[i] = maskImage->GetBufferPointer()[i] != 0.0f;
+      mask = itk::CradlManifest::ReadMaskImage(options.templateMask, "--template-mask");
     }
     builder->SetTemplate(scan, mask);
   }

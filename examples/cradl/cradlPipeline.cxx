@@ -123,12 +123,12 @@ healthyThreshold(const PipelineConfig & config)
     const auto scored = scoreScan(config, encoder, mixture, scan);
     const auto size = scan.Image->GetLargestPossibleRegion().GetSize();
     const itk::SizeValueType perSlice = size[0] * size[1];
+    // Slices holding any label pixel are not healthy.
+    const auto anomalous = scan.Label ? itk::ContrastiveEncoderTrainer::SelectBrainSlices(scan.Label, 0.0, 0)
+                                      : std::vector<unsigned int>();
     for (itk::SizeValueType slice = 0; slice < size[2]; ++slice)
     {
-      bool anomalous = false;
-      for (itk::SizeValueType i = slice * perSlice; scan.Label && i < (slice + 1) * perSlice && !anomalous; ++i)
-        anomalous = scan.Label->GetBufferPointer()[i] != 0;
-      if (anomalous)
+      if (std::find(anomalous.begin(), anomalous.end(), slice) != anomalous.end())
         continue;
       for (itk::SizeValueType i = slice * perSlice; i < (slice + 1) * perSlice; ++i)
         if (!scan.Mask || scan.Mask->GetBufferPointer()[i])
@@ -396,16 +396,17 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     cradlBrain->AddImages(map, scan.Label, scan.Mask, stem);
     {
       // Overlays of the most and least anomalous slices (by slice NLL) that show brain.
-      const auto &             nll = sliceScores.at(stem);
-      const auto               size = scan.Image->GetLargestPossibleRegion().GetSize();
-      const itk::SizeValueType perSlice = size[0] * size[1];
-      long                     most = -1, least = -1;
-      for (itk::SizeValueType slice = 0; slice < size[2] && slice < nll.size(); ++slice)
+      const auto & nll = sliceScores.at(stem);
+      long         most = -1, least = -1;
+      std::vector<unsigned int> brainSlices;
+      if (scan.Mask)
+        brainSlices = itk::ContrastiveEncoderTrainer::SelectBrainSlices(scan.Mask, 0.0, 0);
+      else
+        for (unsigned int slice = 0; slice < nll.size(); ++slice)
+          brainSlices.push_back(slice);
+      for (const unsigned int slice : brainSlices)
       {
-        bool brain = !scan.Mask;
-        for (itk::SizeValueType i = slice * perSlice; scan.Mask && i < (slice + 1) * perSlice && !brain; ++i)
-          brain = scan.Mask->GetBufferPointer()[i] != 0;
-        if (!brain)
+        if (slice >= nll.size())
           continue;
         if (most < 0 || nll[slice] > nll[most])
           most = static_cast<long>(slice);
