@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <unistd.h>
 
 namespace cradl_test
 {
@@ -61,7 +62,10 @@ runPythonOracle(const std::string & script, const std::vector<std::string> & arg
 inline std::filesystem::path
 scratchFolder(const std::string & name)
 {
-  const auto folder = std::filesystem::temp_directory_path() / ("cradl-test-" + name);
+  // The process id keeps apart the same test run twice at once (CTest runs the
+  // core tests under two CPU capabilities in parallel).
+  const auto folder =
+    std::filesystem::temp_directory_path() / ("cradl-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(folder);
   std::filesystem::create_directories(folder);
   return folder;

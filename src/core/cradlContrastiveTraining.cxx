@@ -144,6 +144,7 @@ struct ContrastiveTraining::State
   std::vector<EpochReport>                 history;
   std::function<void(const StepReport &)> onStep;
   StepTiming                               timing;
+  at::ScalarType                           representationDtype = at::kFloat;
 
   State(const EncoderOptions & e, const AugmentationOptions & a, const TrainingOptions & o, const c10::Device & d)
     : encoderOptions(e)
@@ -173,7 +174,9 @@ struct ContrastiveTraining::State
   lossOf(const at::Tensor & first, const at::Tensor & second)
   {
     AutocastScope    autocast(device, options.mixedPrecision);
-    const at::Tensor projections = head->forward(encoder->forward(at::cat({ first, second }, 0)));
+    const at::Tensor representations = encoder->forward(at::cat({ first, second }, 0));
+    representationDtype = representations.scalar_type();
+    const at::Tensor projections = head->forward(representations);
     const int64_t    n = first.size(0);
     return ntXentLoss(projections.slice(0, 0, n), projections.slice(0, n), options.temperature);
   }
@@ -405,6 +408,7 @@ ContrastiveTraining::trainEpoch()
     report.improved = true;
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.representationDtype = s.representationDtype;
   s.history.push_back(report);
   return report;
 }

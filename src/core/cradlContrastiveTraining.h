@@ -51,6 +51,9 @@ struct EpochReport
   double  validationLoss = 0.0; // NT-Xent of un-augmented validation slices
   bool    improved = false;     // the kept (best) model changed
   double  seconds = 0.0;
+  // The encoder output's dtype in the last training step: bfloat16 when
+  // mixed precision really ran (not stored in checkpoints).
+  at::ScalarType representationDtype = at::kFloat;
 };
 
 /** Trains encoder + projection head with NT-Xent on two augmented views of

@@ -58,7 +58,10 @@ maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double r
 }
 
 at::Tensor
-componentLogDensity(const MixtureParameters & mixture, const at::Tensor & X, bool float32Compute)
+componentLogDensity(const MixtureParameters & mixture,
+                    const at::Tensor &        X,
+                    bool                      float32Compute,
+                    at::ScalarType *          productDtype = nullptr)
 {
   // log N(x | mu_k, Sigma_k) = -d/2 log 2pi + log det C_k - |x C_k - mu_k C_k|^2 / 2
   const int64_t    d = mixture.dimension();
@@ -74,6 +77,8 @@ componentLogDensity(const MixtureParameters & mixture, const at::Tensor & X, boo
     const at::Tensor rows = X.slice(0, start, std::min(X.size(0), start + RowChunk)).to(dtype);
     const at::Tensor projected = at::matmul(rows, stacked).view({ rows.size(0), K, d }) - shift.unsqueeze(0);
     chunks.push_back(projected.pow(2).sum(2).to(X.scalar_type()));
+    if (productDtype != nullptr)
+      *productDtype = projected.scalar_type();
   }
   const at::Tensor squared = at::cat(chunks, 0);
   return -0.5 * (static_cast<double>(d) * std::log(2.0 * M_PI) + squared) + logDeterminant.unsqueeze(0);
@@ -226,7 +231,7 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
   for (int64_t iteration = 1; iteration <= options.maxIterations; ++iteration)
   {
     const double     previous = lowerBound;
-    const at::Tensor weighted = componentLogDensity(result.parameters, X, options.float32Compute) +
+    const at::Tensor weighted = componentLogDensity(result.parameters, X, options.float32Compute, &result.productDtype) +
                                 at::log(result.parameters.weights).unsqueeze(0);
     const at::Tensor logNormaliser = at::logsumexp(weighted, 1);
     const at::Tensor responsibilities = at::exp(weighted - logNormaliser.unsqueeze(1));

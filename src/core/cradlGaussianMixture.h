@@ -76,6 +76,9 @@ struct CRADL_CORE_EXPORT EmResult
   bool                converged = false;
   double              lowerBound = 0.0; // mean log-likelihood at the last E-step
   std::vector<double> lowerBounds;
+  // The dtype the E-step's projections were computed in: the witness of
+  // EmOptions::float32Compute.
+  at::ScalarType      productDtype = at::kDouble;
   double              initialisationSeconds = 0.0;
   double              emSeconds = 0.0;
 };

@@ -52,6 +52,7 @@ nllGradient(ContrastiveEncoder &            encoder,
   }
   std::vector<at::Tensor> maps;
   std::vector<at::Tensor> nlls;
+  at::ScalarType          representationDtype = dtype;
   for (int64_t start = 0; start < slices.size(0); start += batchSize)
   {
     at::Tensor       batch = slices.slice(0, start, std::min(slices.size(0), start + batchSize)).to(device, dtype);
@@ -61,6 +62,7 @@ nllGradient(ContrastiveEncoder &            encoder,
       AutocastScope autocast(device, bfloat16);
       representation = encoder->forward(batch);
     }
+    representationDtype = representation.scalar_type();
     const at::Tensor nll = -onDevice.logDensity(representation);
     nll.sum().backward();
     maps.push_back(batch.grad().abs().to(at::kCPU, at::kFloat));
@@ -70,7 +72,7 @@ nllGradient(ContrastiveEncoder &            encoder,
   {
     weights[i].requires_grad_(trainable[i]);
   }
-  return { at::cat(maps, 0), at::cat(nlls, 0) };
+  return { at::cat(maps, 0), at::cat(nlls, 0), representationDtype };
 }
 
 } // namespace cradl

@@ -30,6 +30,9 @@ struct NLLGradient
 {
   at::Tensor map; // |d NLL / d x|, [N, 1, S, S], float32, CPU
   at::Tensor nll; // -log p(f(x)) per slice, [N], float64, CPU
+  // The dtype the encoder's output had: bfloat16 when autocast really ran
+  // (the witness that the fast path was taken), else the weights' dtype.
+  at::ScalarType representationDtype = at::kFloat;
 };
 
 /** Scores `slices` [N, 1, S, S] in batches on the encoder's device. The
