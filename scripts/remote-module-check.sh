@@ -16,15 +16,19 @@ mkdir -p "$work"
 cd "$work"
 
 if ! ls insighttoolkit5_*.orig.tar.* >/dev/null 2>&1; then
-  # apt knows source packages only once a deb-src entry names the archive.
+  # apt knows source packages only once a deb-src entry names the archive:
+  # made from the machine's own binary entries (same mirror, suites, key).
   if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    cat >/etc/apt/sources.list.d/cradl-deb-src.sources <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+    for list in /etc/apt/sources.list.d/*.sources; do
+      [ -e "$list" ] || continue
+      awk 'BEGIN { RS = ""; ORS = "\n\n" }
+           /(^|\n)Types:([^\n]* )?deb( |\n|$)/ { sub(/Types:[^\n]*/, "Types: deb-src"); print }' "$list"
+    done >"$work/cradl-deb-src.sources"
+    for list in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+      [ -e "$list" ] || continue
+      sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$list"
+    done >"$work/cradl-deb-src.list"
+    mv "$work/cradl-deb-src.sources" "$work/cradl-deb-src.list" /etc/apt/sources.list.d/
   fi
   apt-get update -qq
   apt-get source --download-only insighttoolkit5
