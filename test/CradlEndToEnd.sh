@@ -7,8 +7,32 @@ rm -rf "$work"
 "$cradl" make-dataset --out "$work/data" --train 3 --val 1 --test 2 --spacing 4 --seed 1 2>/dev/null
 "$cradl" run --train "$work/data/train.csv" --val "$work/data/val.csv" --test "$work/data/test.csv" \
   --out "$work/out" --slice-size 64 --nf 4 --nz 16 --epochs 2 --batch 8 --warmup-epochs 1 --components 1,2 --threads 2
-# A second run skips every finished stage.
-"$cradl" run --train "$work/data/train.csv" --val "$work/data/val.csv" --test "$work/data/test.csv" \
-  --out "$work/out" --slice-size 64 --nf 4 --nz 16 --epochs 2 --batch 8 --warmup-epochs 1 2>"$work/rerun.log" >/dev/null
-grep -q "encoder.pt' exists, skipped" "$work/rerun.log"
+args=(--val "$work/data/val.csv" --out "$work/out" --slice-size 64 --nf 4 --nz 16
+  --epochs 2 --batch 8 --warmup-epochs 1 --components 1,2 --threads 2)
+# A second run with the same inputs skips every stage.
+"$cradl" run "${args[@]}" --train "$work/data/train.csv" --test "$work/data/test.csv" 2>"$work/rerun.log" >/dev/null
+for stage in train fit score; do
+  grep -q "^cradl: $stage: up to date, skipped" "$work/rerun.log" || { cat "$work/rerun.log"; exit 1; }
+done
 "$python" "$check" "$work/data/test.csv" "$work/out"
+
+# Outputs follow their inputs: another test manifest is scored again ...
+head -n 2 "$work/data/test.csv" >"$work/data/one.csv"
+"$cradl" score "${args[@]}" --train "$work/data/train.csv" --test "$work/data/one.csv" 2>"$work/other.log"
+grep -q "^cradl: score: test manifest is another file, running" "$work/other.log" || { cat "$work/other.log"; exit 1; }
+scored=$(tail -n +2 "$work/out/scores.csv" | cut -d, -f1 | sort -u | wc -l)
+[ "$scored" -eq 1 ] || { echo "scores.csv holds $scored scans, expected the 1 of one.csv"; exit 1; }
+# ... and so is one whose map was deleted, or whose setting changed.
+rm "$work/out/maps/"*_raw.nii.gz
+"$cradl" score "${args[@]}" --train "$work/data/train.csv" --test "$work/data/one.csv" 2>"$work/missing.log"
+grep -q "^cradl: score: '.*_raw.nii.gz' is missing, running" "$work/missing.log" || { cat "$work/missing.log"; exit 1; }
+"$cradl" score "${args[@]}" --train "$work/data/train.csv" --test "$work/data/one.csv" --sigma 2 2>"$work/sigma.log"
+grep -q "^cradl: score: setting 'sigma' changed, running" "$work/sigma.log" || { cat "$work/sigma.log"; exit 1; }
+# A changed training manifest retrains, and what depends on the encoder follows.
+head -n 3 "$work/data/train.csv" >"$work/data/train2.csv"
+"$cradl" run "${args[@]}" --train "$work/data/train2.csv" --test "$work/data/one.csv" 2>"$work/retrain.log" >/dev/null
+for line in "train: training manifest is another file, running" "fit: training manifest is another file, running" \
+  "score: encoder changed, running"; do
+  grep -q "^cradl: $line" "$work/retrain.log" || { echo "no '$line'"; cat "$work/retrain.log"; exit 1; }
+done
+echo "end-to-end: every check passed"

@@ -3,6 +3,7 @@
 #include "cradlCliSupport.h"
 #include "cradlNpy.h"
 #include "cradlReport.h"
+#include "cradlStageRecord.h"
 
 #include "itkAUPRCMetric.h"
 #include "itkContrastiveEncoderTrainer.h"
@@ -32,26 +33,41 @@ namespace fs = std::filesystem;
 using ScanType = itk::CradlManifest::ScanImageType;
 using MaskType = itk::CradlManifest::MaskImageType;
 
+// Whether a stage may be skipped: its record matches the present inputs and
+// its outputs exist. Says in one line what it does and why.
 bool
-finished(const std::string & path, const PipelineConfig & config, const char * stage)
+upToDate(const StageRecord & record, const std::vector<std::string> & outputs, const PipelineConfig & config,
+         const char * stage)
 {
-  if (!config.force && fs::exists(path))
+  if (config.force)
   {
-    std::cerr << "cradl: " << stage << ": '" << path << "' exists, skipped (--force to redo)" << std::endl;
+    std::cerr << "cradl: " << stage << ": --force, running" << std::endl;
+    return false;
+  }
+  const std::string reason = record.reasonToRun(outputs);
+  if (reason.empty())
+  {
+    std::cerr << "cradl: " << stage << ": up to date, skipped (--force to redo)" << std::endl;
     return true;
   }
+  std::cerr << "cradl: " << stage << ": " << reason << ", running" << std::endl;
   return false;
+}
+
+// The path of a manifest that a stage needs, or a clear error when none was given.
+const std::string &
+requireManifestPath(const std::string & path, const char * role)
+{
+  if (path.empty())
+    throw std::runtime_error(std::string("no ") + role + " manifest given");
+  return path;
 }
 
 itk::CradlManifest::Pointer
 readManifest(const std::string & path, const char * role)
 {
-  if (path.empty())
-  {
-    throw std::runtime_error(std::string("no ") + role + " manifest given");
-  }
   auto manifest = itk::CradlManifest::New();
-  manifest->Read(path);
+  manifest->Read(requireManifestPath(path, role));
   return manifest;
 }
 
@@ -227,8 +243,28 @@ void
 trainStage(const PipelineConfig & config)
 {
   fs::create_directories(config.out);
-  if (finished(encoderPath(config), config, "train"))
+  StageRecord record(config.out, "train");
+  record.addSettings({ { "slice_size", config.sliceSize },
+                       { "nf", config.nf },
+                       { "nz", config.nz },
+                       { "epochs", config.epochs },
+                       { "batch", config.batch },
+                       { "warmup_epochs", config.warmupEpochs },
+                       { "learning_rate", config.learningRate },
+                       { "mixed_precision", config.mixedPrecision },
+                       { "seed", config.seed } });
+  record.addManifest("training manifest", requireManifestPath(config.train, "training"));
+  record.addManifest("validation manifest", requireManifestPath(config.validation, "validation"));
+  if (upToDate(record, { encoderPath(config) }, config, "train"))
     return;
+  const fs::path checkpoint = fs::path(config.out) / "checkpoint.pt";
+  if (fs::exists(checkpoint) && (config.force || !record.matchesUnfinished()))
+  {
+    std::cerr << "cradl: train: starting afresh; the checkpoint came from "
+              << (config.force ? "before --force" : "other inputs") << std::endl;
+    fs::remove(checkpoint);
+  }
+  record.write(false);
   const auto train = readManifest(config.train, "training");
   const auto validation = readManifest(config.validation, "validation");
   auto       trainer = itk::ContrastiveEncoderTrainer::New();
@@ -254,7 +290,7 @@ trainStage(const PipelineConfig & config)
   trainer->SetSeed(config.seed);
   trainer->SetDevice(config.device);
   trainer->SetNumberOfThreads(config.threads);
-  trainer->SetCheckpointFileName((fs::path(config.out) / "checkpoint.pt").string());
+  trainer->SetCheckpointFileName(checkpoint.string());
   trainer->ResumeOn(); // a killed run continues where its last epoch ended
   ProgressLine progress("train", config.epochs);
   trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
@@ -265,13 +301,26 @@ trainStage(const PipelineConfig & config)
   });
   trainer->Update();
   trainer->GetOutput()->Save(encoderPath(config));
+  record.write(true);
 }
 
 void
 fitStage(const PipelineConfig & config)
 {
   fs::create_directories(config.out);
-  if (finished(mixturePath(config), config, "fit"))
+  const bool  selectByValidation = config.components.size() > 1 && !config.validation.empty();
+  StageRecord record(config.out, "fit");
+  record.addSettings({ { "components", config.components },
+                       { "tolerance", config.tolerance },
+                       { "regularization", config.regularization },
+                       { "initialization", config.initialization },
+                       { "seed", config.seed } });
+  record.addFile("encoder", encoderPath(config));
+  record.addManifest("training manifest", requireManifestPath(config.train, "training"));
+  if (selectByValidation)
+    record.addManifest("validation manifest", config.validation);
+  const std::string npz = (fs::path(config.out) / "mixture.npz").string();
+  if (upToDate(record, { mixturePath(config), npz }, config, "fit"))
     return;
   const auto encoder = itk::ContrastiveEncoderModel::Load(encoderPath(config));
   const auto train = readManifest(config.train, "training");
@@ -282,7 +331,7 @@ fitStage(const PipelineConfig & config)
     const auto scan = train->LoadScan(row);
     fitter->AddScan(scan.Image, scan.Mask);
   }
-  if (config.components.size() > 1 && !config.validation.empty())
+  if (selectByValidation)
   {
     // The paper's protocol: K by the pixel AUPRC of labelled validation scans.
     const auto validation = readManifest(config.validation, "validation");
@@ -312,22 +361,39 @@ fitStage(const PipelineConfig & config)
               << (candidate.ValidationAUPRC >= 0 ? " validation AUPRC " + std::to_string(candidate.ValidationAUPRC) : "")
               << (candidate.NumberOfComponents == fitter->GetSelectedNumberOfComponents() ? "  <- kept" : "") << std::endl;
   }
-  fitter->GetOutput()->ExportNpz((fs::path(config.out) / "mixture.npz").string());
+  fitter->GetOutput()->ExportNpz(npz);
   fitter->GetOutput()->Save(mixturePath(config));
+  record.write(true);
 }
 
 void
 scoreStage(const PipelineConfig & config, const std::string & manifestPath)
 {
   const fs::path scoresFile = fs::path(config.out) / "scores.csv";
-  if (finished(scoresFile.string(), config, "score"))
+  const auto     manifest = readManifest(manifestPath, "scoring");
+  StageRecord    record(config.out, "score");
+  record.addSettings({ { "median_radius", config.medianRadius },
+                       { "sigma", config.sigma },
+                       { "gaussian_radius", config.gaussianRadius },
+                       { "score_mixed_precision", config.scoreMixedPrecision } });
+  record.addFile("encoder", encoderPath(config));
+  record.addFile("mixture", mixturePath(config));
+  record.addManifest("test manifest", manifestPath);
+  std::vector<std::string> outputs{ scoresFile.string() };
+  for (const auto & entry : manifest->GetEntries())
+  {
+    const std::string stem = stemOf(entry.Image);
+    outputs.push_back((fs::path(config.out) / "maps" / (stem + "_anomaly.nii.gz")).string());
+    outputs.push_back((fs::path(config.out) / "maps" / (stem + "_raw.nii.gz")).string());
+    outputs.push_back((fs::path(config.out) / "slices" / (stem + "_slices.nii.gz")).string());
+  }
+  if (upToDate(record, outputs, config, "score"))
     return;
   fs::create_directories(fs::path(config.out) / "maps");
   fs::create_directories(fs::path(config.out) / "slices");
   itk::CradlRuntime::SetNumberOfThreads(config.threads);
   const auto   encoder = itk::ContrastiveEncoderModel::Load(encoderPath(config));
   const auto   mixture = itk::GaussianMixtureModel::Load(mixturePath(config));
-  const auto   manifest = readManifest(manifestPath, "scoring");
   std::string  scores = "image,slice,nll\n";
   ProgressLine progress("score", manifest->GetNumberOfEntries());
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
@@ -348,6 +414,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
     progress.update(row + 1, stem);
   }
   cradl::writeFileAtomically(scoresFile.string(), scores);
+  record.write(true);
 }
 
 nlohmann::json
