@@ -22,14 +22,17 @@ medianOf(std::vector<double> values)
   return values.size() % 2 == 1 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
 }
 
-// One line of progress with rate and ETA, redrawn in place on a terminal and
-// silent otherwise (logs stay clean).
+// Progress with rate and ETA on stderr. On a terminal one line is redrawn in
+// place; otherwise (a log file, nohup, a scheduler, CI) a full line is
+// written each time `done` passes the next multiple of `logEvery`, so that a
+// long run shows signs of life without flooding its log.
 class ProgressLine
 {
 public:
-  ProgressLine(std::string stage, double total)
+  ProgressLine(std::string stage, double total, double logEvery = 1.0)
     : m_Stage(std::move(stage))
     , m_Total(total)
+    , m_LogEvery(logEvery)
     , m_Start(std::chrono::steady_clock::now())
     , m_Terminal(isatty(STDERR_FILENO) != 0)
   {}
@@ -37,12 +40,18 @@ public:
   update(double done, const std::string & detail = "")
   {
     if (!m_Terminal)
-      return;
+    {
+      if (done < m_NextLogged)
+        return;
+      while (m_NextLogged <= done)
+        m_NextLogged += m_LogEvery;
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_Start).count();
-    const double rate = done > 0 ? done / seconds : 0.0;
+    const double rate = done > 0 && seconds > 0 ? done / seconds : 0.0;
     const double eta = rate > 0 ? (m_Total - done) / rate : 0.0;
-    std::fprintf(stderr, "\r%s %3.0f%% (%.0f/%.0f) %.2f/s ETA %.0fs %s   ", m_Stage.c_str(), 100.0 * done / m_Total, done,
-                 m_Total, rate, eta, detail.c_str());
+    std::fprintf(stderr, "%scradl: %s %3.0f%% (%.0f/%.0f) %.2f/s ETA %.0fs %s%s", m_Terminal ? "\r" : "",
+                 m_Stage.c_str(), 100.0 * done / m_Total, done, m_Total, rate, eta, detail.c_str(),
+                 m_Terminal ? "   " : "\n");
     std::fflush(stderr);
   }
   ~ProgressLine()
@@ -54,6 +63,8 @@ public:
 private:
   std::string                           m_Stage;
   double                                m_Total;
+  double                                m_LogEvery;
+  double                                m_NextLogged = 0.0;
   std::chrono::steady_clock::time_point m_Start;
   bool                                  m_Terminal;
 };

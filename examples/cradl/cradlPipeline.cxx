@@ -295,8 +295,14 @@ trainStage(const PipelineConfig & config)
   ProgressLine progress("train", config.epochs);
   trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
     std::ostringstream detail;
-    detail << "epoch " << trainer->GetCurrentEpoch() << " loss " << trainer->GetCurrentLoss() << " val "
-           << trainer->GetLastValidationLoss() << " " << static_cast<int>(trainer->GetViewsPerSecond()) << " views/s";
+    detail << "epoch " << trainer->GetCurrentEpoch() << " step " << trainer->GetCurrentStep() << " loss "
+           << trainer->GetCurrentLoss() << " val ";
+    if (trainer->GetLastValidationLoss() > 0) // NT-Xent is positive: 0 means not validated yet
+      detail << trainer->GetLastValidationLoss();
+    else
+      detail << "-";
+    detail << " lr "
+           << trainer->GetCurrentLearningRate() << " " << static_cast<int>(trainer->GetViewsPerSecond()) << " views/s";
     progress.update(trainer->GetProgress() * config.epochs, detail.str());
   });
   trainer->Update();
@@ -349,9 +355,9 @@ fitStage(const PipelineConfig & config)
   fitter->SetSeed(config.seed);
   fitter->SetDevice(config.device);
   fitter->SetNumberOfThreads(config.threads);
-  ProgressLine progress("fit", 100);
+  ProgressLine progress("fit", 100, 10);
   fitter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
-    progress.update(100.0 * fitter->GetProgress(), "% (slices, representations, EM per K, validation maps)");
+    progress.update(100.0 * fitter->GetProgress(), "of slices, representations, EM per K, validation maps");
   });
   fitter->Update();
   for (const auto & candidate : fitter->GetCandidates())
