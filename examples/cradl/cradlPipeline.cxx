@@ -293,7 +293,12 @@ trainStage(const PipelineConfig & config)
   trainer->SetCheckpointFileName(checkpoint.string());
   trainer->ResumeOn(); // a killed run continues where its last epoch ended
   ProgressLine progress("train", config.epochs);
+  double       validated = 0.0;
   trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
+    // An epoch's last step and its validation report the same progress; the
+    // logged line per epoch is the one that carries the validation loss.
+    const bool epochEnd = trainer->GetLastValidationLoss() != validated;
+    validated = trainer->GetLastValidationLoss();
     std::ostringstream detail;
     detail << "epoch " << trainer->GetCurrentEpoch() << " step " << trainer->GetCurrentStep() << " loss "
            << trainer->GetCurrentLoss() << " val ";
@@ -303,7 +308,7 @@ trainStage(const PipelineConfig & config)
       detail << "-";
     detail << " lr "
            << trainer->GetCurrentLearningRate() << " " << static_cast<int>(trainer->GetViewsPerSecond()) << " views/s";
-    progress.update(trainer->GetProgress() * config.epochs, detail.str());
+    progress.update(trainer->GetProgress() * config.epochs - (epochEnd ? 0.0 : 1e-9), detail.str());
   });
   trainer->Update();
   trainer->GetOutput()->Save(encoderPath(config));
