@@ -103,9 +103,17 @@ public:
     return m_Entries;
   }
 
-  /** Reads row `index` (0-based) and checks it. */
+  /** Reads row `index` (0-based) and checks it. NaN or infinite voxels
+   *  inside the brain mask (the whole image when the row has none) are an
+   *  error naming the file and their count, unless ZeroNonFiniteVoxels is
+   *  on: then they, like any outside the mask, become 0. */
   Scan
   LoadScan(std::size_t index) const;
+
+  /** Off (default): non-finite voxels in the brain are an error. */
+  itkSetMacro(ZeroNonFiniteVoxels, bool);
+  itkGetConstMacro(ZeroNonFiniteVoxels, bool);
+  itkBooleanMacro(ZeroNonFiniteVoxels);
 
   /** Reads one scan image as float, refusing vector and 4D images with a
    *  message that says what to do. `context` starts each error message. */
@@ -132,6 +140,7 @@ protected:
 private:
   std::string        m_FileName;
   std::vector<Entry> m_Entries;
+  bool               m_ZeroNonFiniteVoxels{ false };
 };
 
 } // namespace itk

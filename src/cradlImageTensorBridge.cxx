@@ -1,4 +1,5 @@
 #include "cradlImageTensorBridge.h"
+#include "cradlErrorText.h"
 
 #include "itkMacro.h"
 
@@ -42,7 +43,7 @@ imageFrom(const at::Tensor & batch, const itk::ImageBase<VDimension> * geometry)
   }
   catch (const std::invalid_argument & error)
   {
-    itkGenericExceptionMacro(<< "sliceBatchToImage: " << error.what());
+    itkGenericExceptionMacro(<< "sliceBatchToImage: " << cradl::messageOf(error));
   }
   return image;
 }

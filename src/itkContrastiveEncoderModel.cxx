@@ -1,4 +1,5 @@
 #include "itkContrastiveEncoderModel.h"
+#include "cradlErrorText.h"
 
 #include "itkContrastiveEncoderModelImpl.h"
 
@@ -52,7 +53,7 @@ ContrastiveEncoderModel::Save(const std::string & fileName) const
   }
   catch (const std::runtime_error & error)
   {
-    itkExceptionMacro(<< "cannot save the encoder: " << error.what());
+    itkExceptionMacro(<< "cannot save the encoder: " << cradl::messageOf(error));
   }
 }
 
@@ -68,7 +69,7 @@ ContrastiveEncoderModel::Load(const std::string & fileName) -> Pointer
   }
   catch (const std::exception & error)
   {
-    itkGenericExceptionMacro(<< "cannot load the encoder model: " << error.what());
+    itkGenericExceptionMacro(<< "cannot load the encoder model: " << cradl::messageOf(error));
   }
   auto model = Self::New();
   model->SetImpl(impl);

@@ -1,4 +1,5 @@
 #include "itkContrastiveEncoderTrainer.h"
+#include "cradlErrorText.h"
 
 #include "cradlContrastiveTrainingRun.h"
 #include "cradlSliceCollection.h"
@@ -252,7 +253,7 @@ ContrastiveEncoderTrainer::GenerateData()
   }
   catch (const std::exception & error)
   {
-    itkExceptionMacro(<< error.what());
+    itkExceptionMacro(<< cradl::messageOf(error));
   }
   this->GetOutput()->SetImpl(model);
 }

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -110,77 +111,126 @@ endsWith(const std::string & text, const std::string & suffix)
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// NIfTI readers accept a file cut short and fill the rest with garbage, so
-// check that a .nii/.nii.gz holds its header's voxel offset plus every voxel.
-// Returns "" when complete, else what is wrong.
-std::string
-niftiShortfall(const std::string & fileName, std::uint64_t voxelBytes)
+// What a raw pass over a NIfTI file finds that ITK's reader hides: a file cut
+// short (the reader fills the rest with garbage) and NaN or infinite voxels
+// (nifticlib sets them to 0 while reading, silently).
+struct NiftiContents
 {
-  const bool compressed = endsWith(fileName, ".nii.gz");
+  std::string                            shortfall; // "" when complete, else what is wrong
+  std::vector<std::pair<SizeValueType, float>> nonFinite; // voxel index (x fastest) and value
+};
+
+NiftiContents
+scanNifti(const std::string & fileName, std::uint64_t voxelBytes)
+{
+  NiftiContents contents;
+  const bool    compressed = endsWith(fileName, ".nii.gz");
   if (!compressed && !endsWith(fileName, ".nii"))
   {
-    return {};
+    return contents;
   }
   gzFile file = gzopen(fileName.c_str(), "rb"); // reads plain files too
   if (file == nullptr)
   {
-    return "cannot open the file";
+    contents.shortfall = "cannot open the file";
+    return contents;
   }
   std::array<unsigned char, 1 << 16> buffer;
   std::uint64_t                      total = 0;
-  std::array<unsigned char, 176>     header{};
-  int                                read = 0;
-  while ((read = gzread(file, buffer.data(), static_cast<unsigned int>(buffer.size()))) > 0)
-  {
-    if (total < header.size())
-    {
-      std::memcpy(header.data() + total, buffer.data(), std::min<std::size_t>(header.size() - total, read));
-    }
-    total += static_cast<std::uint64_t>(read);
-  }
-  int         errorCode = Z_OK;
-  std::string zlibError = read < 0 ? gzerror(file, &errorCode) : "";
-  const int   closeCode = gzclose(file);
-  if (read < 0 || closeCode != Z_OK)
-  {
-    return "the compressed data is damaged or cut short (" + (zlibError.empty() ? "bad checksum" : zlibError) + ")";
-  }
-
-  std::int32_t headerSize = 0;
-  std::memcpy(&headerSize, header.data(), 4);
-  const bool swapped = headerSize != 348 && headerSize != 540;
-  const auto value = [&](std::size_t offset, std::size_t bytes) {
+  std::array<unsigned char, 544>     header{};
+  bool                               parsed = false;
+  bool                               swapped = false;
+  std::uint64_t                      voxelOffset = 0;
+  int                                elementBytes = 0; // 4 or 8 for float data, else 0: nothing to check
+  std::array<unsigned char, 8>       element{};
+  int                                elementFill = 0;
+  const auto                         value = [&](std::size_t offset, std::size_t bytes) {
     std::array<unsigned char, 8> raw{};
     std::memcpy(raw.data(), header.data() + offset, bytes);
     if (swapped)
-    {
       std::reverse(raw.begin(), raw.begin() + bytes);
-    }
     return raw;
   };
-  std::uint64_t voxelOffset = 0;
-  if (total >= 176)
-  {
+  const auto parseHeader = [&] {
+    std::int32_t headerSize = 0;
+    std::memcpy(&headerSize, header.data(), 4);
+    swapped = headerSize != 348 && headerSize != 540;
     std::memcpy(&headerSize, value(0, 4).data(), 4);
+    std::int16_t datatype = 0;
     if (headerSize == 348)
     {
       float offset = 0;
       std::memcpy(&offset, value(108, 4).data(), 4);
       voxelOffset = static_cast<std::uint64_t>(std::max(352.0f, offset));
+      std::memcpy(&datatype, value(70, 2).data(), 2);
     }
     else if (headerSize == 540)
     {
       std::int64_t offset = 0;
       std::memcpy(&offset, value(168, 8).data(), 8);
       voxelOffset = static_cast<std::uint64_t>(std::max<std::int64_t>(544, offset));
+      std::memcpy(&datatype, value(12, 2).data(), 2);
+    }
+    elementBytes = datatype == 16 ? 4 : datatype == 64 ? 8 : 0; // NIFTI_TYPE_FLOAT32, FLOAT64
+  };
+  const auto checkElement = [&](std::uint64_t index) {
+    if (swapped)
+      std::reverse(element.begin(), element.begin() + elementBytes);
+    double number = 0;
+    if (elementBytes == 4)
+    {
+      float single = 0;
+      std::memcpy(&single, element.data(), 4);
+      number = single;
+    }
+    else
+    {
+      std::memcpy(&number, element.data(), 8);
+    }
+    if (!std::isfinite(number))
+      contents.nonFinite.emplace_back(static_cast<SizeValueType>(index), static_cast<float>(number));
+  };
+  int read = 0;
+  while ((read = gzread(file, buffer.data(), static_cast<unsigned int>(buffer.size()))) > 0)
+  {
+    if (total < header.size())
+      std::memcpy(header.data() + total, buffer.data(), std::min<std::size_t>(header.size() - total, read));
+    const std::uint64_t start = total;
+    total += static_cast<std::uint64_t>(read);
+    if (!parsed && total >= header.size())
+    {
+      parseHeader();
+      parsed = true;
+    }
+    if (elementBytes == 0)
+      continue;
+    for (std::uint64_t at = std::max(start, voxelOffset); at < std::min(total, voxelOffset + voxelBytes); ++at)
+    {
+      element[elementFill++] = buffer[at - start];
+      if (elementFill == elementBytes)
+      {
+        checkElement((at - voxelOffset) / elementBytes);
+        elementFill = 0;
+      }
     }
   }
-  if (total < voxelOffset + voxelBytes)
+  int         errorCode = Z_OK;
+  std::string zlibError = read < 0 ? gzerror(file, &errorCode) : "";
+  const int   closeCode = gzclose(file);
+  if (read < 0 || closeCode != Z_OK)
   {
-    return "the file holds " + std::to_string(total) + " bytes but its header announces " +
-           std::to_string(voxelOffset + voxelBytes) + " (truncated)";
+    contents.shortfall =
+      "the compressed data is damaged or cut short (" + (zlibError.empty() ? "bad checksum" : zlibError) + ")";
+    return contents;
   }
-  return {};
+  if (!parsed && total >= 348)
+    parseHeader();
+  if (total < voxelOffset + voxelBytes || total < 348)
+  {
+    contents.shortfall = "the file holds " + std::to_string(total) + " bytes but its header announces " +
+                         std::to_string(std::max<std::uint64_t>(348, voxelOffset + voxelBytes)) + " (truncated)";
+  }
+  return contents;
 }
 
 // Mask and label files may hold any pixel type; non-zero means "in".
@@ -381,10 +431,10 @@ CradlManifest::ReadScanImage(const std::string & fileName, const std::string & c
                                << ": split it into 3D volumes first");
     }
   }
-  const std::string shortfall = niftiShortfall(fileName, io->GetImageSizeInBytes());
-  if (!shortfall.empty())
+  const NiftiContents contents = scanNifti(fileName, io->GetImageSizeInBytes());
+  if (!contents.shortfall.empty())
   {
-    itkGenericExceptionMacro(<< prefix << "cannot read '" << fileName << "': " << shortfall
+    itkGenericExceptionMacro(<< prefix << "cannot read '" << fileName << "': " << contents.shortfall
                              << "; copy or export the file again");
   }
   auto reader = ImageFileReader<ScanImageType>::New();
@@ -401,6 +451,11 @@ CradlManifest::ReadScanImage(const std::string & fileName, const std::string & c
   }
   ScanImageType::Pointer image = reader->GetOutput();
   image->DisconnectPipeline();
+  // The file's own values where nifticlib zeroed them: whoever reads the scan
+  // decides what a NaN means.
+  for (const auto & [index, number] : contents.nonFinite)
+    if (index < image->GetLargestPossibleRegion().GetNumberOfPixels())
+      image->GetBufferPointer()[index] = number;
   return image;
 }
 
@@ -433,6 +488,29 @@ CradlManifest::LoadScan(std::size_t index) const -> Scan
   };
   scan.Mask = readBinary(entry.Mask, "mask");
   scan.Label = readBinary(entry.Label, "label");
+  // Outside the brain a non-finite voxel carries nothing and becomes 0; inside
+  // it would poison the z-score and every map, so it is refused or, when
+  // asked for, zeroed too.
+  float *                    pixels = scan.Image->GetBufferPointer();
+  const unsigned char *      brain = scan.Mask ? scan.Mask->GetBufferPointer() : nullptr;
+  SizeValueType              inBrain = 0;
+  const SizeValueType        count = scan.Image->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (SizeValueType i = 0; i < count; ++i)
+  {
+    if (!std::isfinite(pixels[i]))
+    {
+      inBrain += brain == nullptr || brain[i] != 0;
+      if (m_ZeroNonFiniteVoxels || (brain != nullptr && brain[i] == 0))
+        pixels[i] = 0.0f;
+    }
+  }
+  if (inBrain > 0 && !m_ZeroNonFiniteVoxels)
+  {
+    itkExceptionMacro(<< context << ": '" << entry.Image << "' has " << inBrain << " NaN or infinite voxel"
+                      << (inBrain == 1 ? "" : "s") << (brain ? " inside the brain mask" : " (no brain mask given)")
+                      << ": repair the scan, or set them to 0 (cradl --nan-policy zero; "
+                         "CradlManifest::ZeroNonFiniteVoxelsOn())");
+  }
   return scan;
 }
 
@@ -442,6 +520,7 @@ CradlManifest::PrintSelf(std::ostream & os, Indent indent) const
   Superclass::PrintSelf(os, indent);
   os << indent << "FileName: " << m_FileName << std::endl;
   os << indent << "NumberOfEntries: " << m_Entries.size() << std::endl;
+  os << indent << "ZeroNonFiniteVoxels: " << (m_ZeroNonFiniteVoxels ? "On" : "Off") << std::endl;
   for (const Entry & entry : m_Entries)
   {
     os << indent.GetNextIndent() << "row " << entry.Row << ": image " << entry.Image << ", mask "

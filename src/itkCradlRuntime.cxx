@@ -1,4 +1,5 @@
 #include "itkCradlRuntime.h"
+#include "cradlErrorText.h"
 
 #include "cradlDevice.h"
 #include "cradlThreads.h"
@@ -20,7 +21,7 @@ CradlRuntime::ValidateDevice(const std::string & device)
   }
   catch (const std::exception & error)
   {
-    itkGenericExceptionMacro(<< error.what());
+    itkGenericExceptionMacro(<< cradl::messageOf(error));
   }
 }
 

@@ -1,4 +1,5 @@
 #include "itkGaussianMixtureFitter.h"
+#include "cradlErrorText.h"
 
 #include "cradlMixtureFitRun.h"
 #include "cradlSliceCollection.h"
@@ -229,7 +230,7 @@ GaussianMixtureFitter::GenerateData()
   }
   catch (const std::exception & error)
   {
-    itkExceptionMacro(<< error.what());
+    itkExceptionMacro(<< cradl::messageOf(error));
   }
   this->UpdateProgress(1.0f);
 }

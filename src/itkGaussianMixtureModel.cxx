@@ -1,4 +1,5 @@
 #include "itkGaussianMixtureModel.h"
+#include "cradlErrorText.h"
 
 #include "cradlNpy.h"
 #include "itkGaussianMixtureModelImpl.h"
@@ -84,7 +85,7 @@ GaussianMixtureModel::Save(const std::string & fileName) const
   }
   catch (const std::runtime_error & error)
   {
-    itkExceptionMacro(<< "cannot save the mixture: " << error.what());
+    itkExceptionMacro(<< "cannot save the mixture: " << cradl::messageOf(error));
   }
 }
 
@@ -101,7 +102,7 @@ GaussianMixtureModel::Load(const std::string & fileName) -> Pointer
   }
   catch (const std::exception & error)
   {
-    itkGenericExceptionMacro(<< "cannot load the Gaussian mixture: " << error.what());
+    itkGenericExceptionMacro(<< "cannot load the Gaussian mixture: " << cradl::messageOf(error));
   }
   return model;
 }
@@ -127,7 +128,7 @@ GaussianMixtureModel::ExportNpz(const std::string & fileName) const
   }
   catch (const std::runtime_error & error)
   {
-    itkExceptionMacro(<< "cannot export the mixture: " << error.what());
+    itkExceptionMacro(<< "cannot export the mixture: " << cradl::messageOf(error));
   }
 }
 

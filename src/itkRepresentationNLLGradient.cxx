@@ -1,4 +1,5 @@
 #include "itkRepresentationNLLGradientImageFilter.h"
+#include "cradlErrorText.h"
 
 #include "cradlDevice.h"
 #include "cradlNLLGradient.h"
@@ -39,7 +40,7 @@ ComputeRepresentationNLLGradient(const ContrastiveEncoderModel & encoder,
   }
   catch (const std::exception & error)
   {
-    itkGenericExceptionMacro(<< "scoring failed: " << error.what());
+    itkGenericExceptionMacro(<< "scoring failed: " << cradl::messageOf(error));
   }
 }
 

@@ -35,4 +35,33 @@ for line in "train: training manifest is another file, running" "fit: training m
   "score: encoder changed, running"; do
   grep -q "^cradl: $line" "$work/retrain.log" || { echo "no '$line'"; cat "$work/retrain.log"; exit 1; }
 done
+
+# Bad input: clear one-line errors, no C++ backtrace, no object address.
+expect_clean_error() { # LOG WORDS...
+  local log=$1; shift
+  grep -q "$*" "$log" || { echo "no '$*' in:"; cat "$log"; exit 1; }
+  if grep -q -E "frame #|Exception raised from|0x[0-9a-f]{6,}" "$log"; then echo "unclean message:"; cat "$log"; exit 1; fi
+}
+mkdir -p "$work/damaged"
+head -c 2000 "$work/out/encoder.pt" >"$work/damaged/encoder.pt"
+cp "$work/out/mixture.pt" "$work/damaged/"
+if "$cradl" score --test "$work/data/one.csv" --out "$work/damaged" 2>"$work/damaged.log"; then exit 1; fi
+expect_clean_error "$work/damaged.log" "damaged/encoder.pt' is not a readable Cradl"
+# A NaN voxel in the brain: an error naming the file and the count, or zeroed on request.
+"$python" - "$work/data" <<'PY'
+import gzip, struct, sys, numpy as np
+data = sys.argv[1]
+raw = gzip.open(f"{data}/images/test_000.nii.gz").read()
+offset = int(struct.unpack("<f", raw[108:112])[0])
+mask = gzip.open(f"{data}/masks/test_000_brain.nii.gz").read()
+inside = np.flatnonzero(np.frombuffer(mask[offset:], dtype=np.uint8))
+voxels = np.frombuffer(raw[offset:], dtype=np.float32).copy()
+voxels[inside[len(inside) // 2]] = np.nan
+open(f"{data}/nan.nii.gz", "wb").write(gzip.compress(raw[:offset] + voxels.tobytes()))
+open(f"{data}/nan.csv", "w").write("image,mask\nnan.nii.gz,masks/test_000_brain.nii.gz\n")
+PY
+if "$cradl" score --test "$work/data/nan.csv" --out "$work/out" 2>"$work/nan.log"; then exit 1; fi
+expect_clean_error "$work/nan.log" "nan.nii.gz' has 1 NaN or infinite voxel inside the brain mask"
+"$cradl" score --test "$work/data/nan.csv" --out "$work/out" --nan-policy zero 2>"$work/nan-zero.log"
+grep -q "^nan," "$work/out/scores.csv"
 echo "end-to-end: every check passed"

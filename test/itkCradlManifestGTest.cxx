@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace
 {
@@ -223,4 +225,44 @@ TEST_F(CradlManifestTest, FourDimensionalAndVectorImagesAreRefused)
   rgb->Allocate(true);
   write(rgb.GetPointer(), m_Folder / "scans" / "colour.png");
   EXPECT_NE(errorReading("image\n../scans/colour.png\n").find("3 components per pixel"), std::string::npos);
+}
+
+TEST_F(CradlManifestTest, NonFiniteVoxelsInTheBrainAreAnErrorOrZeroedOnRequest)
+{
+  // nifticlib turns NaN/inf into 0 while reading; the manifest reads the file's own values.
+  auto poisoned = volume();
+  poisoned->SetPixel({ { 0, 0, 0 } }, std::numeric_limits<float>::quiet_NaN()); // outside the mask
+  poisoned->SetPixel({ { 3, 2, 1 } }, std::numeric_limits<float>::quiet_NaN());
+  poisoned->SetPixel({ { 4, 1, 2 } }, -std::numeric_limits<float>::infinity());
+  for (const char * name : { "poisoned.nii.gz", "poisoned.nii" })
+  {
+    write(poisoned.GetPointer(), m_Folder / "scans" / name);
+    const auto read = itk::CradlManifest::ReadScanImage((m_Folder / "scans" / name).string());
+    EXPECT_TRUE(std::isnan(read->GetPixel({ { 3, 2, 1 } }))) << name;
+    EXPECT_EQ(read->GetPixel({ { 4, 1, 2 } }), -std::numeric_limits<float>::infinity()) << name;
+    EXPECT_EQ(read->GetPixel({ { 5, 4, 2 } }), 10.0f + 5 + 24 + 60) << name;
+
+    writeText(m_Folder / "data" / "set.csv", std::string("image,mask\n../scans/") + name + ",../scans/a_mask.nii.gz\n");
+    auto manifest = itk::CradlManifest::New();
+    manifest->Read((m_Folder / "data" / "set.csv").string());
+    const std::string message = cradl_test::exceptionMessage([&] { manifest->LoadScan(0); });
+    EXPECT_NE(message.find(std::string(name) + "' has 2 NaN or infinite voxels inside the brain mask"), std::string::npos)
+      << message;
+    EXPECT_NE(message.find("--nan-policy zero"), std::string::npos) << message;
+
+    manifest->ZeroNonFiniteVoxelsOn();
+    const auto scan = manifest->LoadScan(0);
+    EXPECT_EQ(scan.Image->GetPixel({ { 0, 0, 0 } }), 0.0f);
+    EXPECT_EQ(scan.Image->GetPixel({ { 3, 2, 1 } }), 0.0f);
+    EXPECT_EQ(scan.Image->GetPixel({ { 4, 1, 2 } }), 0.0f);
+    EXPECT_EQ(scan.Image->GetPixel({ { 5, 4, 2 } }), 10.0f + 5 + 24 + 60);
+  }
+  // Outside the brain alone: zeroed without an error.
+  auto outside = volume();
+  outside->SetPixel({ { 1, 3, 0 } }, std::numeric_limits<float>::quiet_NaN());
+  write(outside.GetPointer(), m_Folder / "scans" / "outside.nii.gz");
+  writeText(m_Folder / "data" / "set.csv", "image,mask\n../scans/outside.nii.gz,../scans/a_mask.nii.gz\n");
+  auto manifest = itk::CradlManifest::New();
+  manifest->Read((m_Folder / "data" / "set.csv").string());
+  EXPECT_EQ(manifest->LoadScan(0).Image->GetPixel({ { 1, 3, 0 } }), 0.0f);
 }

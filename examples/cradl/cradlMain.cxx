@@ -1,9 +1,12 @@
 // cradl: CRADL anomaly detection from the shell.
 #include "cradlCommands.h"
 
+#include "cradlErrorText.h"
+
 #include "itkMacro.h"
 
 #include <iostream>
+#include <regex>
 
 namespace cradl_cli
 {
@@ -18,6 +21,14 @@ addBenchCommands(CLI::App & app)
   addBenchGmm(*bench);
   addBenchNllgrad(*bench);
 }
+// ITK's exception text without "ITK ERROR: ClassName(0x55...): ": an object
+// address means nothing to the user.
+std::string
+withoutObjectAddresses(const std::string & text)
+{
+  static const std::regex address(R"(ITK ERROR: |[A-Za-z_][A-Za-z0-9_:<>, ]*\(0x[0-9a-fA-F]+\): ?)");
+  return std::regex_replace(text, address, "");
+}
 } // namespace cradl_cli
 
 int
@@ -25,6 +36,9 @@ main(int argc, char ** argv)
 {
   CLI::App app{ "cradl: unsupervised anomaly detection and localization (CRADL) on ITK and LibTorch" };
   app.require_subcommand(1);
+  app.fallthrough(); // --verbose may follow the subcommand
+  bool verbose = false;
+  app.add_flag("--verbose", verbose, "on errors, also print where they were raised (for bug reports)");
   cradl_cli::addPipelineCommands(app);
   cradl_cli::addMakeDataset(app);
   cradl_cli::addBenchCommands(app);
@@ -38,12 +52,17 @@ main(int argc, char ** argv)
   }
   catch (const itk::ExceptionObject & error)
   {
-    std::cerr << "cradl: " << error.GetDescription() << std::endl;
+    std::cerr << "cradl: " << cradl_cli::withoutObjectAddresses(error.GetDescription()) << std::endl;
+    if (verbose)
+      std::cerr << "cradl: raised at " << error.GetFile() << ":" << error.GetLine() << " (" << error.GetLocation()
+                << "): " << error.GetDescription() << std::endl;
     return 1;
   }
   catch (const std::exception & error)
   {
-    std::cerr << "cradl: " << error.what() << std::endl;
+    std::cerr << "cradl: " << cradl::messageOf(error) << std::endl;
+    if (verbose)
+      std::cerr << "cradl: in full: " << error.what() << std::endl;
     return 1;
   }
   return 0;

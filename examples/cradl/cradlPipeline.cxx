@@ -64,10 +64,11 @@ requireManifestPath(const std::string & path, const char * role)
 }
 
 itk::CradlManifest::Pointer
-readManifest(const std::string & path, const char * role)
+readManifest(const PipelineConfig & config, const std::string & path, const char * role)
 {
   auto manifest = itk::CradlManifest::New();
   manifest->Read(requireManifestPath(path, role));
+  manifest->SetZeroNonFiniteVoxels(config.nanPolicy == "zero");
   return manifest;
 }
 
@@ -131,7 +132,7 @@ healthyThreshold(const PipelineConfig & config)
 {
   const auto          encoder = itk::ContrastiveEncoderModel::Load(encoderPath(config));
   const auto          mixture = itk::GaussianMixtureModel::Load(mixturePath(config));
-  const auto          manifest = readManifest(config.validation, "validation");
+  const auto          manifest = readManifest(config, config.validation, "validation");
   std::vector<float>  healthy;
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
@@ -170,6 +171,7 @@ PipelineConfig::toJson() const
            { "device", device },
            { "threads", threads },
            { "seed", seed },
+           { "nan_policy", nanPolicy },
            { "slice_size", sliceSize },
            { "nf", nf },
            { "nz", nz },
@@ -208,6 +210,9 @@ PipelineConfig::update(const nlohmann::json & json)
   device = merged["device"];
   threads = merged["threads"];
   seed = merged["seed"];
+  nanPolicy = merged["nan_policy"];
+  if (nanPolicy != "error" && nanPolicy != "zero")
+    throw std::runtime_error("nan_policy is '" + nanPolicy + "': use error or zero");
   sliceSize = merged["slice_size"];
   nf = merged["nf"];
   nz = merged["nz"];
@@ -252,7 +257,8 @@ trainStage(const PipelineConfig & config)
                        { "warmup_epochs", config.warmupEpochs },
                        { "learning_rate", config.learningRate },
                        { "mixed_precision", config.mixedPrecision },
-                       { "seed", config.seed } });
+                       { "seed", config.seed },
+                       { "nan_policy", config.nanPolicy } });
   record.addManifest("training manifest", requireManifestPath(config.train, "training"));
   record.addManifest("validation manifest", requireManifestPath(config.validation, "validation"));
   if (upToDate(record, { encoderPath(config) }, config, "train"))
@@ -265,8 +271,8 @@ trainStage(const PipelineConfig & config)
     fs::remove(checkpoint);
   }
   record.write(false);
-  const auto train = readManifest(config.train, "training");
-  const auto validation = readManifest(config.validation, "validation");
+  const auto train = readManifest(config, config.train, "training");
+  const auto validation = readManifest(config, config.validation, "validation");
   auto       trainer = itk::ContrastiveEncoderTrainer::New();
   // Scans stay alive in the trainer's inputs.
   for (std::size_t row = 0; row < train->GetNumberOfEntries(); ++row)
@@ -325,7 +331,8 @@ fitStage(const PipelineConfig & config)
                        { "tolerance", config.tolerance },
                        { "regularization", config.regularization },
                        { "initialization", config.initialization },
-                       { "seed", config.seed } });
+                       { "seed", config.seed },
+                       { "nan_policy", config.nanPolicy } });
   record.addFile("encoder", encoderPath(config));
   record.addManifest("training manifest", requireManifestPath(config.train, "training"));
   if (selectByValidation)
@@ -334,7 +341,7 @@ fitStage(const PipelineConfig & config)
   if (upToDate(record, { mixturePath(config), npz }, config, "fit"))
     return;
   const auto encoder = itk::ContrastiveEncoderModel::Load(encoderPath(config));
-  const auto train = readManifest(config.train, "training");
+  const auto train = readManifest(config, config.train, "training");
   auto       fitter = itk::GaussianMixtureFitter::New();
   fitter->SetEncoder(encoder);
   for (std::size_t row = 0; row < train->GetNumberOfEntries(); ++row)
@@ -345,7 +352,7 @@ fitStage(const PipelineConfig & config)
   if (selectByValidation)
   {
     // The paper's protocol: K by the pixel AUPRC of labelled validation scans.
-    const auto validation = readManifest(config.validation, "validation");
+    const auto validation = readManifest(config, config.validation, "validation");
     for (std::size_t row = 0; row < validation->GetNumberOfEntries(); ++row)
     {
       const auto scan = validation->LoadScan(row);
@@ -381,12 +388,13 @@ void
 scoreStage(const PipelineConfig & config, const std::string & manifestPath)
 {
   const fs::path scoresFile = fs::path(config.out) / "scores.csv";
-  const auto     manifest = readManifest(manifestPath, "scoring");
+  const auto     manifest = readManifest(config, manifestPath, "scoring");
   StageRecord    record(config.out, "score");
   record.addSettings({ { "median_radius", config.medianRadius },
                        { "sigma", config.sigma },
                        { "gaussian_radius", config.gaussianRadius },
-                       { "score_mixed_precision", config.scoreMixedPrecision } });
+                       { "score_mixed_precision", config.scoreMixedPrecision },
+                       { "nan_policy", config.nanPolicy } });
   record.addFile("encoder", encoderPath(config));
   record.addFile("mixture", mixturePath(config));
   record.addManifest("test manifest", manifestPath);
@@ -431,7 +439,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
 nlohmann::json
 evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
 {
-  const auto manifest = readManifest(manifestPath, "evaluation");
+  const auto manifest = readManifest(config, manifestPath, "evaluation");
   std::map<std::string, std::vector<double>> sliceScores;
   {
     std::ifstream scores(fs::path(config.out) / "scores.csv");

@@ -23,6 +23,8 @@ struct PipelineConfig
   std::string  device = "cpu";
   unsigned int threads = 0;
   unsigned int seed = 0;
+  // NaN or infinite voxels inside a brain mask: "error" or "zero".
+  std::string nanPolicy = "error";
   // Stage 1 (the paper's defaults).
   unsigned int sliceSize = 128;
   unsigned int nf = 64;

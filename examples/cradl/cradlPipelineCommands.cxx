@@ -32,6 +32,10 @@ struct PipelineOptions
     bind(command->add_option("--device", flags.device, "cpu, cuda or cuda:N")->capture_default_str(), "device");
     bind(command->add_option("--threads", flags.threads, "threads (0 = all cores)")->capture_default_str(), "threads");
     bind(command->add_option("--seed", flags.seed, "seed")->capture_default_str(), "seed");
+    bind(command->add_option("--nan-policy", flags.nanPolicy, "NaN/inf voxels in a brain mask: error or zero")
+           ->check(CLI::IsMember({ "error", "zero" }))
+           ->capture_default_str(),
+         "nan_policy");
     bind(command->add_option("--slice-size", flags.sliceSize, "64, 128 or 256")->capture_default_str(), "slice_size");
     bind(command->add_option("--nf", flags.nf, "encoder base channels")->capture_default_str(), "nf");
     bind(command->add_option("--nz", flags.nz, "representation size")->capture_default_str(), "nz");

@@ -1,4 +1,5 @@
 #include "cradlModelFile.h"
+#include "cradlErrorText.h"
 
 #include "cradlNpy.h"
 
@@ -44,7 +45,7 @@ loadDict(const std::string & path, const std::string & expectedFormat, int64_t n
   {
     throw std::runtime_error("'" + path + "' is not a readable Cradl " + expectedFormat +
                              " file (truncated, damaged, or another kind of file): " +
-                             std::string(error.what()).substr(0, 200));
+                             messageOf(error).substr(0, 200));
   }
   if (!value.isGenericDict() || !value.toGenericDict().contains("format"))
   {
