@@ -1,5 +1,6 @@
 // cradl bench gmm: EM fit of a full-covariance Gaussian mixture to a .npy
 // matrix; the counterpart of the anchor gmm_sklearn.py (--dump writes its data).
+#include "cradlCliSupport.h"
 #include "cradlCommands.h"
 
 #include "cradlDevice.h"
@@ -79,7 +80,7 @@ run(const Options & options)
   out["s_per_iter"] = result.emSeconds / static_cast<double>(result.iterations);
   out["gflop_per_s"] = flopsPerIteration * result.iterations / result.emSeconds / 1e9;
   out["mean_loglik"] = result.lowerBound;
-  std::cout << out.dump() << std::endl;
+  printBenchResult(out);
 }
 } // namespace
 

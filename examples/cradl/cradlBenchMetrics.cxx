@@ -2,6 +2,7 @@
 // 128 x 128 pixels, the anchor auprc_sklearn.py's distribution: labels with
 // prevalence 0.65%, scores N(0,1) for negatives and N(2.3,1) for positives
 // (float32), or the arrays of --scores/--labels (.npy).
+#include "cradlCliSupport.h"
 #include "cradlCommands.h"
 #include "cradlProcessMemory.h"
 
@@ -133,7 +134,7 @@ run(const Options & options)
     result["auprc_interval"] = { m.AUPRCLow, m.AUPRCHigh };
     result["auroc_error_bound"] = m.AUROCErrorBound;
   }
-  std::cout << result.dump() << std::endl;
+  printBenchResult(result);
 }
 } // namespace
 

@@ -79,7 +79,7 @@ run(const Options & options)
   result["seconds_median"] = median;
   result["slices_per_s"] = options.slices / median;
   result["bf16"] = options.bfloat16;
-  std::cout << result.dump() << std::endl;
+  printBenchResult(result);
 }
 } // namespace
 

@@ -77,7 +77,7 @@ run(const Options & options)
   result["seconds_median"] = median;
   result["seconds_min"] = *std::min_element(seconds.begin(), seconds.end());
   result["slices_per_s"] = options.slices / median;
-  std::cout << result.dump() << std::endl;
+  printBenchResult(result);
 }
 } // namespace
 

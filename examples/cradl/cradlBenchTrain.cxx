@@ -113,7 +113,7 @@ run(const Options & options)
                            { "forward", total.forwardSeconds / measured },
                            { "backward", total.backwardSeconds / measured },
                            { "optimizer", total.optimizerSeconds / measured } };
-  std::cout << result.dump() << std::endl;
+  printBenchResult(result);
 }
 } // namespace
 

@@ -4,6 +4,7 @@
 #   bash scripts/bench/gmm.sh [build-dir] [K...]    (default: build 1 4 8)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$repo/scripts/bench/cpu.sh"
 build=${1:-$repo/build}
 shift || true
 ks=("$@")

@@ -4,6 +4,7 @@
 #   bash scripts/bench/metrics.sh [build-dir] [slices...]     (default: build 1000 7105)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$repo/scripts/bench/cpu.sh"
 build=${1:-$repo/build}
 shift || true
 sizes=("$@")

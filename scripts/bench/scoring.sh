@@ -4,6 +4,7 @@
 #   bash scripts/bench/scoring.sh [build-dir] [threads]     (default: build 2)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$repo/scripts/bench/cpu.sh"
 build=${1:-$repo/build}
 threads=${2:-2}
 anchors=${CRADL_ANCHORS:-$repo/../shared/anchors}

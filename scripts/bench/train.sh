@@ -4,6 +4,7 @@
 #   bash scripts/bench/train.sh [build-dir] [batch] [threads] [steps]   (default: build 32 2 10)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$repo/scripts/bench/cpu.sh"
 build=${1:-$repo/build}
 batch=${2:-32}
 threads=${3:-2}
