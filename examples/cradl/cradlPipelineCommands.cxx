@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace cradl_cli
 {
@@ -77,8 +78,10 @@ struct PipelineOptions
     PipelineConfig config;
     if (!configFile.empty())
     {
-      std::ifstream file(configFile);
-      config.update(nlohmann::json::parse(file));
+      std::ifstream      file(configFile);
+      std::ostringstream text;
+      text << file.rdbuf();
+      config.updateFromText(text.str(), configFile);
     }
     nlohmann::json typed;
     const auto     values = flags.toJson();
