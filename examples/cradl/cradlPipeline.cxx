@@ -368,6 +368,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
 nlohmann::json
 evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
 {
+  std::cerr << "cradl: evaluate: running" << std::endl; // cheap and always current: never skipped
   const auto manifest = readManifest(config, manifestPath, "evaluation");
   std::map<std::string, std::vector<double>> sliceScores;
   {

@@ -105,6 +105,29 @@ pipelineCommand(CLI::App & app, const char * name, const char * help, std::share
   return command;
 }
 
+// Files an interrupted run left under a temporary name (the atomic writers'
+// "<name>.part" and "partial-<name>"): never read, so removed before work starts.
+void
+removeLeftoverTemporaries(const PipelineConfig & config)
+{
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(config.out))
+    return;
+  std::vector<fs::path> leftovers;
+  for (const auto & entry : fs::recursive_directory_iterator(config.out))
+  {
+    const std::string name = entry.path().filename().string();
+    const bool partSuffix = name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0;
+    if (entry.is_regular_file() && (partSuffix || name.rfind("partial-", 0) == 0))
+      leftovers.push_back(entry.path());
+  }
+  for (const auto & path : leftovers)
+    fs::remove(path);
+  if (!leftovers.empty())
+    std::cerr << "cradl: removed " << leftovers.size() << " temporary file(s) an interrupted run left in '" << config.out
+              << "'" << std::endl;
+}
+
 void
 recordConfig(const PipelineConfig & config)
 {
@@ -119,12 +142,14 @@ addPipelineCommands(CLI::App & app)
   std::shared_ptr<PipelineOptions> train, fit, score, evaluate, run;
   pipelineCommand(app, "train", "stage 1: SimCLR training of the encoder -> OUT/encoder.pt", train)->callback([train] {
     const auto config = train->resolve();
+    removeLeftoverTemporaries(config);
     recordConfig(config);
     trainStage(config);
   });
   pipelineCommand(app, "fit", "stage 2: Gaussian mixture on the representations -> OUT/mixture.pt", fit)
     ->callback([fit] {
       const auto config = fit->resolve();
+      removeLeftoverTemporaries(config);
       recordConfig(config);
       fitStage(config);
     });
@@ -132,15 +157,18 @@ addPipelineCommands(CLI::App & app)
                   score)
     ->callback([score] {
       const auto config = score->resolve();
+      removeLeftoverTemporaries(config);
       scoreStage(config, config.test);
     });
   pipelineCommand(app, "evaluate", "metrics of OUT/maps against --test's labels -> OUT/metrics.json", evaluate)
     ->callback([evaluate] {
       const auto config = evaluate->resolve();
+      removeLeftoverTemporaries(config);
       evaluateStage(config, config.test);
     });
   pipelineCommand(app, "run", "train, fit, score and evaluate; finished stages are skipped", run)->callback([run] {
     const auto config = run->resolve();
+    removeLeftoverTemporaries(config);
     recordConfig(config);
     trainStage(config);
     fitStage(config);
