@@ -1,6 +1,6 @@
 #include "cradlModelFile.h"
-#include "cradlErrorText.h"
 
+#include "cradlErrorText.h"
 #include "cradlNpy.h"
 
 #include <torch/serialize.h>
@@ -13,6 +13,107 @@
 
 namespace cradl
 {
+
+namespace
+{
+uint64_t
+littleEndian(const std::vector<char> & bytes, uint64_t at, int width)
+{
+  uint64_t value = 0;
+  for (int i = width - 1; i >= 0; --i)
+    value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<uint64_t>(i)]);
+  return value;
+}
+} // namespace
+
+std::string
+zipStructureProblem(const std::vector<char> & bytes)
+{
+  // LibTorch 1.13's pickle_load reads wherever the archive's own offsets
+  // point, past the end of its buffer for a cut or forged file (found by
+  // AddressSanitizer): every offset is checked here first.
+  const uint64_t size = bytes.size();
+  const auto     within = [&](uint64_t at, uint64_t length) { return at <= size && length <= size - at; };
+  const auto     signatureAt = [&](uint64_t at, uint32_t signature) {
+    return within(at, 4) && littleEndian(bytes, at, 4) == signature;
+  };
+  constexpr uint64_t EndRecordSize = 22;
+  if (size < EndRecordSize)
+    return "too short for a torch file (" + std::to_string(size) + " bytes)";
+  // The end-of-central-directory record: the last 22 bytes plus a comment of up to 64 KiB.
+  uint64_t end = size - EndRecordSize + 1;
+  const uint64_t lowest = size > EndRecordSize + 0xFFFF ? size - EndRecordSize - 0xFFFF : 0;
+  do
+  {
+    --end;
+  } while (end > lowest && !signatureAt(end, 0x06054b50));
+  if (!signatureAt(end, 0x06054b50))
+    return "no zip end record (cut short, or not a torch file)";
+  uint64_t entries = littleEndian(bytes, end + 10, 2);
+  uint64_t directorySize = littleEndian(bytes, end + 12, 4);
+  uint64_t directoryOffset = littleEndian(bytes, end + 16, 4);
+  if (entries == 0xFFFF || directorySize == 0xFFFFFFFF || directoryOffset == 0xFFFFFFFF)
+  {
+    // Zip64: a locator just before the end record points at the zip64 end record.
+    if (end < 20 || !signatureAt(end - 20, 0x07064b50))
+      return "a zip64 archive without its locator";
+    const uint64_t record = littleEndian(bytes, end - 20 + 8, 8);
+    if (!within(record, 56) || !signatureAt(record, 0x06064b50))
+      return "a zip64 end record outside the file";
+    entries = littleEndian(bytes, record + 32, 8);
+    directorySize = littleEndian(bytes, record + 40, 8);
+    directoryOffset = littleEndian(bytes, record + 48, 8);
+  }
+  if (!within(directoryOffset, directorySize) || directoryOffset + directorySize > end)
+    return "a central directory outside the file";
+  uint64_t at = directoryOffset;
+  for (uint64_t entry = 0; entry < entries; ++entry)
+  {
+    if (!within(at, 46) || !signatureAt(at, 0x02014b50) || at + 46 > directoryOffset + directorySize)
+      return "a damaged central directory";
+    uint64_t       compressed = littleEndian(bytes, at + 20, 4);
+    uint64_t       uncompressed = littleEndian(bytes, at + 24, 4);
+    const uint64_t nameLength = littleEndian(bytes, at + 28, 2);
+    const uint64_t extraLength = littleEndian(bytes, at + 30, 2);
+    const uint64_t commentLength = littleEndian(bytes, at + 32, 2);
+    uint64_t       local = littleEndian(bytes, at + 42, 4);
+    const uint64_t next = at + 46 + nameLength + extraLength + commentLength;
+    if (next > directoryOffset + directorySize)
+      return "a damaged central directory";
+    // Zip64 extra field: the 8-byte values replace those saturated above, in this order.
+    for (uint64_t field = at + 46 + nameLength; field + 4 <= at + 46 + nameLength + extraLength;)
+    {
+      const uint64_t id = littleEndian(bytes, field, 2);
+      const uint64_t length = littleEndian(bytes, field + 2, 2);
+      if (field + 4 + length > at + 46 + nameLength + extraLength)
+        return "a damaged central directory";
+      if (id == 0x0001)
+      {
+        uint64_t value = field + 4;
+        for (uint64_t * saturated : { &uncompressed, &compressed, &local })
+        {
+          if (*saturated == 0xFFFFFFFF)
+          {
+            if (value + 8 > field + 4 + length)
+              return "a damaged zip64 field";
+            *saturated = littleEndian(bytes, value, 8);
+            value += 8;
+          }
+        }
+      }
+      field += 4 + length;
+    }
+    if (!within(local, 30) || !signatureAt(local, 0x04034b50))
+      return "an entry whose data lies outside the file";
+    const uint64_t data = local + 30 + littleEndian(bytes, local + 26, 2) + littleEndian(bytes, local + 28, 2);
+    if (!within(data, compressed) || data + compressed > directoryOffset)
+      return "an entry whose data lies outside the file";
+    if (littleEndian(bytes, local + 8, 2) != 0 || compressed != uncompressed)
+      return "a compressed entry (torch files store theirs)";
+    at = next;
+  }
+  return {};
+}
 
 ValueDict
 makeValueDict()
@@ -39,6 +140,9 @@ loadDict(const std::string & path, const std::string & expectedFormat, int64_t n
   c10::IValue       value;
   try
   {
+    const std::string problem = zipStructureProblem(bytes);
+    if (!problem.empty())
+      throw std::runtime_error(problem);
     value = torch::pickle_load(bytes);
   }
   catch (const std::exception & error)

@@ -33,6 +33,11 @@ saveDict(const ValueDict & dict, const std::string & path);
 CRADL_CORE_EXPORT ValueDict
 loadDict(const std::string & path, const std::string & expectedFormat, int64_t newestVersion);
 
+/** "" when `bytes` is a zip archive whose every offset lies inside it (what
+ *  torch.save and pickle_save write, stored entries), else what is wrong. */
+CRADL_CORE_EXPORT std::string
+zipStructureProblem(const std::vector<char> & bytes);
+
 /** A module's parameters and buffers by name (its state_dict), on the CPU. */
 CRADL_CORE_EXPORT ValueDict
 stateDict(const torch::nn::Module & module);
