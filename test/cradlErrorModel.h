@@ -32,6 +32,14 @@ gamma(int64_t n, double unitRoundoff)
   return nu / (1.0 - nu);
 }
 
+/** A float32 result of float64 arithmetic: one rounding of a value whose own
+ *  float64 error is a few u64 of `scale`, the magnitudes it combined. */
+inline double
+float32Rounding(double value, double scale = 1.0)
+{
+  return Float32UnitRoundoff * std::abs(value) + 16 * Float64UnitRoundoff * scale;
+}
+
 /** A stochastic model's measured error is one draw; a bound that holds for the
  *  draws a test does not see takes this multiple of the largest one seen. */
 constexpr double DrawSafetyFactor = 2.0;
