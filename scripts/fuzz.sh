@@ -13,8 +13,12 @@ cd "$repo"
 seconds=${1:-20}
 shift || true
 bash scripts/install-dependencies.sh
-for tool in clang clang++; do
-  command -v "$tool" >/dev/null || { echo "fuzz: needs $tool (apt-get install clang)"; exit 1; }
+# clang and its libFuzzer/sanitizer runtime, for this script only.
+for package in clang libclang-rt-14-dev; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null ||
+      { echo "fuzz: needs $package (apt-get install $package)"; exit 1; }
+  fi
 done
 build_dir=${CRADL_FUZZ_BUILD_DIR:-build-fuzz}
 work=${CRADL_FUZZ_WORK:-/var/tmp/cradl-fuzz}
@@ -26,8 +30,7 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 CC=clang CXX=clang++ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1" \
-  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DBUILD_TESTING=OFF -DCRADL_BUILD_FUZZERS=ON \
-  "${launcher[@]}" >/dev/null
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCRADL_BUILD_FUZZERS=ON "${launcher[@]}" >/dev/null
 cmake --build "$build_dir" --parallel "$jobs" --target cradl_fuzzers
 
 targets=("$@")

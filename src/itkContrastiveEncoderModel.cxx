@@ -6,18 +6,6 @@
 namespace itk
 {
 
-namespace detail
-{
-cradl::ContrastiveEncoder
-ContrastiveEncoderModelImpl::encoder() const
-{
-  cradl::ContrastiveEncoder network(cradl::encoderOptionsFromDict(part("architecture")));
-  cradl::loadStateDict(*network, part("encoder"), "encoder");
-  network->eval();
-  return network;
-}
-} // namespace detail
-
 namespace
 {
 const detail::ContrastiveEncoderModelImpl &
@@ -63,9 +51,7 @@ ContrastiveEncoderModel::Load(const std::string & fileName) -> Pointer
   auto impl = std::make_shared<detail::ContrastiveEncoderModelImpl>();
   try
   {
-    impl->model =
-      cradl::loadDict(fileName, cradl::ContrastiveTraining::ModelFormat, cradl::ContrastiveTraining::FormatVersion);
-    impl->encoder(); // checks every tensor's name and shape now, not at first use
+    *impl = detail::ContrastiveEncoderModelImpl::load(fileName);
   }
   catch (const std::exception & error)
   {

@@ -19,6 +19,12 @@ struct ContrastiveEncoderModelImpl
   cradl::ContrastiveEncoder
   encoder() const;
 
+  /** Reads a model file and checks now everything a getter or encoder() will
+   *  read later (names, types, shapes), so a damaged or forged file fails
+   *  here with std::runtime_error, not at first use. */
+  static ContrastiveEncoderModelImpl
+  load(const std::string & fileName);
+
   const cradl::ValueDict
   part(const char * name) const
   {

@@ -9,46 +9,6 @@
 namespace itk
 {
 
-namespace detail
-{
-cradl::ValueDict
-GaussianMixtureModelImpl::toDict() const
-{
-  cradl::ValueDict dict = cradl::makeValueDict();
-  dict.insert("format", std::string(Format));
-  dict.insert("format_version", FormatVersion);
-  dict.insert("weights", mixture.weights.cpu());
-  dict.insert("means", mixture.means.cpu());
-  dict.insert("covariances", mixture.covariances.cpu());
-  dict.insert("precisions_cholesky", mixture.precisionCholesky.cpu());
-  dict.insert("feature_mean", featureMean.cpu());
-  dict.insert("feature_std", featureStd.cpu());
-  dict.insert("fit", fit);
-  return dict;
-}
-
-GaussianMixtureModelImpl
-GaussianMixtureModelImpl::fromDict(const cradl::ValueDict & dict, const std::string & source)
-{
-  GaussianMixtureModelImpl impl;
-  impl.mixture.weights = dict.at("weights").toTensor().to(at::kDouble);
-  impl.mixture.means = dict.at("means").toTensor().to(at::kDouble);
-  impl.mixture.covariances = dict.at("covariances").toTensor().to(at::kDouble);
-  impl.mixture.precisionCholesky = dict.at("precisions_cholesky").toTensor().to(at::kDouble);
-  impl.featureMean = dict.at("feature_mean").toTensor().to(at::kDouble);
-  impl.featureStd = dict.at("feature_std").toTensor().to(at::kDouble);
-  impl.fit = dict.at("fit").toGenericDict();
-  const int64_t K = impl.mixture.weights.size(0);
-  const int64_t d = impl.featureMean.size(0);
-  if (impl.mixture.means.sizes() != at::IntArrayRef({ K, d }) ||
-      impl.mixture.covariances.sizes() != at::IntArrayRef({ K, d, d }) ||
-      impl.mixture.precisionCholesky.sizes() != at::IntArrayRef({ K, d, d }) || impl.featureStd.size(0) != d)
-  {
-    throw std::runtime_error("'" + source + "': the mixture's arrays have inconsistent shapes");
-  }
-  return impl;
-}
-} // namespace detail
 
 namespace
 {
@@ -95,10 +55,8 @@ GaussianMixtureModel::Load(const std::string & fileName) -> Pointer
   auto model = Self::New();
   try
   {
-    const auto dict = cradl::loadDict(fileName, detail::GaussianMixtureModelImpl::Format,
-                                      detail::GaussianMixtureModelImpl::FormatVersion);
-    model->SetImpl(std::make_shared<detail::GaussianMixtureModelImpl>(
-      detail::GaussianMixtureModelImpl::fromDict(dict, fileName)));
+    model->SetImpl(
+      std::make_shared<detail::GaussianMixtureModelImpl>(detail::GaussianMixtureModelImpl::load(fileName)));
   }
   catch (const std::exception & error)
   {

@@ -32,8 +32,12 @@ struct GaussianMixtureModelImpl
 
   cradl::ValueDict
   toDict() const;
+  /** Checks names, types, shapes and values (finite, weights >= 0, std > 0,
+   *  Cholesky diagonal > 0); throws std::runtime_error naming `source`. */
   static GaussianMixtureModelImpl
   fromDict(const cradl::ValueDict & dict, const std::string & source);
+  static GaussianMixtureModelImpl
+  load(const std::string & fileName);
 };
 
 } // namespace detail

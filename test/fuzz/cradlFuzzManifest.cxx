@@ -1,17 +1,20 @@
-// libFuzzer target: the manifest parser (CSV quoting, header columns, paths).
-#include "cradlFuzzFile.h"
+// libFuzzer target: the manifest parser behind itk::CradlManifest::Read
+// (CSV quoting, header columns, field counts, path resolution).
+#include "cradlManifestText.h"
 
-#include "itkCradlManifest.h"
+#include <cstdint>
+#include <sstream>
+#include <stdexcept>
 
 extern "C" int
 LLVMFuzzerTestOneInput(const uint8_t * data, std::size_t size)
 {
+  std::istringstream text(std::string(reinterpret_cast<const char *>(data), size));
   try
   {
-    auto manifest = itk::CradlManifest::New();
-    manifest->Read(cradl_fuzz::inputFile(data, size, ".csv"));
+    cradl::parseManifest(text, "fuzz.csv", "/data/set");
   }
-  catch (const itk::ExceptionObject &)
+  catch (const std::runtime_error &)
   {
   }
   return 0;
