@@ -183,3 +183,39 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   auto nothing = itk::GaussianMixtureFitter::New();
   EXPECT_NE(cradl_test::exceptionMessage([&] { nothing->Update(); }).find("SetRepresentations"), std::string::npos);
 }
+
+// Files torch.load reads but that are not whole models (python3-torch forges
+// them from good ones): refused at Load with what is wrong, never accepted to
+// fail later in a getter or a filter with a LibTorch error.
+TEST(GaussianMixtureFitter, ForgedModelFilesAreRefusedAtLoad)
+{
+  const auto folder = cradl_test::scratchFolder("forged-models");
+  const std::string corpus = std::string(CRADL_TEST_SOURCE_DIR) + "/fuzz/corpus/";
+  cradl_test::runPythonOracle("forge_model_files.py", { corpus + "cradlFuzzEncoderModel/tiny-encoder.pt",
+                                                        corpus + "cradlFuzzMixtureModel/two-components.pt",
+                                                        folder.string() });
+  EXPECT_NO_THROW(itk::ContrastiveEncoderModel::Load(corpus + "cradlFuzzEncoderModel/tiny-encoder.pt"));
+  EXPECT_NO_THROW(itk::GaussianMixtureModel::Load(corpus + "cradlFuzzMixtureModel/two-components.pt"));
+  for (const auto & [name, expected] : std::vector<std::pair<std::string, std::string>>{
+         { "encoder-without-preprocessing", "has no \"preprocessing\" dict" },
+         { "encoder-without-training", "has no \"training\" dict" },
+         { "encoder-without-encoder", "has no \"encoder\" weights" },
+         { "encoder-text-clip", "\"preprocessing\" has no number \"clip_minimum\"" } })
+  {
+    const std::string message =
+      cradl_test::exceptionMessage([&] { itk::ContrastiveEncoderModel::Load((folder / (name + ".pt")).string()); });
+    EXPECT_NE(message.find(expected), std::string::npos) << name << ": " << message;
+  }
+  for (const auto & [name, expected] : std::vector<std::pair<std::string, std::string>>{
+         { "mixture-nan-mean", "NaN or infinite values" },
+         { "mixture-negative-weight", "negative weights" },
+         { "mixture-zero-std", "non-positive standard deviation" },
+         { "mixture-scalar-weights", "wrong number of dimensions" },
+         { "mixture-integer-means", "no floating-point tensor \"means\"" },
+         { "mixture-no-fit", "no \"fit\" record" } })
+  {
+    const std::string message =
+      cradl_test::exceptionMessage([&] { itk::GaussianMixtureModel::Load((folder / (name + ".pt")).string()); });
+    EXPECT_NE(message.find(expected), std::string::npos) << name << ": " << message;
+  }
+}
