@@ -24,6 +24,73 @@ littleEndian(const std::vector<char> & bytes, uint64_t at, int width)
     value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<uint64_t>(i)]);
   return value;
 }
+// Walks a pickle's opcodes (protocols 0-5, those LibTorch's unpickler knows)
+// without running them: every argument must lie inside the stream and every
+// memo index below the stream's length. LibTorch sizes its memo by the
+// largest index it is given: one forged LONG_BINPUT asked for 8 GB (libFuzzer).
+std::string
+pickleProblem(const std::vector<char> & bytes, uint64_t begin, uint64_t length)
+{
+  const uint64_t end = begin + length;
+  uint64_t       at = begin;
+  const auto     need = [&](uint64_t count) { return count <= end - at; };
+  const auto     line = [&]() {
+    while (at < end && bytes[at] != '\n')
+      ++at;
+    if (at == end)
+      return false;
+    ++at;
+    return true;
+  };
+  while (at < end)
+  {
+    const auto opcode = static_cast<unsigned char>(bytes[at++]);
+    uint64_t   fixed = 0;    // argument bytes
+    int        prefix = 0;   // width of a length prefix, then that many bytes
+    int        lines = 0;    // newline-terminated arguments
+    bool       memo = false; // the argument is a memo index
+    switch (opcode)
+    {
+      case '(': case '.': case '0': case '1': case '2': case 'N': case 'Q': case 'R': case 'a': case 'b':
+      case 'd': case '}': case 'e': case 'l': case ']': case 'o': case 's': case 't': case ')': case 'u':
+      case 0x81: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89: case 0x8f: case 0x90: case 0x91:
+      case 0x92: case 0x93: case 0x94: case 0x97: case 0x98:
+        break;
+      case 'K': case 0x80: case 0x82: fixed = 1; break;
+      case 'M': case 0x83: fixed = 2; break;
+      case 'J': case 0x84: fixed = 4; break;
+      case 'G': case 0x95: fixed = 8; break;
+      case 'h': case 'q': fixed = 1; memo = true; break;
+      case 'j': case 'r': fixed = 4; memo = true; break;
+      case 'U': case 'C': case 0x8a: case 0x8c: prefix = 1; break;
+      case 'T': case 'X': case 'B': case 0x8b: prefix = 4; break;
+      case 0x8d: case 0x8e: case 0x96: prefix = 8; break;
+      case 'F': case 'I': case 'L': case 'P': case 'S': case 'V': case 'g': case 'p': lines = 1; break;
+      case 'c': case 'i': lines = 2; break;
+      default:
+        return "an unknown opcode " + std::to_string(opcode);
+    }
+    if (!need(fixed + static_cast<uint64_t>(prefix)))
+      return "an argument past its end";
+    if (memo && littleEndian(bytes, at, static_cast<int>(fixed)) >= length)
+      return "a memo index beyond its length";
+    if (prefix > 0)
+    {
+      const uint64_t count = littleEndian(bytes, at, prefix);
+      at += static_cast<uint64_t>(prefix);
+      if (!need(count))
+        return "an argument past its end";
+      at += count;
+    }
+    at += fixed;
+    for (int i = 0; i < lines; ++i)
+      if (!line())
+        return "an unterminated argument";
+    if (opcode == '.')
+      return {};
+  }
+  return "no STOP opcode";
+}
 } // namespace
 
 std::string
@@ -110,6 +177,13 @@ zipStructureProblem(const std::vector<char> & bytes)
       return "an entry whose data lies outside the file";
     if (littleEndian(bytes, local + 8, 2) != 0 || compressed != uncompressed)
       return "a compressed entry (torch files store theirs)";
+    const std::string name(bytes.data() + at + 46, nameLength);
+    if (name.size() >= 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0)
+    {
+      const std::string problem = pickleProblem(bytes, data, compressed);
+      if (!problem.empty())
+        return "its pickle has " + problem;
+    }
     at = next;
   }
   return {};

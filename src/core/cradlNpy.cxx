@@ -29,17 +29,46 @@ fail(const std::string & path, const std::string & what)
   throw std::runtime_error("'" + path + "' is not a readable .npy array: " + what);
 }
 
+// The header dict's text after "'key':", up to its end.
 std::string
 valueOfKey(const std::string & header, const std::string & key, const std::string & path)
 {
   const auto at = header.find("'" + key + "'");
-  if (at == std::string::npos)
+  const auto colon = at == std::string::npos ? std::string::npos : header.find(':', at);
+  const auto begin = colon == std::string::npos ? std::string::npos : header.find_first_not_of(' ', colon + 1);
+  if (begin == std::string::npos)
   {
     fail(path, "header lacks '" + key + "'");
   }
-  const auto colon = header.find(':', at);
-  auto       begin = header.find_first_not_of(' ', colon + 1);
   return header.substr(begin);
+}
+
+// "(3, 4)", "(5,)" or "()": extents of at most 2^40 each, digits only.
+std::vector<int64_t>
+parseShape(const std::string & text, const std::string & path)
+{
+  const auto close = text.find(')');
+  if (text.empty() || text[0] != '(' || close == std::string::npos)
+  {
+    fail(path, "header has no shape tuple");
+  }
+  std::vector<int64_t> shape;
+  std::istringstream   extents(text.substr(1, close - 1));
+  std::string          extent;
+  while (std::getline(extents, extent, ','))
+  {
+    const auto first = extent.find_first_not_of(' ');
+    if (first == std::string::npos)
+      continue;
+    const auto last = extent.find_last_not_of(' ');
+    const std::string digits = extent.substr(first, last - first + 1);
+    if (digits.empty() || digits.size() > 13 || digits.find_first_not_of("0123456789") != std::string::npos)
+    {
+      fail(path, "shape extent '" + digits + "' is not a size");
+    }
+    shape.push_back(std::stoll(digits));
+  }
+  return shape;
 }
 } // namespace
 
@@ -128,13 +157,13 @@ readNpy(const std::string & path)
   std::uint32_t headerLength = 0;
   if (major == 1)
   {
-    unsigned char length[2];
+    unsigned char length[2] = {};
     file.read(reinterpret_cast<char *>(length), 2);
     headerLength = length[0] | (length[1] << 8);
   }
   else if (major == 2 || major == 3)
   {
-    unsigned char length[4];
+    unsigned char length[4] = {};
     file.read(reinterpret_cast<char *>(length), 4);
     headerLength = length[0] | (length[1] << 8) | (length[2] << 16) | (static_cast<std::uint32_t>(length[3]) << 24);
   }
@@ -142,15 +171,29 @@ readNpy(const std::string & path)
   {
     fail(path, "unknown format version " + std::to_string(major));
   }
+  // Nothing is allocated beyond what the file holds.
+  const std::streamoff headerStart = file.tellg();
+  file.seekg(0, std::ios::end);
+  const std::streamoff fileSize = file.tellg();
+  file.seekg(headerStart);
+  if (!file || headerStart < 0 || static_cast<std::uint64_t>(fileSize - headerStart) < headerLength)
+  {
+    fail(path, "truncated header");
+  }
   std::string header(headerLength, '\0');
   if (!file.read(header.data(), headerLength))
   {
     fail(path, "truncated header");
   }
 
-  NpyArray    array;
-  std::string descr = valueOfKey(header, "descr", path);
-  array.dtype = descr.substr(1, descr.find('\'', 1) - 1);
+  NpyArray          array;
+  const std::string descr = valueOfKey(header, "descr", path);
+  const auto        quote = descr.find('\'', 1);
+  if (descr[0] != '\'' || quote == std::string::npos)
+  {
+    fail(path, "header has no quoted descr");
+  }
+  array.dtype = descr.substr(1, quote - 1);
   static const std::set<std::string> supported{ "<f4", "<f8", "|u1", "|b1", "<i4", "<i8" };
   if (supported.count(array.dtype) == 0)
   {
@@ -160,18 +203,17 @@ readNpy(const std::string & path)
   {
     fail(path, "Fortran order; save a C-ordered array (numpy.ascontiguousarray)");
   }
-  std::string shape = valueOfKey(header, "shape", path);
-  shape = shape.substr(1, shape.find(')') - 1);
-  std::istringstream extents(shape);
-  std::string        extent;
-  while (std::getline(extents, extent, ','))
+  array.shape = parseShape(valueOfKey(header, "shape", path), path);
+  const std::uint64_t available = static_cast<std::uint64_t>(fileSize - headerStart) - headerLength;
+  std::uint64_t       byteCount = itemSize(array.dtype);
+  for (const int64_t extent : array.shape)
   {
-    if (extent.find_first_not_of(' ') != std::string::npos)
+    if (extent != 0 && byteCount > available / static_cast<std::uint64_t>(extent))
     {
-      array.shape.push_back(std::stoll(extent));
+      fail(path, "truncated data: the shape asks for more bytes than the file holds");
     }
+    byteCount *= static_cast<std::uint64_t>(extent);
   }
-  const std::size_t byteCount = static_cast<std::size_t>(array.elementCount()) * itemSize(array.dtype);
   array.bytes.resize(byteCount);
   if (!file.read(reinterpret_cast<char *>(array.bytes.data()), static_cast<std::streamsize>(byteCount)))
   {
