@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Cradl and runs its tests (CTest).
+# Installs what is missing, builds Cradl and runs its tests (CTest), then the
+# reliability checks: every fuzz target for 20 s on its corpus (after its kept
+# regression inputs) and the torch-core tests under AddressSanitizer +
+# UndefinedBehaviorSanitizer.
 #   bash scripts/test.sh              full build: torch core + ITK layer + tools
-#   bash scripts/test.sh --core-only  the torch core alone, without ITK
+#   bash scripts/test.sh --core-only  the torch core alone, without ITK (no fuzzing or sanitizers)
 # Environment: as scripts/build.sh (CRADL_BUILD_DIR default build, or build-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,3 +13,7 @@ if [ "${1:-}" = "--core-only" ]; then
 fi
 bash scripts/build.sh
 ctest --test-dir "${CRADL_BUILD_DIR:-build}" --output-on-failure --no-tests=error --parallel "${CRADL_JOBS:-$(nproc)}"
+if [ "${CRADL_TORCH_CORE_ONLY:-OFF}" != ON ]; then
+  bash scripts/fuzz.sh 20
+  bash scripts/sanitize.sh --core-only
+fi
