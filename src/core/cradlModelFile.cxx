@@ -116,6 +116,12 @@ zipStructureProblem(const std::vector<char> & bytes)
   } while (end > lowest && !signatureAt(end, 0x06054b50));
   if (!signatureAt(end, 0x06054b50))
     return "no zip end record (cut short, or not a torch file)";
+  // One disk, the record's comment reaching exactly to the end of the file:
+  // what every writer produces, and what leaves miniz no other end to find.
+  if (littleEndian(bytes, end + 4, 2) != 0 || littleEndian(bytes, end + 6, 2) != 0 ||
+      littleEndian(bytes, end + 8, 2) != littleEndian(bytes, end + 10, 2) ||
+      end + EndRecordSize + littleEndian(bytes, end + 20, 2) != size)
+    return "a damaged zip end record";
   uint64_t entries = littleEndian(bytes, end + 10, 2);
   uint64_t directorySize = littleEndian(bytes, end + 12, 4);
   uint64_t directoryOffset = littleEndian(bytes, end + 16, 4);
@@ -127,6 +133,9 @@ zipStructureProblem(const std::vector<char> & bytes)
     const uint64_t record = littleEndian(bytes, end - 20 + 8, 8);
     if (!within(record, 56) || !signatureAt(record, 0x06064b50))
       return "a zip64 end record outside the file";
+    if (littleEndian(bytes, record + 16, 4) != 0 || littleEndian(bytes, record + 20, 4) != 0 ||
+        littleEndian(bytes, record + 24, 8) != littleEndian(bytes, record + 32, 8))
+      return "a damaged zip64 end record";
     entries = littleEndian(bytes, record + 32, 8);
     directorySize = littleEndian(bytes, record + 40, 8);
     directoryOffset = littleEndian(bytes, record + 48, 8);
@@ -134,6 +143,7 @@ zipStructureProblem(const std::vector<char> & bytes)
   if (!within(directoryOffset, directorySize) || directoryOffset + directorySize > end)
     return "a central directory outside the file";
   uint64_t at = directoryOffset;
+  bool     pickled = false;
   for (uint64_t entry = 0; entry < entries; ++entry)
   {
     if (!within(at, 46) || !signatureAt(at, 0x02014b50) || at + 46 > directoryOffset + directorySize)
@@ -183,9 +193,14 @@ zipStructureProblem(const std::vector<char> & bytes)
       const std::string problem = pickleProblem(bytes, data, compressed);
       if (!problem.empty())
         return "its pickle has " + problem;
+      pickled = true;
     }
     at = next;
   }
+  if (at != directoryOffset + directorySize)
+    return "a damaged central directory";
+  if (!pickled)
+    return "no data.pkl entry (not a torch file)";
   return {};
 }
 
