@@ -11,10 +11,7 @@ configure=(-S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCRADL_TORCH_CORE_ON
 if [ -n "${Torch_DIR:-}" ]; then
   configure+=(-DTorch_DIR="$Torch_DIR")
 fi
-if command -v ccache >/dev/null; then
-  # Hits from any clone: paths are made relative to the checkout.
-  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-  configure+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
+source scripts/compiler-cache.sh
+configure+=("${compiler_cache[@]}")
 cmake "${configure[@]}" >/dev/null
 cmake --build "$build_dir" --parallel "$jobs"

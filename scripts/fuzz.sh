@@ -24,13 +24,9 @@ build_dir=${CRADL_FUZZ_BUILD_DIR:-build-fuzz}
 work=${CRADL_FUZZ_WORK:-/var/tmp/cradl-fuzz}
 jobs=${CRADL_JOBS:-$(nproc)}
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
-launcher=()
-if command -v ccache >/dev/null; then
-  export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
-  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
+source scripts/compiler-cache.sh
 CC=clang CXX=clang++ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1" \
-  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCRADL_BUILD_FUZZERS=ON "${launcher[@]}" >/dev/null
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCRADL_BUILD_FUZZERS=ON "${compiler_cache[@]}" >/dev/null
 cmake --build "$build_dir" --parallel "$jobs" --target cradl_fuzzers
 
 targets=("$@")

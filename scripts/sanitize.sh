@@ -20,15 +20,11 @@ jobs=${CRADL_JOBS:-$(nproc)}
 # UBSan errors stay recoverable so that the suppression file applies (it cannot
 # to non-recoverable checks); halt_on_error=1 below stops at the first one.
 flags="-fsanitize=address,undefined -fno-omit-frame-pointer"
-launcher=()
-if command -v ccache >/dev/null; then
-  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
+source scripts/compiler-cache.sh
 # -O1 keeps stack traces readable and the build affordable on 2 cores.
 cmake -S . -B "$build_dir" -DCRADL_TORCH_CORE_ONLY=$core_only -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
-  -DCMAKE_SHARED_LINKER_FLAGS="$flags" "${launcher[@]}" >/dev/null
+  -DCMAKE_SHARED_LINKER_FLAGS="$flags" "${compiler_cache[@]}" >/dev/null
 started=$(date +%s)
 cmake --build "$build_dir" --parallel "$jobs"
 built=$(date +%s)
