@@ -33,6 +33,10 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(cradlFuzzEncoderModel cradlFuzzMixtureModel cradlFuzzNpy cradlFuzzManifest cradlFuzzConfig cradlFuzzNifti)
 fi
+# The file-reading targets write each input to a file: in memory, not on disk.
+if [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
 export LSAN_OPTIONS="suppressions=$repo/test/sanitize/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$repo/test/sanitize/ubsan.supp:${UBSAN_OPTIONS:-}"
