@@ -14,12 +14,15 @@ seconds=${1:-20}
 shift || true
 bash scripts/install-dependencies.sh
 # clang and its libFuzzer/sanitizer runtime, for this script only.
+missing=()
 for package in clang libclang-rt-14-dev; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null ||
-      { echo "fuzz: needs $package (apt-get install $package)"; exit 1; }
-  fi
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "fuzz: installing ${missing[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+    >/dev/null || { echo "fuzz: needs ${missing[*]} (as root: apt-get install ${missing[*]})"; exit 1; }
+fi
 build_dir=${CRADL_FUZZ_BUILD_DIR:-build-fuzz}
 work=${CRADL_FUZZ_WORK:-/var/tmp/cradl-fuzz}
 jobs=${CRADL_JOBS:-$(nproc)}
