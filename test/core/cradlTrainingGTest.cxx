@@ -163,7 +163,7 @@ TEST_F(ContrastiveTrainingTest, ModelFileRoundTripsAndPythonReadsIt)
   const at::Tensor input = blobSlices(5, 9);
   torch::NoGradGuard noGrad;
   const at::Tensor expected = run.bestEncoder()->forward(input);
-  EXPECT_TRUE(at::allclose(loaded->forward(input), expected));
+  EXPECT_TRUE(at::equal(loaded->forward(input), expected)); // the same weights, kernels and threads
   EXPECT_EQ(contents.at("preprocessing").toGenericDict().at("slice_size").toInt(), 64);
 
   // Python PyTorch, with only examples/python/cradl_model.py, gets the same representation.
@@ -176,7 +176,20 @@ TEST_F(ContrastiveTrainingTest, ModelFileRoundTripsAndPythonReadsIt)
   EXPECT_EQ(oracle.at("best_epoch"), 1.0);
   const auto fromPython = cradl::readNpy((m_Folder / "representation.npy").string()).asFloats();
   const at::Tensor python = at::tensor(fromPython).view({ 5, 16 });
-  EXPECT_LT((python - expected).abs().max().item<double>(), 1e-5);
+  // Python's torch may run other blockings (its own thread count): both are
+  // float32 roundings of the exact representation, within the rounding model
+  // at u32 sqrt(longest sum: 4 x 4 x 32) each.
+  auto   exact = cradl_test::float64Copy(run.bestEncoder(), cradl::ContrastiveEncoder(tinyEncoder()));
+  double model = 0.0;
+  const at::Tensor reference = exact->forward(input.to(at::kDouble));
+  for (uint64_t draw = 0; draw < 4; ++draw)
+  {
+    cradl_test::RoundingPerturbation perturb(cradl_test::Float32UnitRoundoff * std::sqrt(512.0), 300 + draw);
+    auto                             encoder = cradl_test::float64Copy(run.bestEncoder(), cradl::ContrastiveEncoder(tinyEncoder()));
+    perturb.perturbWeights(*encoder);
+    model = std::max(model, (perturb.forward(encoder->layers, input.to(at::kDouble)).flatten(1) - reference).abs().max().item<double>());
+  }
+  EXPECT_LT((python - expected).abs().max().item<double>(), 2 * cradl_test::DrawSafetyFactor * model);
 }
 
 TEST(ModelFile, EveryCutAndEveryForgedOffsetIsRefusedBeforeLibTorchReadsIt)
