@@ -15,7 +15,11 @@ if [ "${1:-}" = "--core-only" ]; then
   core_only=ON
   shift
 fi
-build_dir=${CRADL_BUILD_DIR:-build-sanitize$([ $core_only = ON ] && echo -core)}
+default_dir=build-sanitize
+if [ $core_only = ON ]; then
+  default_dir=build-sanitize-core
+fi
+build_dir=${CRADL_BUILD_DIR:-$default_dir}
 jobs=${CRADL_JOBS:-$(nproc)}
 # UBSan errors stay recoverable so that the suppression file applies (it cannot
 # to non-recoverable checks); halt_on_error=1 below stops at the first one.
