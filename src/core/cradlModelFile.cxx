@@ -24,56 +24,95 @@ littleEndian(const std::vector<char> & bytes, uint64_t at, int width)
     value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<uint64_t>(i)]);
   return value;
 }
-// Walks a pickle's opcodes (protocols 0-5, those LibTorch's unpickler knows)
-// without running them: every argument must lie inside the stream and every
-// memo index below the stream's length. LibTorch sizes its memo by the
-// largest index it is given: one forged LONG_BINPUT asked for 8 GB (libFuzzer).
+// Walks a pickle's opcodes (those protocol-2 writers such as torch.save and
+// LibTorch emit) without running them, as pickletools would: every argument
+// lies inside the stream, every memo index is below the stream's length and
+// was stored before it is fetched, and every opcode finds the stack items and
+// marks it pops. LibTorch's unpickler trusts all three: one forged
+// LONG_BINPUT asked for 8 GB, and a forged string length that left BUILD
+// popping an empty stack freed a pointer it never allocated (libFuzzer).
 std::string
 pickleProblem(const std::vector<char> & bytes, uint64_t begin, uint64_t length)
 {
-  const uint64_t end = begin + length;
-  uint64_t       at = begin;
-  const auto     need = [&](uint64_t count) { return count <= end - at; };
-  const auto     line = [&]() {
-    while (at < end && bytes[at] != '\n')
-      ++at;
-    if (at == end)
-      return false;
-    ++at;
-    return true;
+  struct Effect
+  {
+    int  pops = 0;
+    int  pushes = 0;
+    bool toMark = false; // pops everything above the top mark
+    bool pairs = false;  // ... which must come in key/value pairs
+    int  below = 0;      // items it needs under the mark (the container it fills)
   };
+  const uint64_t        end = begin + length;
+  uint64_t              at = begin;
+  uint64_t              depth = 0;
+  std::vector<uint64_t> marks;
+  std::vector<bool>     stored(length, false);
+  uint64_t              memoized = 0;
+  const auto            available = [&] { return depth - (marks.empty() ? 0 : marks.back()); };
+  const auto            need = [&](uint64_t count) { return count <= end - at; };
   while (at < end)
   {
     const auto opcode = static_cast<unsigned char>(bytes[at++]);
-    uint64_t   fixed = 0;    // argument bytes
-    int        prefix = 0;   // width of a length prefix, then that many bytes
-    int        lines = 0;    // newline-terminated arguments
-    bool       memo = false; // the argument is a memo index
+    uint64_t   fixed = 0;  // argument bytes
+    int        prefix = 0; // width of a length prefix, then that many bytes
+    int        lines = 0;  // newline-terminated arguments
+    Effect     effect;
     switch (opcode)
     {
-      case '(': case '.': case '0': case '1': case '2': case 'N': case 'Q': case 'R': case 'a': case 'b':
-      case 'd': case '}': case 'e': case 'l': case ']': case 'o': case 's': case 't': case ')': case 'u':
-      case 0x81: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89: case 0x8f: case 0x90: case 0x91:
-      case 0x92: case 0x93: case 0x94: case 0x97: case 0x98:
-        break;
-      case 'K': case 0x80: case 0x82: fixed = 1; break;
-      case 'M': case 0x83: fixed = 2; break;
-      case 'J': case 0x84: fixed = 4; break;
-      case 'G': case 0x95: fixed = 8; break;
-      case 'h': case 'q': fixed = 1; memo = true; break;
-      case 'j': case 'r': fixed = 4; memo = true; break;
-      case 'U': case 'C': case 0x8a: case 0x8c: prefix = 1; break;
-      case 'T': case 'X': case 'B': case 0x8b: prefix = 4; break;
-      case 0x8d: case 0x8e: case 0x96: prefix = 8; break;
-      case 'F': case 'I': case 'L': case 'P': case 'S': case 'V': case 'g': case 'p': lines = 1; break;
-      case 'c': case 'i': lines = 2; break;
+      case 0x80: fixed = 1; break;                                         // PROTO
+      case 0x95: fixed = 8; break;                                         // FRAME
+      case '(': marks.push_back(depth); continue;                          // MARK
+      case '.': effect.pops = 1; break;                                    // STOP
+      case '0': effect.pops = 1; break;                                    // POP
+      case '1': effect.toMark = true; break;                               // POP_MARK
+      case '2': effect.pops = 1; effect.pushes = 2; break;                 // DUP
+      case 'N': case '}': case ']': case ')': case 0x88: case 0x89: case 0x8f: effect.pushes = 1; break;
+      case 'K': case 0x82: fixed = 1; effect.pushes = 1; break;            // BININT1, EXT1
+      case 'M': case 0x83: fixed = 2; effect.pushes = 1; break;            // BININT2, EXT2
+      case 'J': case 0x84: fixed = 4; effect.pushes = 1; break;            // BININT, EXT4
+      case 'G': fixed = 8; effect.pushes = 1; break;                       // BINFLOAT
+      case 'U': case 'C': case 0x8a: case 0x8c: prefix = 1; effect.pushes = 1; break;
+      case 'T': case 'X': case 'B': case 0x8b: prefix = 4; effect.pushes = 1; break;
+      case 0x8d: case 0x8e: case 0x96: prefix = 8; effect.pushes = 1; break;
+      case 'c': lines = 2; effect.pushes = 1; break;                       // GLOBAL
+      case 'h': case 'q': fixed = 1; break;                                // BINGET, BINPUT
+      case 'j': case 'r': fixed = 4; break;                                // LONG_BINGET, LONG_BINPUT
+      case 0x94: break;                                                    // MEMOIZE
+      case 'Q': effect.pops = 1; effect.pushes = 1; break;                 // BINPERSID
+      case 'R': case 'b': case 0x81: case 0x93: effect.pops = 2; effect.pushes = 1; break;
+      case 0x92: effect.pops = 3; effect.pushes = 1; break;                // NEWOBJ_EX
+      case 'a': effect.pops = 2; effect.pushes = 1; break;                 // APPEND
+      case 's': effect.pops = 3; effect.pushes = 1; break;                 // SETITEM
+      case 'e': case 0x90: effect.toMark = true; effect.below = 1; break;  // APPENDS, ADDITEMS
+      case 'u': effect.toMark = true; effect.pairs = true; effect.below = 1; break; // SETITEMS
+      case 't': case 'l': case 0x91: effect.toMark = true; effect.pushes = 1; break;
+      case 'd': effect.toMark = true; effect.pairs = true; effect.pushes = 1; break;
+      case 0x85: effect.pops = 1; effect.pushes = 1; break;                // TUPLE1
+      case 0x86: effect.pops = 2; effect.pushes = 1; break;                // TUPLE2
+      case 0x87: effect.pops = 3; effect.pushes = 1; break;                // TUPLE3
       default:
-        return "an unknown opcode " + std::to_string(opcode);
+        return "an opcode " + std::to_string(opcode) + " that protocol-2 writers do not emit";
     }
     if (!need(fixed + static_cast<uint64_t>(prefix)))
       return "an argument past its end";
-    if (memo && littleEndian(bytes, at, static_cast<int>(fixed)) >= length)
-      return "a memo index beyond its length";
+    if (opcode == 'h' || opcode == 'j' || opcode == 'q' || opcode == 'r' || opcode == 0x94)
+    {
+      const uint64_t index = opcode == 0x94 ? memoized++ : littleEndian(bytes, at, static_cast<int>(fixed));
+      if (index >= length)
+        return "a memo index beyond its length";
+      if (opcode == 'h' || opcode == 'j')
+      {
+        if (!stored[index])
+          return "a memo fetch before its store";
+        effect.pushes = 1;
+      }
+      else
+      {
+        if (available() < 1)
+          return "a memo store from an empty stack";
+        stored[index] = true;
+      }
+    }
     if (prefix > 0)
     {
       const uint64_t count = littleEndian(bytes, at, prefix);
@@ -84,10 +123,29 @@ pickleProblem(const std::vector<char> & bytes, uint64_t begin, uint64_t length)
     }
     at += fixed;
     for (int i = 0; i < lines; ++i)
-      if (!line())
+    {
+      while (at < end && bytes[at] != '\n')
+        ++at;
+      if (at == end)
         return "an unterminated argument";
+      ++at;
+    }
+    if (effect.toMark)
+    {
+      if (marks.empty())
+        return "an opcode that needs a mark without one";
+      if (effect.pairs && available() % 2 != 0)
+        return "a key without its value";
+      depth = marks.back();
+      marks.pop_back();
+      if (available() < static_cast<uint64_t>(effect.below))
+        return "an opcode that pops an empty stack";
+    }
+    if (available() < static_cast<uint64_t>(effect.pops))
+      return "an opcode that pops an empty stack";
+    depth = depth - static_cast<uint64_t>(effect.pops) + static_cast<uint64_t>(effect.pushes);
     if (opcode == '.')
-      return {};
+      return depth == 0 && marks.empty() ? std::string() : "items left on its stack at STOP";
   }
   return "no STOP opcode";
 }
