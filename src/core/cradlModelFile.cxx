@@ -183,20 +183,31 @@ zipStructureProblem(const std::vector<char> & bytes)
   uint64_t entries = littleEndian(bytes, end + 10, 2);
   uint64_t directorySize = littleEndian(bytes, end + 12, 4);
   uint64_t directoryOffset = littleEndian(bytes, end + 16, 4);
-  if (entries == 0xFFFF || directorySize == 0xFFFFFFFF || directoryOffset == 0xFFFFFFFF)
+  // miniz takes the zip64 end record's values whenever its locator is there,
+  // saturated 32-bit fields or not (a forged zip64 directory offset of
+  // 2^64 - 174 read before the buffer: libFuzzer), so both must agree.
+  const bool zip64 = end >= 20 && signatureAt(end - 20, 0x07064b50);
+  if (zip64)
   {
-    // Zip64: a locator just before the end record points at the zip64 end record.
-    if (end < 20 || !signatureAt(end - 20, 0x07064b50))
-      return "a zip64 archive without its locator";
     const uint64_t record = littleEndian(bytes, end - 20 + 8, 8);
-    if (!within(record, 56) || !signatureAt(record, 0x06064b50))
+    if (!within(record, 56) || record + 56 > end - 20 || !signatureAt(record, 0x06064b50))
       return "a zip64 end record outside the file";
     if (littleEndian(bytes, record + 16, 4) != 0 || littleEndian(bytes, record + 20, 4) != 0 ||
         littleEndian(bytes, record + 24, 8) != littleEndian(bytes, record + 32, 8))
       return "a damaged zip64 end record";
-    entries = littleEndian(bytes, record + 32, 8);
-    directorySize = littleEndian(bytes, record + 40, 8);
-    directoryOffset = littleEndian(bytes, record + 48, 8);
+    const uint64_t entries64 = littleEndian(bytes, record + 32, 8);
+    const uint64_t size64 = littleEndian(bytes, record + 40, 8);
+    const uint64_t offset64 = littleEndian(bytes, record + 48, 8);
+    if ((entries != 0xFFFF && entries != entries64) || (directorySize != 0xFFFFFFFF && directorySize != size64) ||
+        (directoryOffset != 0xFFFFFFFF && directoryOffset != offset64))
+      return "zip and zip64 end records that disagree";
+    entries = entries64;
+    directorySize = size64;
+    directoryOffset = offset64;
+  }
+  else if (entries == 0xFFFF || directorySize == 0xFFFFFFFF || directoryOffset == 0xFFFFFFFF)
+  {
+    return "a zip64 archive without its locator";
   }
   if (!within(directoryOffset, directorySize) || directoryOffset + directorySize > end)
     return "a central directory outside the file";
