@@ -149,6 +149,67 @@ pickleProblem(const std::vector<char> & bytes, uint64_t begin, uint64_t length)
   }
   return "no STOP opcode";
 }
+// LibTorch rebuilds a pickled tensor from its sizes, strides and offset
+// without checking them against the bytes stored for it: a forged file gave
+// a tensor over a null storage, read by the first operation (libFuzzer,
+// SEGV). Every tensor anywhere in the loaded value must lie inside its data.
+std::string
+tensorOutsideItsData(const c10::IValue & value)
+{
+  if (value.isTensor())
+  {
+    const at::Tensor & tensor = value.toTensor();
+    if (!tensor.defined() || tensor.numel() == 0)
+      return {};
+    if (!tensor.has_storage() || tensor.storage().data() == nullptr)
+      return "a tensor without stored data";
+    uint64_t last = static_cast<uint64_t>(tensor.storage_offset());
+    for (int64_t axis = 0; axis < tensor.dim(); ++axis)
+    {
+      if (tensor.stride(axis) < 0 || tensor.size(axis) < 0)
+        return "a tensor with negative strides or sizes";
+      const uint64_t step = static_cast<uint64_t>(tensor.size(axis) - 1);
+      const uint64_t stride = static_cast<uint64_t>(tensor.stride(axis));
+      if (stride != 0 && step > (UINT64_MAX / 4 - last) / stride)
+        return "a tensor larger than its stored data";
+      last += step * stride;
+    }
+    const uint64_t itemSize = tensor.dtype().itemsize();
+    if (tensor.storage_offset() < 0 || last >= tensor.storage().nbytes() / itemSize)
+      return "a tensor larger than its stored data";
+    return {};
+  }
+  if (value.isGenericDict())
+  {
+    for (const auto & item : value.toGenericDict())
+    {
+      std::string problem = tensorOutsideItsData(item.key());
+      if (problem.empty())
+        problem = tensorOutsideItsData(item.value());
+      if (!problem.empty())
+        return problem;
+    }
+  }
+  if (value.isList())
+  {
+    for (const c10::IValue & item : value.toListRef())
+    {
+      const std::string problem = tensorOutsideItsData(item);
+      if (!problem.empty())
+        return problem;
+    }
+  }
+  if (value.isTuple())
+  {
+    for (const c10::IValue & item : value.toTupleRef().elements())
+    {
+      const std::string problem = tensorOutsideItsData(item);
+      if (!problem.empty())
+        return problem;
+    }
+  }
+  return {};
+}
 } // namespace
 
 std::string
@@ -302,6 +363,9 @@ loadDict(const std::string & path, const std::string & expectedFormat, int64_t n
     if (!problem.empty())
       throw std::runtime_error(problem);
     value = torch::pickle_load(bytes);
+    const std::string outside = tensorOutsideItsData(value);
+    if (!outside.empty())
+      throw std::runtime_error(outside);
   }
   catch (const std::exception & error)
   {
