@@ -5,7 +5,7 @@
 # mutating test/fuzz/corpus/<target>/ for SECONDS of wall time.
 #   bash scripts/fuzz.sh [SECONDS per target, default 20] [target ...]
 # Environment: CRADL_FUZZ_BUILD_DIR (default build-fuzz), CRADL_FUZZ_WORK
-# (default /var/tmp/cradl-fuzz: grown corpora and crash artifacts), CRADL_JOBS.
+# (grown corpora and crash artifacts; default a new folder under /var/tmp), CRADL_JOBS.
 # Exits non-zero on the first crash, leak, hang or regression.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     >/dev/null || { echo "fuzz: needs ${missing[*]} (as root: apt-get install ${missing[*]})"; exit 1; }
 fi
 build_dir=${CRADL_FUZZ_BUILD_DIR:-build-fuzz}
-work=${CRADL_FUZZ_WORK:-/var/tmp/cradl-fuzz}
+# A fresh folder per run unless CRADL_FUZZ_WORK names one: a short run (CI)
+# starts from the committed seeds; a long campaign keeps its grown corpus there.
+work=${CRADL_FUZZ_WORK:-$(mktemp -d /var/tmp/cradl-fuzz.XXXXXX)}
 jobs=${CRADL_JOBS:-$(nproc)}
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
 source scripts/compiler-cache.sh
