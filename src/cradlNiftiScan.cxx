@@ -1,5 +1,7 @@
 #include "cradlNiftiScan.h"
 
+#include "cradlText.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -13,12 +15,6 @@ namespace cradl
 
 namespace
 {
-bool
-endsWith(const std::string & text, const std::string & suffix)
-{
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // What the header says: where the voxels start, how many bytes they take,
 // and the width of a float voxel (0 for other types: nothing to look for).
 struct Layout

@@ -4,6 +4,7 @@
 #include "cradlNpy.h"
 #include "cradlReport.h"
 #include "cradlStageRecord.h"
+#include "cradlText.h"
 
 #include "itkAUPRCMetric.h"
 #include "itkContrastiveEncoderTrainer.h"
@@ -79,7 +80,7 @@ stemOf(const std::string & path)
   for (const char * extension : { ".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".png" })
   {
     const std::string e(extension);
-    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
+    if (name.size() > e.size() && cradl::endsWith(name, e))
       return name.substr(0, name.size() - e.size());
   }
   return name;

@@ -2,6 +2,7 @@
 #include "cradlCommands.h"
 #include "cradlNpy.h"
 #include "cradlPipeline.h"
+#include "cradlText.h"
 
 #include <filesystem>
 #include <fstream>
@@ -117,7 +118,7 @@ removeLeftoverTemporaries(const PipelineConfig & config)
   for (const auto & entry : fs::recursive_directory_iterator(config.out))
   {
     const std::string name = entry.path().filename().string();
-    const bool partSuffix = name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0;
+    const bool partSuffix = name.size() > 5 && cradl::endsWith(name, ".part");
     if (entry.is_regular_file() && (partSuffix || name.rfind("partial-", 0) == 0))
       leftovers.push_back(entry.path());
   }

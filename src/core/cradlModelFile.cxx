@@ -2,6 +2,7 @@
 
 #include "cradlErrorText.h"
 #include "cradlNpy.h"
+#include "cradlText.h"
 
 #include <torch/serialize.h>
 
@@ -318,7 +319,7 @@ zipStructureProblem(const std::vector<char> & bytes)
     if (littleEndian(bytes, local + 8, 2) != 0 || compressed != uncompressed)
       return "a compressed entry (torch files store theirs)";
     const std::string name(bytes.data() + at + 46, nameLength);
-    if (name.size() >= 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0)
+    if (endsWith(name, "data.pkl"))
     {
       const std::string problem = pickleProblem(bytes, data, compressed);
       if (!problem.empty())

@@ -18,6 +18,13 @@ trimmed(const std::string & text)
   return first < last ? std::string(first, last) : std::string();
 }
 
+/** Whether `text` ends with `suffix`. */
+inline bool
+endsWith(const std::string & text, const std::string & suffix)
+{
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 } // namespace cradl
 
 #endif
