@@ -70,7 +70,7 @@ struct PipelineOptions
          "threshold_quantile");
     command->add_option("--config", configFile, "JSON file with any of these settings (flags win)")
       ->check(CLI::ExistingFile);
-    command->add_flag("--force", flags.force, "redo stages whose outputs exist");
+    command->add_flag("--force", flags.force, "run every stage, even those that are up to date");
   }
 
   PipelineConfig
