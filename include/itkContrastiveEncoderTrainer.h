@@ -19,6 +19,7 @@
 #define itkContrastiveEncoderTrainer_h
 
 #include "CradlExport.h"
+#include "cradlDefaults.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkImage.h"
 #include "itkProcessObject.h"
@@ -177,12 +178,6 @@ public:
   itkGetConstMacro(NumberOfValidationSlices, unsigned int);
   itkGetConstMacro(UsedMixedPrecision, bool);
 
-  /** Indices of the slices (third axis) of a slice-grid brain mask that are
-   *  trained on: brain fraction >= minimumBrainFraction, then `margin` more
-   *  dropped at each end of the remaining range. */
-  static std::vector<unsigned int>
-  SelectBrainSlices(const MaskImageType * sliceMask, double minimumBrainFraction, unsigned int margin);
-
 protected:
   ContrastiveEncoderTrainer();
   ~ContrastiveEncoderTrainer() override = default;
@@ -205,21 +200,21 @@ private:
   unsigned int m_NumberOfTrainingScans{ 0 };
   unsigned int m_NumberOfValidationScans{ 0 };
 
-  unsigned int m_SliceSize{ 128 };
-  unsigned int m_NumberOfFilters{ 64 };
-  unsigned int m_RepresentationSize{ 512 };
-  double       m_ClipMinimum{ -1.5 };
-  double       m_ClipMaximum{ 1.5 };
+  unsigned int m_SliceSize{ cradl::defaults::SliceSize };
+  unsigned int m_NumberOfFilters{ cradl::defaults::NumberOfFilters };
+  unsigned int m_RepresentationSize{ cradl::defaults::RepresentationSize };
+  double       m_ClipMinimum{ cradl::defaults::ClipMinimum };
+  double       m_ClipMaximum{ cradl::defaults::ClipMaximum };
   bool         m_PreserveAspectRatio{ true };
-  double       m_MinimumBrainFraction{ 0.05 };
+  double       m_MinimumBrainFraction{ cradl::defaults::MinimumBrainFraction };
   unsigned int m_SliceMargin{ 0 };
 
-  unsigned int m_NumberOfEpochs{ 100 };
-  unsigned int m_BatchSize{ 64 };
-  double       m_LearningRate{ 1e-4 };
-  double       m_WeightDecay{ 1e-6 };
-  unsigned int m_WarmupEpochs{ 10 };
-  double       m_Temperature{ 0.5 };
+  unsigned int m_NumberOfEpochs{ cradl::defaults::Epochs };
+  unsigned int m_BatchSize{ cradl::defaults::BatchSize };
+  double       m_LearningRate{ cradl::defaults::LearningRate };
+  double       m_WeightDecay{ cradl::defaults::WeightDecay };
+  unsigned int m_WarmupEpochs{ cradl::defaults::WarmupEpochs };
+  double       m_Temperature{ cradl::defaults::Temperature };
   unsigned int m_Seed{ 0 };
 
   bool   m_Augment{ true };
@@ -229,11 +224,11 @@ private:
   double m_MirrorProbability{ 0.5 };
   double m_BrightnessMinimum{ 0.95 };
   double m_BrightnessMaximum{ 1.1 };
-  double m_MaximumNoiseStandardDeviation{ 0.05 };
+  double m_MaximumNoiseStandardDeviation{ cradl::defaults::MaximumNoiseStandardDeviation };
 
   std::string  m_Device{ "cpu" };
   unsigned int m_NumberOfThreads{ 0 };
-  bool         m_MixedPrecision{ true };
+  bool         m_MixedPrecision{ cradl::defaults::TrainingMixedPrecision };
 
   std::string m_CheckpointFileName;
   bool        m_Resume{ false };

@@ -18,6 +18,7 @@
 #ifndef itkCradlImageIO_h
 #define itkCradlImageIO_h
 
+#include "CradlExport.h"
 #include "itkCradlManifest.h"
 #include "itkImageFileWriter.h"
 
@@ -26,6 +27,14 @@
 
 namespace itk
 {
+
+/** \brief Writes `bytes` (a manifest, a JSON record, a CSV table) to
+ * `fileName` through a temporary "<fileName>.part" renamed into place: a
+ * reader never sees half a file. Throws ExceptionObject saying what failed.
+ * \ingroup Cradl
+ */
+Cradl_EXPORT void
+CradlWriteFileAtomically(const std::string & fileName, const std::string & bytes);
 
 /** \brief Writes an image (NIfTI by the name's extension, compressed) to a
  * temporary name in the same folder, then renames it into place: a reader

@@ -18,6 +18,7 @@
 #ifndef itkCradlPreprocessImageFilter_h
 #define itkCradlPreprocessImageFilter_h
 
+#include "cradlDefaults.h"
 #include "itkImageToImageFilter.h"
 #include "itkSize.h"
 
@@ -141,8 +142,8 @@ protected:
 private:
   SliceSizeType m_SliceSize;
   bool          m_PreserveAspectRatio{ true };
-  double        m_ClipMinimum{ -1.5 };
-  double        m_ClipMaximum{ 1.5 };
+  double        m_ClipMinimum{ cradl::defaults::ClipMinimum };
+  double        m_ClipMaximum{ cradl::defaults::ClipMaximum };
   double        m_BrainMean{ 0.0 };
   double        m_BrainStandardDeviation{ 0.0 };
   SizeValueType m_BrainVoxelCount{ 0 };

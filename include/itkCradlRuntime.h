@@ -20,6 +20,7 @@
 
 #include "CradlExport.h"
 
+#include <exception>
 #include <string>
 
 namespace itk
@@ -67,6 +68,11 @@ public:
   /** LibTorch's current intra-op thread count. */
   static unsigned int
   GetNumberOfThreads();
+
+  /** What an error says to a user: the message, without the C++ backtrace
+   *  that LibTorch's errors carry. */
+  static std::string
+  ErrorMessage(const std::exception & error);
 };
 
 } // namespace itk

@@ -19,6 +19,7 @@
 #define itkGaussianMixtureFitter_h
 
 #include "CradlExport.h"
+#include "cradlDefaults.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkGaussianMixtureModel.h"
 #include "itkImage.h"
@@ -47,13 +48,11 @@ namespace itk
  * log-likelihood changes by less than Tolerance (1e-2) or after
  * MaximumNumberOfIterations (100); start from k-means++ ("kmeans++") or
  * random responsibilities ("random", the paper); float64 throughout unless
- * Float32Compute. With several ComponentCandidates, each is fitted and one is
- * kept: the best pixel AUPRC on labelled validation scans when
- * AddValidationScan() gave some (the paper's protocol: each candidate's maps
- * are computed with RepresentationNLLGradientImageFilter and
- * MedianGaussianPostprocessImageFilter and pooled by AUPRCMetric), else the
- * lowest BIC. GetCandidates() reports every candidate's figures and
- * GetSelectionCriterion() says which rule chose.
+ * Float32Compute. Every candidate of ComponentCandidates is fitted and kept
+ * (GetCandidateModel()); the output is the one of lowest BIC.
+ * MixtureModelSelector chooses among the candidates by the pixel AUPRC of
+ * labelled validation scans under the scoring settings instead (the paper's
+ * protocol). GetCandidates() reports every candidate's figures.
  *
  * Errors (ExceptionObject): no encoder or scans, fewer slices than
  * components, non-finite representations, an unusable device.
@@ -85,7 +84,6 @@ public:
     bool         Converged = false;
     double       MeanLogLikelihood = 0.0;
     double       BIC = 0.0;
-    double       ValidationAUPRC = -1.0; // -1: no labelled validation scans
     double       Seconds = 0.0;
   };
 
@@ -99,11 +97,6 @@ public:
   void
   ClearScans();
   itkGetConstMacro(NumberOfScans, unsigned int);
-
-  /** A scan with known anomalies (label: non-zero = anomalous) for choosing K. */
-  void
-  AddValidationScan(const ImageType * scan, const MaskImageType * mask, const MaskImageType * label);
-  itkGetConstMacro(NumberOfValidationScans, unsigned int);
 
   /** Fit to this row-major [rows, columns] matrix instead of encoded scans. */
   void
@@ -154,9 +147,11 @@ public:
   {
     return m_Candidates;
   }
+  /** The fitted mixture of candidate `index` (ComponentCandidates' order), after Update(). */
+  const GaussianMixtureModel *
+  GetCandidateModel(unsigned int index) const;
+  /** K of the output: the candidate of lowest BIC. */
   itkGetConstMacro(SelectedNumberOfComponents, unsigned int);
-  /** "bic" or "validation AUPRC". */
-  itkGetStringMacro(SelectionCriterion);
   itkGetConstMacro(NumberOfSamples, unsigned int);
 
 protected:
@@ -175,30 +170,25 @@ protected:
   GenerateData() override;
 
 private:
-  /** Pixel AUPRC of `mixture`'s post-processed maps on the validation scans. */
-  double
-  ValidationAUPRC(const GaussianMixtureModel * mixture) const;
-
   unsigned int              m_NumberOfScans{ 0 };
-  unsigned int              m_NumberOfValidationScans{ 0 };
-  std::string               m_SelectionCriterion;
   std::vector<double>       m_Representations;
   unsigned int              m_RepresentationRows{ 0 };
   unsigned int              m_RepresentationColumns{ 0 };
   std::vector<unsigned int> m_ComponentCandidates{ 1 };
-  double                    m_Tolerance{ 1e-2 };
-  unsigned int              m_MaximumNumberOfIterations{ 100 };
-  double                    m_CovarianceRegularization{ 1e-5 };
-  std::string               m_Initialization{ "kmeans++" };
+  double                    m_Tolerance{ cradl::defaults::Tolerance };
+  unsigned int              m_MaximumNumberOfIterations{ cradl::defaults::MaximumIterations };
+  double                    m_CovarianceRegularization{ cradl::defaults::CovarianceRegularization };
+  std::string               m_Initialization{ cradl::defaults::Initialization };
   unsigned int              m_Seed{ 0 };
   bool                      m_StandardizeFeatures{ true };
   bool                      m_Float32Compute{ false };
-  double                    m_MinimumBrainFraction{ 0.05 };
+  double                    m_MinimumBrainFraction{ cradl::defaults::MinimumBrainFraction };
   unsigned int              m_SliceMargin{ 0 };
-  unsigned int              m_BatchSize{ 64 };
+  unsigned int              m_BatchSize{ cradl::defaults::ScoringBatchSize };
   std::string               m_Device{ "cpu" };
   unsigned int              m_NumberOfThreads{ 0 };
   std::vector<Candidate>    m_Candidates;
+  std::vector<GaussianMixtureModel::Pointer> m_CandidateModels;
   unsigned int              m_SelectedNumberOfComponents{ 0 };
   unsigned int              m_NumberOfSamples{ 0 };
 };

@@ -84,6 +84,14 @@ public:
   GetNumberOfIterations() const;
   bool
   GetConverged() const;
+  /** Bayesian information criterion on the fitting data (lower is better);
+   *  NaN for a model whose file does not record it. */
+  double
+  GetBIC() const;
+  /** How this model was chosen among candidates ("bic", "validation AUPRC"),
+   *  empty when it was not chosen among several. */
+  std::string
+  GetSelectionCriterion() const;
 
   /** log p of each row of a row-major [rows, dimension] matrix of raw
    *  (unstandardised) representations. */

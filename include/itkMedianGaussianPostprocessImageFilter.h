@@ -18,6 +18,7 @@
 #ifndef itkMedianGaussianPostprocessImageFilter_h
 #define itkMedianGaussianPostprocessImageFilter_h
 
+#include "cradlDefaults.h"
 #include "itkImageToImageFilter.h"
 
 #include <vector>
@@ -97,9 +98,9 @@ protected:
   GenerateData() override;
 
 private:
-  unsigned int m_MedianRadius{ 2 };
-  double       m_GaussianSigma{ 3.0 };
-  unsigned int m_GaussianRadius{ 3 };
+  unsigned int m_MedianRadius{ cradl::defaults::MedianRadius };
+  double       m_GaussianSigma{ cradl::defaults::GaussianSigma };
+  unsigned int m_GaussianRadius{ cradl::defaults::GaussianRadius };
 };
 
 } // namespace itk

@@ -19,6 +19,7 @@
 #define itkRepresentationNLLGradientImageFilter_h
 
 #include "CradlExport.h"
+#include "cradlDefaults.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkGaussianMixtureModel.h"
 #include "itkImageToImageFilter.h"
@@ -29,22 +30,29 @@
 namespace itk
 {
 
-namespace detail
-{
-/** Scores `count` preprocessed slices of size x size pixels (LibTorch side):
- *  writes |d(-log p(f(x)))/dx| to `gradient` and -log p(f(x)) to `nll`. */
-Cradl_EXPORT void
-ComputeRepresentationNLLGradient(const ContrastiveEncoderModel & encoder,
-                                 const GaussianMixtureModel &    mixture,
-                                 const float *                   slices,
-                                 unsigned int                    count,
-                                 unsigned int                    size,
-                                 const std::string &             device,
-                                 unsigned int                    batchSize,
-                                 bool                            mixedPrecision,
-                                 float *                         gradient,
-                                 double *                        nll);
-} // namespace detail
+/** The engine of RepresentationNLLGradientImageFilter, for slices already
+ * preprocessed (CradlPreprocessImageFilter's output with the encoder's slice
+ * size and clip range: one slice, or a stack along the last axis). Returns
+ * |d(-log p(f(x)))/dx| on the slices' grid and sets `sliceNLL` to -log p(f(x))
+ * per slice; BatchSize slices per backward pass on `device`. Throws
+ * ExceptionObject with the reason when scoring fails.
+ * \ingroup Cradl */
+Cradl_EXPORT Image<float, 2>::Pointer
+CradlScorePreprocessedSlices(const ContrastiveEncoderModel & encoder,
+                             const GaussianMixtureModel &    mixture,
+                             const Image<float, 2> *         slices,
+                             const std::string &             device,
+                             unsigned int                    batchSize,
+                             bool                            mixedPrecision,
+                             std::vector<double> &           sliceNLL);
+Cradl_EXPORT Image<float, 3>::Pointer
+CradlScorePreprocessedSlices(const ContrastiveEncoderModel & encoder,
+                             const GaussianMixtureModel &    mixture,
+                             const Image<float, 3> *         slices,
+                             const std::string &             device,
+                             unsigned int                    batchSize,
+                             bool                            mixedPrecision,
+                             std::vector<double> &           sliceNLL);
 
 /** \class RepresentationNLLGradientImageFilter
  * \brief CRADL's anomaly map: the absolute gradient, with respect to the
@@ -152,9 +160,9 @@ protected:
   GenerateData() override;
 
 private:
-  unsigned int                      m_BatchSize{ 64 };
+  unsigned int                      m_BatchSize{ cradl::defaults::ScoringBatchSize };
   std::string                       m_Device{ "cpu" };
-  bool                              m_MixedPrecision{ false };
+  bool                              m_MixedPrecision{ cradl::defaults::ScoringMixedPrecision };
   std::vector<double>               m_SliceNLL;
   typename OutputImageType::Pointer m_SliceMap;
   typename MaskImageType::Pointer   m_SliceMask;

@@ -113,17 +113,8 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::GenerateData()
   preprocess->Update();
   this->UpdateProgress(0.1f);
 
-  const auto *       slices = preprocess->GetOutput();
-  const unsigned int count =
-    ImageDimension == 2 ? 1 : static_cast<unsigned int>(slices->GetLargestPossibleRegion().GetSize(ImageDimension - 1));
-  m_SliceMap = OutputImageType::New();
-  m_SliceMap->CopyInformation(slices);
-  m_SliceMap->SetRegions(slices->GetLargestPossibleRegion());
-  m_SliceMap->Allocate();
-  m_SliceNLL.assign(count, 0.0);
-  detail::ComputeRepresentationNLLGradient(*encoder, *this->GetMixture(), slices->GetBufferPointer(), count, size,
-                                           m_Device, m_BatchSize, m_MixedPrecision,
-                                           m_SliceMap->GetBufferPointer(), m_SliceNLL.data());
+  m_SliceMap = CradlScorePreprocessedSlices(*encoder, *this->GetMixture(), preprocess->GetOutput(), m_Device,
+                                            m_BatchSize, m_MixedPrecision, m_SliceNLL);
   m_SliceMask = preprocess->GetMaskOutput();
   this->UpdateProgress(0.9f);
 

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-demo}
 bash scripts/build.sh
-cradl=${CRADL_BUILD_DIR:-build}/examples/cradl
+cradl=${CRADL_BUILD_DIR:-build}/apps/cradl
 if [ ! -f "$out/data/test.csv" ]; then
   "$cradl" make-dataset --out "$out/data"
 fi

@@ -2,6 +2,7 @@
 
 #include "cradlContrastiveTraining.h"
 #include "cradlDevice.h"
+#include "cradlTensorViews.h"
 #include "itkContrastiveEncoderModelImpl.h"
 
 #include <filesystem>
@@ -14,8 +15,9 @@ namespace
 at::Tensor
 tensorOf(const SliceSet & slices)
 {
-  return at::from_blob(const_cast<float *>(slices.pixels.data()), { slices.count, 1, slices.size, slices.size },
-                       at::kFloat)
+  // A copy: training keeps its slices while the caller's set may go.
+  return viewSliceBatch(const_cast<float *>(slices.pixels.data()), { slices.count, slices.size, slices.size },
+                        [](void *) {})
     .clone();
 }
 } // namespace

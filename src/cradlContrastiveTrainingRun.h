@@ -6,6 +6,7 @@
 // torch types, so that neither translation unit compiles the other's headers.
 
 #include "cradlOptions.h"
+#include "cradlSliceSet.h"
 
 #include <functional>
 #include <memory>
@@ -23,14 +24,6 @@ struct ContrastiveEncoderModelImpl;
 namespace cradl
 {
 
-/** `count` slices of size x size pixels, one after the other, x fastest. */
-struct SliceSet
-{
-  std::vector<float> pixels;
-  int64_t            count = 0;
-  int64_t            size = 0;
-};
-
 struct TrainingRun
 {
   EncoderOptions      encoder;
@@ -40,10 +33,10 @@ struct TrainingRun
   std::string         checkpointFile; // empty: no checkpoints
   bool                resume = false;  // continue from checkpointFile when it exists
   // Recorded in the model file: how slices were made.
-  double  clipMinimum = -1.5;
-  double  clipMaximum = 1.5;
+  double  clipMinimum = defaults::ClipMinimum;
+  double  clipMaximum = defaults::ClipMaximum;
   bool    preserveAspectRatio = true;
-  double  minimumBrainFraction = 0.05;
+  double  minimumBrainFraction = defaults::MinimumBrainFraction;
   int64_t sliceMargin = 0;
 };
 

@@ -7,7 +7,7 @@
 // torch's last dimension, so the view needs no transpose.
 
 #include "CradlExport.h"
-#include "cradlSliceBatch.h"
+#include "cradlTensorViews.h"
 
 #include "itkImage.h"
 #include "itkImageRegionConstIterator.h"

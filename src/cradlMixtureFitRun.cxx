@@ -1,6 +1,7 @@
 #include "cradlMixtureFitRun.h"
 
 #include "cradlDevice.h"
+#include "cradlTensorViews.h"
 #include "itkContrastiveEncoderModelImpl.h"
 #include "itkGaussianMixtureModelImpl.h"
 
@@ -21,8 +22,8 @@ encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
   auto               network = encoder.encoder();
   network->to(target);
   torch::NoGradGuard noGrad;
-  const at::Tensor   all = at::from_blob(const_cast<float *>(slices.pixels.data()),
-                                       { slices.count, 1, slices.size, slices.size }, at::kFloat);
+  const at::Tensor   all =
+    viewSliceBatch(const_cast<float *>(slices.pixels.data()), { slices.count, slices.size, slices.size }, [](void *) {});
   std::vector<at::Tensor> parts;
   for (int64_t start = 0; start < slices.count; start += batchSize)
   {
@@ -37,7 +38,7 @@ MixtureFitResult
 fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, const MixtureFitSettings & settings)
 {
   const c10::Device device = parseDevice(settings.device);
-  at::Tensor        X = at::from_blob(const_cast<double *>(features.data()), { rows, columns }, at::kDouble).clone();
+  at::Tensor        X = viewMatrix(features.data(), rows, columns).clone();
   at::Tensor        mean = at::zeros({ columns }, at::kDouble);
   at::Tensor        std = at::ones({ columns }, at::kDouble);
   if (settings.standardize)

@@ -5,6 +5,7 @@
 // and its torch side (encoding, EM), with no torch types.
 
 #include "cradlContrastiveTrainingRun.h"
+#include "cradlDefaults.h"
 
 #include <memory>
 #include <string>
@@ -25,10 +26,10 @@ namespace cradl
 struct MixtureFitSettings
 {
   std::vector<unsigned int> components{ 1 };
-  double                    tolerance = 1e-2;
-  int64_t                   maxIterations = 100;
-  double                    regularization = 1e-5;
-  std::string               initialisation = "kmeans++";
+  double                    tolerance = defaults::Tolerance;
+  int64_t                   maxIterations = defaults::MaximumIterations;
+  double                    regularization = defaults::CovarianceRegularization;
+  std::string               initialisation = defaults::Initialization;
   uint64_t                  seed = 0;
   bool                      standardize = true;
   bool                      float32Compute = false;

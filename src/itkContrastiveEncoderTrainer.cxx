@@ -2,7 +2,7 @@
 #include "cradlErrorText.h"
 
 #include "cradlContrastiveTrainingRun.h"
-#include "cradlSliceCollection.h"
+#include "cradlSliceSet.h"
 #include "itkCradlRuntime.h"
 #include "itkImageRegionConstIterator.h"
 
@@ -77,34 +77,6 @@ ContrastiveEncoderTrainer::ClearScans()
   m_NumberOfTrainingScans = 0;
   m_NumberOfValidationScans = 0;
   this->Modified();
-}
-
-std::vector<unsigned int>
-ContrastiveEncoderTrainer::SelectBrainSlices(const MaskImageType * sliceMask,
-                                             double                minimumBrainFraction,
-                                             unsigned int          margin)
-{
-  const auto          size = sliceMask->GetLargestPossibleRegion().GetSize();
-  const SizeValueType pixelsPerSlice = size[0] * size[1];
-  std::vector<SizeValueType> brainPixels(size[2], 0);
-  ImageRegionConstIterator<MaskImageType> it(sliceMask, sliceMask->GetLargestPossibleRegion());
-  for (SizeValueType index = 0; !it.IsAtEnd(); ++it, ++index)
-  {
-    brainPixels[index / pixelsPerSlice] += it.Get() != 0;
-  }
-  std::vector<unsigned int> kept;
-  for (unsigned int slice = 0; slice < size[2]; ++slice)
-  {
-    if (brainPixels[slice] > 0 && brainPixels[slice] >= minimumBrainFraction * pixelsPerSlice)
-    {
-      kept.push_back(slice);
-    }
-  }
-  if (kept.size() <= 2 * static_cast<std::size_t>(margin))
-  {
-    return {};
-  }
-  return std::vector<unsigned int>(kept.begin() + margin, kept.end() - margin);
 }
 
 void

@@ -57,4 +57,10 @@ CradlRuntime::GetNumberOfThreads()
   return static_cast<unsigned int>(cradl::computeThreads());
 }
 
+std::string
+CradlRuntime::ErrorMessage(const std::exception & error)
+{
+  return cradl::messageOf(error);
+}
+
 } // namespace itk

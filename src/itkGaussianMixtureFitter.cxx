@@ -2,11 +2,9 @@
 #include "cradlErrorText.h"
 
 #include "cradlMixtureFitRun.h"
-#include "cradlSliceCollection.h"
-#include "itkAUPRCMetric.h"
+#include "cradlSliceSet.h"
 #include "itkCradlRuntime.h"
-#include "itkMedianGaussianPostprocessImageFilter.h"
-#include "itkRepresentationNLLGradientImageFilter.h"
+#include "itkGaussianMixtureModelImpl.h"
 
 namespace itk
 {
@@ -72,19 +70,6 @@ GaussianMixtureFitter::ClearScans()
 }
 
 void
-GaussianMixtureFitter::AddValidationScan(const ImageType * scan, const MaskImageType * mask, const MaskImageType * label)
-{
-  if (label == nullptr)
-  {
-    itkExceptionMacro(<< "a validation scan for choosing K needs its anomaly label image");
-  }
-  this->ProcessObject::SetInput(scanName("ValidationScan", m_NumberOfValidationScans), const_cast<ImageType *>(scan));
-  this->ProcessObject::SetInput(scanName("ValidationMask", m_NumberOfValidationScans), const_cast<MaskImageType *>(mask));
-  this->ProcessObject::SetInput(scanName("ValidationLabel", m_NumberOfValidationScans), const_cast<MaskImageType *>(label));
-  ++m_NumberOfValidationScans;
-}
-
-void
 GaussianMixtureFitter::SetRepresentations(const std::vector<double> & matrix, unsigned int rows, unsigned int columns)
 {
   if (matrix.size() != static_cast<std::size_t>(rows) * columns)
@@ -121,10 +106,6 @@ GaussianMixtureFitter::VerifyPreconditions() ITKv5_CONST
   if (!hasMatrix && (m_NumberOfScans == 0 || this->GetEncoder() == nullptr || !this->GetEncoder()->IsTrained()))
   {
     itkExceptionMacro(<< "give a trained encoder (SetEncoder) and healthy scans (AddScan), or SetRepresentations()");
-  }
-  if (m_NumberOfValidationScans > 0 && (this->GetEncoder() == nullptr || !this->GetEncoder()->IsTrained()))
-  {
-    itkExceptionMacro(<< "choosing K on validation scans needs the trained encoder (SetEncoder)");
   }
   if (m_Initialization != "kmeans++" && m_Initialization != "random")
   {
@@ -179,50 +160,27 @@ GaussianMixtureFitter::GenerateData()
     settings.device = m_Device;
     const auto result = cradl::fitMixture(features, rows, columns, settings);
     m_Candidates.clear();
-    for (const auto & candidate : result.candidates)
+    m_CandidateModels.clear();
+    std::size_t selected = 0;
+    for (std::size_t c = 0; c < result.candidates.size(); ++c)
     {
+      const auto & candidate = result.candidates[c];
       m_Candidates.push_back({ candidate.components, static_cast<unsigned int>(candidate.iterations),
-                               candidate.converged, candidate.meanLogLikelihood, candidate.bic, -1.0,
-                               candidate.seconds });
+                               candidate.converged, candidate.meanLogLikelihood, candidate.bic, candidate.seconds });
+      m_CandidateModels.push_back(GaussianMixtureModel::New());
+      m_CandidateModels.back()->SetImpl(result.models[c]);
+      if (candidate.bic < result.candidates[selected].bic)
+      {
+        selected = c;
+      }
     }
     m_NumberOfSamples = static_cast<unsigned int>(rows);
-    this->UpdateProgress(0.7f);
-
-    std::size_t selected = 0;
-    if (m_NumberOfValidationScans > 0)
-    {
-      m_SelectionCriterion = "validation AUPRC";
-      for (std::size_t c = 0; c < result.models.size(); ++c)
-      {
-        this->UpdateProgress(0.7f + 0.3f * c / result.models.size());
-        auto mixture = GaussianMixtureModel::New();
-        mixture->SetImpl(result.models[c]);
-        m_Candidates[c].ValidationAUPRC = this->ValidationAUPRC(mixture);
-        if (m_Candidates[c].ValidationAUPRC > m_Candidates[selected].ValidationAUPRC)
-        {
-          selected = c;
-        }
-      }
-    }
-    else
-    {
-      m_SelectionCriterion = "bic";
-      for (std::size_t c = 1; c < m_Candidates.size(); ++c)
-      {
-        if (m_Candidates[c].BIC < m_Candidates[selected].BIC)
-        {
-          selected = c;
-        }
-      }
-    }
     m_SelectedNumberOfComponents = m_Candidates[selected].NumberOfComponents;
-    std::vector<double> validationAUPRC;
-    for (const auto & candidate : m_Candidates)
-    {
-      validationAUPRC.push_back(candidate.ValidationAUPRC);
-    }
-    cradl::recordSelection(*result.models[selected], m_SelectionCriterion, result.candidates, validationAUPRC);
-    this->GetOutput()->SetImpl(result.models[selected]);
+    // The output records the choice; the candidate models stay as fitted.
+    auto chosen = std::make_shared<detail::GaussianMixtureModelImpl>(*result.models[selected]);
+    chosen->fit = result.models[selected]->fit.copy();
+    cradl::recordSelection(*chosen, "bic", result.candidates, std::vector<double>(result.candidates.size(), -1.0));
+    this->GetOutput()->SetImpl(chosen);
   }
   catch (const ExceptionObject &)
   {
@@ -235,36 +193,15 @@ GaussianMixtureFitter::GenerateData()
   this->UpdateProgress(1.0f);
 }
 
-double
-GaussianMixtureFitter::ValidationAUPRC(const GaussianMixtureModel * mixture) const
+const GaussianMixtureModel *
+GaussianMixtureFitter::GetCandidateModel(unsigned int index) const
 {
-  auto metric = AUPRCMetric<ImageType, MaskImageType>::New();
-  for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
+  if (index >= m_CandidateModels.size())
   {
-    const auto * image = static_cast<const ImageType *>(this->ProcessObject::GetInput(scanName("ValidationScan", scan)));
-    const auto * mask = static_cast<const MaskImageType *>(this->ProcessObject::GetInput(scanName("ValidationMask", scan)));
-    const auto * label = static_cast<const MaskImageType *>(this->ProcessObject::GetInput(scanName("ValidationLabel", scan)));
-    auto gradient = RepresentationNLLGradientImageFilter<ImageType, MaskImageType>::New();
-    gradient->SetInput(image);
-    if (mask != nullptr)
-    {
-      gradient->SetMaskImage(mask);
-    }
-    gradient->SetEncoder(this->GetEncoder());
-    gradient->SetMixture(mixture);
-    gradient->SetDevice(m_Device);
-    gradient->SetBatchSize(m_BatchSize);
-    auto post = MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::New();
-    post->SetInput(gradient->GetOutput());
-    if (mask != nullptr)
-    {
-      post->SetMaskImage(mask);
-    }
-    post->Update();
-    metric->AddImages(post->GetOutput(), label, mask, "validation scan " + std::to_string(scan + 1));
+    itkExceptionMacro(<< "no candidate " << index << ": " << m_CandidateModels.size()
+                      << " were fitted (call Update() first)");
   }
-  metric->Compute();
-  return metric->GetAUPRC();
+  return m_CandidateModels[index];
 }
 
 void
@@ -272,8 +209,6 @@ GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
   os << indent << "NumberOfScans: " << m_NumberOfScans << std::endl;
-  os << indent << "NumberOfValidationScans: " << m_NumberOfValidationScans << std::endl;
-  os << indent << "SelectionCriterion: " << m_SelectionCriterion << std::endl;
   os << indent << "Representations: " << m_RepresentationRows << " x " << m_RepresentationColumns << std::endl;
   os << indent << "ComponentCandidates:";
   for (const unsigned int k : m_ComponentCandidates)
@@ -296,7 +231,7 @@ GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
   for (const auto & c : m_Candidates)
   {
     os << indent << "Candidate K=" << c.NumberOfComponents << ": " << c.Iterations << " iterations, mean log-lik "
-       << c.MeanLogLikelihood << ", BIC " << c.BIC << ", validation AUPRC " << c.ValidationAUPRC
+       << c.MeanLogLikelihood << ", BIC " << c.BIC
        << (c.NumberOfComponents == m_SelectedNumberOfComponents ? " (selected)" : "")
        << std::endl;
   }

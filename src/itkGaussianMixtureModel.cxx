@@ -2,8 +2,10 @@
 #include "cradlErrorText.h"
 
 #include "cradlNpy.h"
+#include "cradlTensorViews.h"
 #include "itkGaussianMixtureModelImpl.h"
 
+#include <limits>
 #include <stdexcept>
 
 namespace itk
@@ -132,11 +134,23 @@ GaussianMixtureModel::LogLikelihood(const std::vector<double> & representations,
     itkExceptionMacro(<< "LogLikelihood: " << representations.size() << " values are not " << rows << " rows of "
                       << d);
   }
-  const at::Tensor z =
-    at::from_blob(const_cast<double *>(representations.data()), { static_cast<int64_t>(rows), static_cast<int64_t>(d) },
-                  at::kDouble);
+  const at::Tensor z = cradl::viewMatrix(representations.data(), rows, static_cast<int64_t>(d));
   const at::Tensor logp = impl.logLikelihood(z).contiguous();
   return std::vector<double>(logp.data_ptr<double>(), logp.data_ptr<double>() + rows);
+}
+
+double
+GaussianMixtureModel::GetBIC() const
+{
+  const auto & fit = fitted(m_Impl).fit;
+  return fit.contains("bic") ? fit.at("bic").toDouble() : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string
+GaussianMixtureModel::GetSelectionCriterion() const
+{
+  const auto & fit = fitted(m_Impl).fit;
+  return fit.contains("selection") ? fit.at("selection").toStringRef() : std::string();
 }
 
 void

@@ -11,7 +11,7 @@ args=(--val "$work/data/val.csv" --out "$work/out" --slice-size 64 --nf 4 --nz 1
   --epochs 2 --batch 8 --warmup-epochs 1 --components 1,2 --threads 2)
 # A second run with the same inputs skips every stage.
 "$cradl" run "${args[@]}" --train "$work/data/train.csv" --test "$work/data/test.csv" 2>"$work/rerun.log" >/dev/null
-for stage in train fit score; do
+for stage in train fit select score; do
   grep -q "^cradl: $stage: up to date, skipped" "$work/rerun.log" || { cat "$work/rerun.log"; exit 1; }
 done
 "$python" "$check" "$work/data/test.csv" "$work/out"
@@ -32,7 +32,7 @@ grep -q "^cradl: score: setting 'sigma' changed, running" "$work/sigma.log" || {
 head -n 3 "$work/data/train.csv" >"$work/data/train2.csv"
 "$cradl" run "${args[@]}" --train "$work/data/train2.csv" --test "$work/data/one.csv" 2>"$work/retrain.log" >/dev/null
 for line in "train: training manifest is another file, running" "fit: training manifest is another file, running" \
-  "score: encoder changed, running"; do
+  "select: candidate K=1 changed, running" "score: encoder changed, running"; do
   grep -q "^cradl: $line" "$work/retrain.log" || { echo "no '$line'"; cat "$work/retrain.log"; exit 1; }
 done
 

@@ -1,6 +1,7 @@
 #include "itkContrastiveEncoderTrainer.h"
 #include "itkAUPRCMetric.h"
 #include "itkGaussianMixtureFitter.h"
+#include "itkMixtureModelSelector.h"
 #include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkRepresentationNLLGradientImageFilter.h"
 #include "cradlErrorModel.h"
@@ -150,21 +151,33 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   const auto lesioned = cradl_test::makeImageLike<Scan>(mask.GetPointer(), [&](auto i) {
     return scans[0]->GetPixel(i) + (label->GetPixel(i) ? 40.0 : 0.0);
   });
-  auto chooser = itk::GaussianMixtureFitter::New();
-  chooser->SetEncoder(trainer->GetOutput());
+  auto candidates = itk::GaussianMixtureFitter::New();
+  candidates->SetEncoder(trainer->GetOutput());
   for (const auto & scan : scans)
   {
-    chooser->AddScan(scan, mask);
+    candidates->AddScan(scan, mask);
   }
+  candidates->SetComponentCandidates({ 1, 2 });
+  candidates->Update();
+  itk::CradlScoringSettings settings;
+  settings.GaussianSigma = 1.5; // not the default: selection must use the settings it is given
+  auto chooser = itk::MixtureModelSelector::New();
+  chooser->SetEncoder(trainer->GetOutput());
+  chooser->AddCandidate(candidates->GetCandidateModel(0));
+  chooser->AddCandidate(candidates->GetCandidateModel(1));
   chooser->AddValidationScan(lesioned, mask, label);
-  chooser->SetComponentCandidates({ 1, 2 });
+  chooser->SetScoringSettings(settings);
   chooser->Update();
   EXPECT_EQ(std::string(chooser->GetSelectionCriterion()), "validation AUPRC");
-  const auto & candidates = chooser->GetCandidates();
-  ASSERT_EQ(candidates.size(), 2u);
-  const auto best = candidates[0].ValidationAUPRC >= candidates[1].ValidationAUPRC ? 0 : 1;
-  EXPECT_EQ(chooser->GetSelectedNumberOfComponents(), candidates[best].NumberOfComponents);
-  // The reported AUPRC is the one the scoring pipeline gives with the chosen mixture.
+  EXPECT_EQ(chooser->GetOutput()->GetSelectionCriterion(), "validation AUPRC");
+  const auto & figures = chooser->GetCandidates();
+  ASSERT_EQ(figures.size(), 2u);
+  const unsigned int best = figures[0].ValidationAUPRC >= figures[1].ValidationAUPRC ? 0 : 1;
+  EXPECT_EQ(chooser->GetSelectedIndex(), best);
+  EXPECT_EQ(chooser->GetOutput()->GetNumberOfComponents(), figures[best].NumberOfComponents);
+  EXPECT_EQ(figures[1].BIC, candidates->GetCandidates()[1].BIC);
+  // The reported AUPRC is the one the scoring pipeline gives with the chosen
+  // mixture and these settings, and the kept validation map is its map.
   auto gradient = itk::RepresentationNLLGradientImageFilter<Scan>::New();
   gradient->SetInput(lesioned);
   gradient->SetMaskImage(mask);
@@ -173,12 +186,19 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   auto post = itk::MedianGaussianPostprocessImageFilter<Scan>::New();
   post->SetInput(gradient->GetOutput());
   post->SetMaskImage(mask);
+  post->SetGaussianSigma(1.5);
   post->Update();
   auto metric = itk::AUPRCMetric<Scan>::New();
   metric->AddImages(post->GetOutput(), label, mask);
   metric->Compute();
   // The same maps and the same metric: the same float64 sums, in the same order.
-  EXPECT_EQ(candidates[best].ValidationAUPRC, metric->GetAUPRC());
+  EXPECT_EQ(figures[best].ValidationAUPRC, metric->GetAUPRC());
+  ASSERT_EQ(chooser->GetValidationResults().size(), 1u);
+  const auto * kept = chooser->GetValidationResults()[0].AnomalyMap.GetPointer();
+  const auto   pixels = kept->GetLargestPossibleRegion().GetNumberOfPixels();
+  EXPECT_TRUE(std::equal(kept->GetBufferPointer(), kept->GetBufferPointer() + pixels, post->GetOutput()->GetBufferPointer()));
+  // The candidate models stay as fitted: only the output records the choice.
+  EXPECT_EQ(candidates->GetCandidateModel(best)->GetSelectionCriterion(), "");
   EXPECT_GT(metric->GetAUPRC(), 0.0);
 
   auto tooMany = itk::GaussianMixtureFitter::New();

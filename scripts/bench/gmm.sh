@@ -16,7 +16,7 @@ out=$(mktemp -d)
 for k in "${ks[@]}"; do
   for variant in "" "--float32"; do
     # shellcheck disable=SC2086
-    "$build/examples/cradl" bench gmm --input "$out/gmm_train_pool_40000x512_f64.npy" --components "$k" \
+    "$build/apps/cradl-bench" gmm --input "$out/gmm_train_pool_40000x512_f64.npy" --components "$k" \
       --tol 0.1 --reg 1e-6 --max-iter 100 --init kmeans++ $variant | tee -a "$out/cradl.jsonl"
   done
 done

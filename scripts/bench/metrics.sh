@@ -14,7 +14,7 @@ out=$(mktemp -d)
 "$anchors/auprc_sklearn.py" --slices "${sizes[@]}" --repeats 1 --metrics ap auroc >"$out/anchor.json"
 cat "$out/anchor.json"
 for slices in "${sizes[@]}"; do
-  "$build/examples/cradl" bench metrics --slices "$slices" | tee -a "$out/cradl.json"
+  "$build/apps/cradl-bench" metrics --slices "$slices" | tee -a "$out/cradl.json"
 done
 # Identical values: the anchor's own data for the first size, sklearn at full precision.
 /usr/bin/python3 - "$anchors" "${sizes[0]}" "$out" <<'PY'
@@ -27,7 +27,7 @@ np.save(sys.argv[3] + "/scores.npy", scores)
 np.save(sys.argv[3] + "/labels.npy", labels)
 PY
 /usr/bin/python3 "$repo/test/python/ranking_oracle.py" "$out/scores.npy" "$out/labels.npy" | tee "$out/oracle.txt"
-"$build/examples/cradl" bench metrics --scores "$out/scores.npy" --labels "$out/labels.npy" | tee "$out/same-data.json"
+"$build/apps/cradl-bench" metrics --scores "$out/scores.npy" --labels "$out/labels.npy" | tee "$out/same-data.json"
 /usr/bin/python3 - "$out/oracle.txt" "$out/same-data.json" <<'PY'
 import json, sys
 oracle = dict(line.split() for line in open(sys.argv[1]))

@@ -10,11 +10,11 @@ threads=${2:-2}
 anchors=${CRADL_ANCHORS:-$repo/../shared/anchors}
 out=$(mktemp -d)
 "$anchors/simclr_torch.py" --part score --threads "$threads" --score-modes batched forward >"$out/score-anchor.json"
-"$build/examples/cradl" bench nllgrad --slices 512 --batch 64 --components 4 --threads "$threads" | tee "$out/nllgrad.json"
+"$build/apps/cradl-bench" nllgrad --slices 512 --batch 64 --components 4 --threads "$threads" | tee "$out/nllgrad.json"
 "$anchors/postprocess_scipy.py" --slices 1000 >"$out/post-anchor.json"
 for args in "--sigma 3 --gaussian-radius 3" "--sigma 1 --gaussian-radius 4" "--sigma 2 --gaussian-radius 8"; do
   # shellcheck disable=SC2086
-  "$build/examples/cradl" bench postprocess --slices 1000 --threads "$threads" $args | tee -a "$out/post.jsonl"
+  "$build/apps/cradl-bench" postprocess --slices 1000 --threads "$threads" $args | tee -a "$out/post.jsonl"
 done
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys

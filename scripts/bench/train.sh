@@ -16,7 +16,7 @@ out=$(mktemp -d)
 cat "$out/anchor.json"
 for variant in "--channels-first" "" "--bf16 --channels-first" "--bf16" "--bf16 --no-augment"; do
   # shellcheck disable=SC2086
-  "$build/examples/cradl" bench train --batch "$batch" --size 128 --nf 64 --nz 512 --steps "$steps" \
+  "$build/apps/cradl-bench" train --batch "$batch" --size 128 --nf 64 --nz 512 --steps "$steps" \
     --threads "$threads" $variant | tee -a "$out/cradl.json"
 done
 /usr/bin/python3 - "$out/anchor.json" "$out/cradl.json" <<'PY'

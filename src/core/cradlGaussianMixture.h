@@ -7,6 +7,7 @@
 // same start.
 
 #include "cradlCoreExport.h"
+#include "cradlDefaults.h"
 #include "cradlModelFile.h"
 
 #include <ATen/ATen.h>
@@ -60,10 +61,10 @@ weightedComponentLogDensity(const MixtureParameters & mixture, const at::Tensor 
 struct CRADL_CORE_EXPORT EmOptions
 {
   int64_t     components = 1;
-  double      tolerance = 1e-2;  // on the change of the mean log-likelihood
-  int64_t     maxIterations = 100;
-  double      regularization = 1e-5; // added to every covariance's diagonal
-  std::string initialisation = "kmeans++"; // or "random" (random responsibilities, the paper)
+  double      tolerance = defaults::Tolerance;  // on the change of the mean log-likelihood
+  int64_t     maxIterations = defaults::MaximumIterations;
+  double      regularization = defaults::CovarianceRegularization; // added to every covariance's diagonal
+  std::string initialisation = defaults::Initialization; // or "random" (random responsibilities, the paper)
   int64_t     kmeansIterations = 10; // Lloyd iterations after k-means++ seeding
   uint64_t    seed = 0;
   bool        float32Compute = false; // float32 products, float64 sums: ~2x faster, ~1e-6 relative

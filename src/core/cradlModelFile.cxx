@@ -1,7 +1,7 @@
 #include "cradlModelFile.h"
 
 #include "cradlErrorText.h"
-#include "cradlNpy.h"
+#include "cradlAtomicFile.h"
 #include "cradlText.h"
 
 #include <torch/serialize.h>

@@ -1,5 +1,7 @@
 #include "cradlNpy.h"
 
+#include "cradlAtomicFile.h"
+
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -287,27 +289,6 @@ appendLittleEndian(std::string & out, std::uint64_t value, int bytes)
   }
 }
 } // namespace
-
-void
-writeFileAtomically(const std::string & path, const std::string & bytes)
-{
-  const std::string temporary = path + ".part";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    file.flush();
-    if (!file)
-    {
-      std::remove(temporary.c_str());
-      throw std::runtime_error("cannot write '" + temporary + "' (folder missing, no permission, or disk full)");
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-  {
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
-  }
-}
 
 void
 writeNpy(const std::string & path, const std::string & dtype, const std::vector<int64_t> & shape, const void * data)

@@ -28,11 +28,6 @@ struct CRADL_CORE_EXPORT NpyArray
   asFloats() const;
 };
 
-/** Writes `bytes` to `path` through a temporary file renamed into place, so
- *  a reader never sees half a file. Throws std::runtime_error. */
-CRADL_CORE_EXPORT void
-writeFileAtomically(const std::string & path, const std::string & bytes);
-
 /** Reads a .npy file; throws std::runtime_error saying what is wrong. */
 CRADL_CORE_EXPORT NpyArray
 readNpy(const std::string & path);

@@ -5,6 +5,7 @@
 // that ITK-side code can fill them without compiling torch headers.
 
 #include "cradlCoreExport.h"
+#include "cradlDefaults.h"
 
 #include <cstdint>
 
@@ -13,9 +14,9 @@ namespace cradl
 
 struct CRADL_CORE_EXPORT EncoderOptions
 {
-  int64_t imageSize = 128; // 64, 128 or 256: the number of stride-2 layers follows
-  int64_t nf = 64;         // channels of the first layer; doubled per layer
-  int64_t nz = 512;        // representation size
+  int64_t imageSize = defaults::SliceSize; // 64, 128 or 256: the number of stride-2 layers follows
+  int64_t nf = defaults::NumberOfFilters;         // channels of the first layer; doubled per layer
+  int64_t nz = defaults::RepresentationSize;        // representation size
   bool    convBias = true; // the authors' code keeps conv biases
   int64_t headHidden = 512;
   int64_t headOutput = 256;
@@ -60,10 +61,10 @@ struct CRADL_CORE_EXPORT AugmentationOptions
   double brightnessHigh = 1.1;
   // Additive Gaussian noise whose standard deviation is uniform in [0, noiseStdHigh].
   bool   noise = true;
-  double noiseStdHigh = 0.05;
+  double noiseStdHigh = defaults::MaximumNoiseStandardDeviation;
   // Final clip (the preprocessing's range).
-  double clipLow = -1.5;
-  double clipHigh = 1.5;
+  double clipLow = defaults::ClipMinimum;
+  double clipHigh = defaults::ClipMaximum;
 
   /** All transforms off: augment() returns its input. */
   static AugmentationOptions
@@ -72,12 +73,12 @@ struct CRADL_CORE_EXPORT AugmentationOptions
 
 struct CRADL_CORE_EXPORT TrainingOptions
 {
-  int64_t  epochs = 100;
-  int64_t  batchSize = 64;      // slices per step; each gives two views
-  double   learningRate = 1e-4; // Adam
-  double   weightDecay = 1e-6;  // on convolution and linear weights only
-  int64_t  warmupEpochs = 10;   // linear warm-up, then cosine decay, per step
-  double   temperature = 0.5;   // NT-Xent
+  int64_t  epochs = defaults::Epochs;
+  int64_t  batchSize = defaults::BatchSize;      // slices per step; each gives two views
+  double   learningRate = defaults::LearningRate; // Adam
+  double   weightDecay = defaults::WeightDecay;  // on convolution and linear weights only
+  int64_t  warmupEpochs = defaults::WarmupEpochs;   // linear warm-up, then cosine decay, per step
+  double   temperature = defaults::Temperature;   // NT-Xent
   uint64_t seed = 0;
   bool     mixedPrecision = false; // bfloat16 autocast (fp32 master weights); see bfloat16Supported()
   bool     channelsLast = false;   // NHWC: measured no faster here (bf16 equal, fp32 slower)

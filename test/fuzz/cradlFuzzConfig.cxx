@@ -1,5 +1,5 @@
 // libFuzzer target: the main job's JSON config reader (parse, keys, types, ranges).
-#include "cradlPipelineConfig.h"
+#include "cradlSettings.h"
 
 #include <cstdint>
 #include <stdexcept>

@@ -22,7 +22,7 @@ import torch
 
 cradl, work = sys.argv[1], Path(sys.argv[2])
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 7
-STAGES = ["train", "fit", "score", "evaluate"]
+STAGES = ["train", "fit", "select", "score", "evaluate"]
 KILLS_PER_STAGE = 3
 
 

@@ -1,0 +1,21 @@
+#ifndef cradlCommands_h
+#define cradlCommands_h
+
+// The `cradl` command line: each subcommand registers itself on the app.
+
+#include <CLI/CLI.hpp>
+
+namespace cradl_cli
+{
+
+/** `cradl train | fit | select | score | evaluate | run`. */
+void
+addPipelineCommands(CLI::App & app);
+
+/** `cradl make-dataset`. */
+void
+addMakeDataset(CLI::App & app);
+
+} // namespace cradl_cli
+
+#endif

@@ -1,0 +1,545 @@
+#include "cradlPipeline.h"
+
+#include "cradlProgressLine.h"
+#include "cradlReport.h"
+#include "cradlStageRecord.h"
+
+#include "itkAnomalyMapEvaluator.h"
+#include "itkContrastiveEncoderTrainer.h"
+#include "itkCradlImageIO.h"
+#include "itkCradlManifest.h"
+#include "itkCradlRuntime.h"
+#include "itkCradlScanScorer.h"
+#include "itkGaussianMixtureFitter.h"
+#include "itkLabelFreeThresholdCalculator.h"
+#include "itkMixtureModelSelector.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+namespace cradl_cli
+{
+
+namespace
+{
+namespace fs = std::filesystem;
+using ScanType = itk::CradlManifest::ScanImageType;
+using MaskType = itk::CradlManifest::MaskImageType;
+
+// Where each stage keeps its outputs.
+struct Layout
+{
+  fs::path out;
+
+  std::string
+  encoder() const
+  {
+    return (out / "encoder.pt").string();
+  }
+  std::string
+  checkpoint() const
+  {
+    return (out / "checkpoint.pt").string();
+  }
+  std::string
+  candidate(unsigned int components) const
+  {
+    return (out / "candidates" / ("mixture-K" + std::to_string(components) + ".pt")).string();
+  }
+  std::string
+  mixture() const
+  {
+    return (out / "mixture.pt").string();
+  }
+  std::string
+  mixtureNpz() const
+  {
+    return (out / "mixture.npz").string();
+  }
+  std::string
+  validationMap(const std::string & stem) const
+  {
+    return (out / "validation" / (stem + "_anomaly.nii.gz")).string();
+  }
+  std::string
+  map(const std::string & stem, const char * kind) const
+  {
+    return (out / "maps" / (stem + "_" + kind + ".nii.gz")).string();
+  }
+  std::string
+  sliceMap(const std::string & stem) const
+  {
+    return (out / "slices" / (stem + "_slices.nii.gz")).string();
+  }
+  std::string
+  scores() const
+  {
+    return (out / "scores.csv").string();
+  }
+  std::string
+  segmentation(const std::string & stem) const
+  {
+    return (out / "segmentations" / (stem + "_segmentation.nii.gz")).string();
+  }
+  std::string
+  report() const
+  {
+    return (out / "report").string();
+  }
+};
+
+// Whether a stage may be skipped: its record matches the present inputs and
+// its outputs exist. Says in one line what it does and why.
+bool
+upToDate(const StageRecord & record, const std::vector<std::string> & outputs, const PipelineConfig & config,
+         const char * stage)
+{
+  if (config.force)
+  {
+    std::cerr << "cradl: " << stage << ": --force, running" << std::endl;
+    return false;
+  }
+  const std::string reason = record.reasonToRun(outputs);
+  if (reason.empty())
+  {
+    std::cerr << "cradl: " << stage << ": up to date, skipped (--force to redo)" << std::endl;
+    return true;
+  }
+  std::cerr << "cradl: " << stage << ": " << reason << ", running" << std::endl;
+  return false;
+}
+
+// The path of a manifest that a stage needs, or a clear error when none was given.
+const std::string &
+requireManifestPath(const std::string & path, const char * role)
+{
+  if (path.empty())
+    throw std::runtime_error(std::string("no ") + role + " manifest given");
+  return path;
+}
+
+itk::CradlManifest::Pointer
+readManifest(const PipelineConfig & config, const std::string & path, const char * role)
+{
+  auto manifest = itk::CradlManifest::New();
+  manifest->Read(requireManifestPath(path, role));
+  manifest->SetZeroNonFiniteVoxels(config.nanPolicy == "zero");
+  return manifest;
+}
+
+std::string
+stemOf(const std::string & path)
+{
+  std::string name = fs::path(path).filename().string();
+  for (const std::string extension : { ".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".png" })
+  {
+    if (name.size() > extension.size() && name.compare(name.size() - extension.size(), extension.size(), extension) == 0)
+      return name.substr(0, name.size() - extension.size());
+  }
+  return name;
+}
+
+itk::CradlScoringSettings
+scoringSettings(const PipelineConfig & config)
+{
+  itk::CradlScoringSettings settings;
+  settings.Device = config.device;
+  settings.MixedPrecision = config.scoreMixedPrecision;
+  settings.MedianRadius = config.medianRadius;
+  settings.GaussianSigma = config.sigma;
+  settings.GaussianRadius = config.gaussianRadius;
+  return settings;
+}
+
+// Validation scans with a label choose the mixture; the rest only add healthy
+// pixels to the label-free threshold.
+bool
+hasValidation(const PipelineConfig & config)
+{
+  return !config.validation.empty();
+}
+
+std::string
+trainingProgressDetail(const itk::ContrastiveEncoderTrainer & trainer)
+{
+  std::ostringstream detail;
+  detail << "epoch " << trainer.GetCurrentEpoch() << " step " << trainer.GetCurrentStep() << " loss "
+         << trainer.GetCurrentLoss() << " val ";
+  if (trainer.GetLastValidationLoss() > 0) // NT-Xent is positive: 0 means not validated yet
+    detail << trainer.GetLastValidationLoss();
+  else
+    detail << "-";
+  detail << " lr " << trainer.GetCurrentLearningRate() << " " << static_cast<int>(trainer.GetViewsPerSecond())
+         << " views/s";
+  return detail.str();
+}
+
+std::map<std::string, std::vector<double>>
+readSliceScores(const Layout & layout)
+{
+  std::ifstream scores(layout.scores());
+  if (!scores)
+    throw std::runtime_error("no '" + layout.scores() + "': run cradl score first");
+  std::map<std::string, std::vector<double>> sliceScores;
+  std::string                                line;
+  std::getline(scores, line);
+  while (std::getline(scores, line))
+  {
+    const auto first = line.find(',');
+    const auto second = line.find(',', first + 1);
+    sliceScores[line.substr(0, first)].push_back(std::stod(line.substr(second + 1)));
+  }
+  return sliceScores;
+}
+
+// The label-free threshold from the chosen mixture's validation maps, which
+// the select stage kept: nothing is scored again.
+double
+labelFreeThreshold(const PipelineConfig & config, const Layout & layout)
+{
+  const auto manifest = readManifest(config, config.validation, "validation");
+  auto       threshold = itk::LabelFreeThresholdCalculator::New();
+  threshold->SetQuantile(config.thresholdQuantile);
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto        scan = manifest->LoadScan(row);
+    const std::string path = layout.validationMap(stemOf(manifest->GetEntry(row).Image));
+    if (!fs::exists(path))
+      throw std::runtime_error("no '" + path + "': run cradl select first");
+    const auto map = itk::CradlManifest::ReadScanImage(path, "validation map");
+    threshold->AddScores(map, scan.Mask, scan.Label);
+  }
+  return threshold->Compute();
+}
+
+nlohmann::json
+summary(const itk::CradlRankingMetrics & m)
+{
+  return { { "auroc", m.AUROC },           { "auprc", m.AUPRC },
+           { "fpr_at_95_tpr", m.FPRAt95TPR }, { "best_dice", m.BestDice },
+           { "best_dice_threshold", m.BestDiceThreshold }, { "positives", m.Positives },
+           { "negatives", m.Negatives } };
+}
+
+nlohmann::json
+metricsJson(const itk::AnomalyMapEvaluator::Metrics & m, const PipelineConfig & config)
+{
+  nlohmann::json metrics;
+  metrics["pixels"] = "all pixels of every scan pooled (the paper's protocol)";
+  metrics["cradl"] = summary(m.Pixels);
+  metrics["cradl_slice"] = summary(m.Slices);
+  metrics["baseline_abs_zscore"] = summary(m.BaselinePixels);
+  metrics["cradl_brain_only"] = summary(m.PixelsInBrain);
+  metrics["baseline_brain_only"] = summary(m.BaselinePixelsInBrain);
+  if (m.Thresholded)
+  {
+    metrics["label_free_threshold"] = { { "quantile", config.thresholdQuantile },
+                                        { "value", m.Threshold },
+                                        { "dice", m.Dice },
+                                        { "source", "post-processed scores in the brain on healthy validation slices" } };
+  }
+  metrics["config"] = config.toJson();
+  return metrics;
+}
+
+void
+writeCurves(const itk::CradlRankingMetrics & curves, const Layout & layout)
+{
+  writeCurvePlot(layout.report() + "/pr_curve.png", curves.Recall, curves.Precision);
+  auto falsePositiveRate = curves.FalsePositiveRate;
+  auto truePositiveRate = curves.Recall;
+  falsePositiveRate.push_back(1.0); // the curve ends at (1, 1) once every pixel is called anomalous
+  truePositiveRate.push_back(1.0);
+  writeCurvePlot(layout.report() + "/roc_curve.png", falsePositiveRate, truePositiveRate);
+}
+
+void
+printMetricsTable(const nlohmann::json & metrics)
+{
+  std::printf("%-28s %8s %8s %8s %9s\n", "", "AUROC", "AUPRC", "FPR95", "best Dice");
+  for (const char * key : { "cradl", "cradl_slice", "baseline_abs_zscore", "cradl_brain_only", "baseline_brain_only" })
+  {
+    const auto & m = metrics[key];
+    std::printf("%-28s %8.4f %8.4f %8.4f %9.4f\n", key, m["auroc"].get<double>(), m["auprc"].get<double>(),
+                m["fpr_at_95_tpr"].get<double>(), m["best_dice"].get<double>());
+  }
+  if (metrics.contains("label_free_threshold"))
+  {
+    const auto & threshold = metrics["label_free_threshold"];
+    std::printf("label-free threshold (%.3g quantile of healthy validation scores) %.4g: Dice %.4f\n",
+                threshold["quantile"].get<double>(), threshold["value"].get<double>(), threshold["dice"].get<double>());
+  }
+}
+
+} // namespace
+
+void
+trainStage(const PipelineConfig & config)
+{
+  const Layout layout{ config.out };
+  fs::create_directories(config.out);
+  StageRecord record(config.out, "train");
+  record.addSettings(config.settingsOf("train"));
+  record.addManifest("training manifest", requireManifestPath(config.train, "training"));
+  record.addManifest("validation manifest", requireManifestPath(config.validation, "validation"));
+  if (upToDate(record, { layout.encoder() }, config, "train"))
+    return;
+  if (fs::exists(layout.checkpoint()) && (config.force || !record.matchesUnfinished()))
+  {
+    std::cerr << "cradl: train: starting afresh; the checkpoint came from "
+              << (config.force ? "before --force" : "other inputs") << std::endl;
+    fs::remove(layout.checkpoint());
+  }
+  record.write(false);
+  const auto train = readManifest(config, config.train, "training");
+  const auto validation = readManifest(config, config.validation, "validation");
+  auto       trainer = itk::ContrastiveEncoderTrainer::New();
+  // Scans stay alive in the trainer's inputs.
+  for (std::size_t row = 0; row < train->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = train->LoadScan(row);
+    trainer->AddTrainingScan(scan.Image, scan.Mask);
+  }
+  for (std::size_t row = 0; row < validation->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = validation->LoadScan(row);
+    trainer->AddValidationScan(scan.Image, scan.Mask);
+  }
+  trainer->SetSliceSize(config.sliceSize);
+  trainer->SetNumberOfFilters(config.nf);
+  trainer->SetRepresentationSize(config.nz);
+  trainer->SetNumberOfEpochs(config.epochs);
+  trainer->SetBatchSize(config.batch);
+  trainer->SetWarmupEpochs(config.warmupEpochs);
+  trainer->SetLearningRate(config.learningRate);
+  trainer->SetMixedPrecision(config.mixedPrecision);
+  trainer->SetSeed(config.seed);
+  trainer->SetDevice(config.device);
+  trainer->SetNumberOfThreads(config.threads);
+  trainer->SetCheckpointFileName(layout.checkpoint());
+  trainer->ResumeOn(); // a killed run continues where its last epoch ended
+  ProgressLine progress("train", config.epochs);
+  double       validated = 0.0;
+  trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
+    // An epoch's last step and its validation report the same progress; the
+    // logged line per epoch is the one that carries the validation loss.
+    const bool epochEnd = trainer->GetLastValidationLoss() != validated;
+    validated = trainer->GetLastValidationLoss();
+    progress.update(trainer->GetProgress() * config.epochs - (epochEnd ? 0.0 : 1e-9), trainingProgressDetail(*trainer));
+  });
+  trainer->Update();
+  trainer->GetOutput()->Save(layout.encoder());
+  record.write(true);
+}
+
+void
+fitStage(const PipelineConfig & config)
+{
+  const Layout layout{ config.out };
+  fs::create_directories(layout.out / "candidates");
+  StageRecord record(config.out, "fit");
+  record.addSettings(config.settingsOf("fit"));
+  record.addFile("encoder", layout.encoder());
+  record.addManifest("training manifest", requireManifestPath(config.train, "training"));
+  std::vector<std::string> outputs;
+  for (const unsigned int components : config.components)
+    outputs.push_back(layout.candidate(components));
+  if (upToDate(record, outputs, config, "fit"))
+    return;
+  const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
+  const auto train = readManifest(config, config.train, "training");
+  auto       fitter = itk::GaussianMixtureFitter::New();
+  fitter->SetEncoder(encoder);
+  for (std::size_t row = 0; row < train->GetNumberOfEntries(); ++row)
+  {
+    const auto scan = train->LoadScan(row);
+    fitter->AddScan(scan.Image, scan.Mask);
+  }
+  fitter->SetComponentCandidates(config.components);
+  fitter->SetTolerance(config.tolerance);
+  fitter->SetCovarianceRegularization(config.regularization);
+  fitter->SetInitialization(config.initialization);
+  fitter->SetSeed(config.seed);
+  fitter->SetDevice(config.device);
+  fitter->SetNumberOfThreads(config.threads);
+  ProgressLine progress("fit", 100, 10);
+  fitter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+    progress.update(100.0 * fitter->GetProgress(), "of slices, representations, EM per K");
+  });
+  fitter->Update();
+  for (unsigned int c = 0; c < fitter->GetCandidates().size(); ++c)
+  {
+    const auto & candidate = fitter->GetCandidates()[c];
+    std::cerr << "cradl: fit: K=" << candidate.NumberOfComponents << " iterations " << candidate.Iterations
+              << " mean log-likelihood " << candidate.MeanLogLikelihood << " BIC " << candidate.BIC << std::endl;
+    fitter->GetCandidateModel(c)->Save(layout.candidate(candidate.NumberOfComponents));
+  }
+  record.write(true);
+}
+
+void
+selectStage(const PipelineConfig & config)
+{
+  const Layout layout{ config.out };
+  StageRecord  record(config.out, "select");
+  record.addSettings(config.settingsOf("select"));
+  record.addFile("encoder", layout.encoder());
+  for (const unsigned int components : config.components)
+    record.addFile("candidate K=" + std::to_string(components), layout.candidate(components));
+  std::vector<std::string>    outputs{ layout.mixture(), layout.mixtureNpz() };
+  itk::CradlManifest::Pointer validation;
+  if (hasValidation(config))
+  {
+    record.addManifest("validation manifest", config.validation);
+    validation = readManifest(config, config.validation, "validation");
+    for (const auto & entry : validation->GetEntries())
+      outputs.push_back(layout.validationMap(stemOf(entry.Image)));
+  }
+  if (upToDate(record, outputs, config, "select"))
+    return;
+  fs::create_directories(layout.out / "validation");
+  itk::CradlRuntime::SetNumberOfThreads(config.threads);
+  const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
+  auto       selector = itk::MixtureModelSelector::New();
+  selector->SetEncoder(encoder);
+  selector->SetScoringSettings(scoringSettings(config));
+  std::vector<itk::GaussianMixtureModel::Pointer> candidates;
+  for (const unsigned int components : config.components)
+  {
+    candidates.push_back(itk::GaussianMixtureModel::Load(layout.candidate(components)));
+    selector->AddCandidate(candidates.back());
+  }
+  std::vector<itk::CradlManifest::Scan> scans;
+  std::vector<std::size_t>              labelled; // rows that choose the mixture
+  for (std::size_t row = 0; validation && row < validation->GetNumberOfEntries(); ++row)
+  {
+    scans.push_back(validation->LoadScan(row));
+    if (scans.back().Label)
+    {
+      selector->AddValidationScan(scans.back().Image, scans.back().Mask, scans.back().Label);
+      labelled.push_back(row);
+    }
+  }
+  ProgressLine progress("select", 100, 10);
+  selector->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+    progress.update(100.0 * selector->GetProgress(), "of validation maps per candidate");
+  });
+  selector->Update();
+  for (unsigned int c = 0; c < selector->GetCandidates().size(); ++c)
+  {
+    const auto & candidate = selector->GetCandidates()[c];
+    std::cerr << "cradl: select: K=" << candidate.NumberOfComponents << " BIC " << candidate.BIC
+              << (candidate.ValidationAUPRC >= 0 ? " validation AUPRC " + std::to_string(candidate.ValidationAUPRC) : "")
+              << (c == selector->GetSelectedIndex() ? "  <- kept (" + std::string(selector->GetSelectionCriterion()) + ")" : "")
+              << std::endl;
+  }
+  // The chosen mixture's validation maps, kept for the label-free threshold;
+  // scans without a label are scored here with the same recipe.
+  auto scorer = itk::CradlScanScorer::New();
+  scorer->SetEncoder(encoder);
+  scorer->SetMixture(selector->GetOutput());
+  scorer->SetSettings(scoringSettings(config));
+  for (std::size_t row = 0, next = 0; row < scans.size(); ++row)
+  {
+    const bool chose = next < labelled.size() && labelled[next] == row;
+    const auto map = chose ? selector->GetValidationResults()[next++].AnomalyMap
+                           : scorer->Score(scans[row].Image, scans[row].Mask).AnomalyMap;
+    itk::CradlWriteImage(map.GetPointer(), layout.validationMap(stemOf(validation->GetEntry(row).Image)));
+  }
+  selector->GetOutput()->ExportNpz(layout.mixtureNpz());
+  selector->GetOutput()->Save(layout.mixture());
+  record.write(true);
+}
+
+void
+scoreStage(const PipelineConfig & config, const std::string & manifestPath)
+{
+  const Layout layout{ config.out };
+  const auto   manifest = readManifest(config, manifestPath, "scoring");
+  StageRecord  record(config.out, "score");
+  record.addSettings(config.settingsOf("score"));
+  record.addFile("encoder", layout.encoder());
+  record.addFile("mixture", layout.mixture());
+  record.addManifest("test manifest", manifestPath);
+  std::vector<std::string> outputs{ layout.scores() };
+  for (const auto & entry : manifest->GetEntries())
+  {
+    const std::string stem = stemOf(entry.Image);
+    outputs.insert(outputs.end(), { layout.map(stem, "anomaly"), layout.map(stem, "raw"), layout.sliceMap(stem) });
+  }
+  if (upToDate(record, outputs, config, "score"))
+    return;
+  fs::create_directories(layout.out / "maps");
+  fs::create_directories(layout.out / "slices");
+  itk::CradlRuntime::SetNumberOfThreads(config.threads);
+  const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
+  const auto mixture = itk::GaussianMixtureModel::Load(layout.mixture());
+  auto       scorer = itk::CradlScanScorer::New();
+  scorer->SetEncoder(encoder);
+  scorer->SetMixture(mixture);
+  scorer->SetSettings(scoringSettings(config));
+  std::string  scores = "image,slice,nll\n";
+  ProgressLine progress("score", manifest->GetNumberOfEntries());
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto        scan = manifest->LoadScan(row);
+    const auto        scored = scorer->Score(scan.Image, scan.Mask);
+    const std::string stem = stemOf(manifest->GetEntry(row).Image);
+    itk::CradlWriteImage(scored.AnomalyMap.GetPointer(), layout.map(stem, "anomaly"));
+    itk::CradlWriteImage(scored.RawMap.GetPointer(), layout.map(stem, "raw"));
+    itk::CradlWriteImage(scored.SliceMap.GetPointer(), layout.sliceMap(stem));
+    for (std::size_t slice = 0; slice < scored.SliceNLL.size(); ++slice)
+    {
+      char line[256];
+      std::snprintf(line, sizeof line, "%s,%zu,%.17g\n", stem.c_str(), slice, scored.SliceNLL[slice]);
+      scores += line;
+    }
+    progress.update(row + 1, stem);
+  }
+  itk::CradlWriteFileAtomically(layout.scores(), scores);
+  record.write(true);
+}
+
+nlohmann::json
+evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
+{
+  std::cerr << "cradl: evaluate: running" << std::endl; // cheap and always current: never skipped
+  const Layout layout{ config.out };
+  const auto   manifest = readManifest(config, manifestPath, "evaluation");
+  const auto   sliceScores = readSliceScores(layout);
+  auto         evaluator = itk::AnomalyMapEvaluator::New();
+  if (hasValidation(config))
+  {
+    evaluator->SetThreshold(labelFreeThreshold(config, layout));
+    fs::create_directories(layout.out / "segmentations");
+  }
+  fs::create_directories(layout.report());
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto        scan = manifest->LoadScan(row);
+    const std::string stem = stemOf(manifest->GetEntry(row).Image);
+    if (!scan.Label)
+      throw std::runtime_error("manifest '" + manifestPath + "' row " + std::to_string(row + 1) +
+                               " has no label: evaluation needs the anomaly ground truth");
+    const auto map = itk::CradlManifest::ReadScanImage(layout.map(stem, "anomaly"), "anomaly map of " + stem);
+    const auto scores = sliceScores.find(stem);
+    if (scores == sliceScores.end())
+      throw std::runtime_error("'" + layout.scores() + "' has no slice scores of " + stem + ": run cradl score again");
+    const auto segmentation = evaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, map, scores->second);
+    if (segmentation)
+      itk::CradlWriteImage(segmentation.GetPointer(), layout.segmentation(stem));
+    writeScanOverlays(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label, scores->second);
+  }
+  evaluator->Compute();
+  writeCurves(evaluator->GetPixelMetrics(), layout);
+  const nlohmann::json metrics = metricsJson(evaluator->GetMetrics(), config);
+  itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
+  printMetricsTable(metrics);
+  return metrics;
+}
+
+} // namespace cradl_cli

@@ -1,0 +1,36 @@
+#ifndef cradlPipeline_h
+#define cradlPipeline_h
+
+// The main job's stages; `cradl run` chains them, each subcommand runs one:
+//   train     healthy scans -> OUT/encoder.pt             (ContrastiveEncoderTrainer)
+//   fit       representations -> OUT/candidates/*.pt      (GaussianMixtureFitter)
+//   select    validation maps -> OUT/mixture.pt, OUT/validation/  (MixtureModelSelector)
+//   score     test scans -> OUT/maps, OUT/slices, OUT/scores.csv (CradlScanScorer)
+//   evaluate  maps + labels -> OUT/metrics.json, OUT/report (AnomalyMapEvaluator)
+// Each stage skips itself when its record (OUT/.cradl/<stage>.json) matches.
+
+#include "cradlSettings.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace cradl_cli
+{
+
+void
+trainStage(const PipelineConfig & config);
+void
+fitStage(const PipelineConfig & config);
+void
+selectStage(const PipelineConfig & config);
+/** Scores every scan of `manifest` into OUT/maps, OUT/slices and OUT/scores.csv. */
+void
+scoreStage(const PipelineConfig & config, const std::string & manifest);
+/** Metrics of OUT/maps against the labels of `manifest`; writes OUT/metrics.json. */
+nlohmann::json
+evaluateStage(const PipelineConfig & config, const std::string & manifest);
+
+} // namespace cradl_cli
+
+#endif

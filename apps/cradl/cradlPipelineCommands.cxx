@@ -1,0 +1,151 @@
+// cradl train | fit | select | score | evaluate | run: the main job from the shell.
+#include "cradlCommands.h"
+#include "cradlPipeline.h"
+
+#include "itkCradlImageIO.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace cradl_cli
+{
+
+namespace
+{
+// One option per row of the settings table, bound to a PipelineConfig;
+// `given` remembers which the user typed, so that they override a --config
+// file and the file overrides the defaults.
+struct PipelineOptions
+{
+  PipelineConfig                                          flags;
+  std::string                                             configFile;
+  std::vector<std::pair<CLI::Option *, const Setting *>> given;
+
+  void
+  add(CLI::App * command)
+  {
+    for (const Setting & setting : settingsTable())
+    {
+      std::string help = setting.help;
+      if (!setting.stages.empty())
+      {
+        help += " [";
+        for (std::size_t i = 0; i < setting.stages.size(); ++i)
+          help += (i ? " " : "") + setting.stages[i];
+        help += "]";
+      }
+      CLI::Option * option = std::visit(
+        [&](auto member) { return command->add_option(setting.flag, flags.*member, help)->capture_default_str(); },
+        setting.field);
+      if (std::holds_alternative<std::vector<unsigned int> PipelineConfig::*>(setting.field))
+        option->delimiter(',');
+      if (!setting.choices.empty())
+        option->check(CLI::IsMember(setting.choices));
+      given.emplace_back(option, &setting);
+    }
+    command->add_option("--config", configFile, "JSON file with any of these settings (flags win)")
+      ->check(CLI::ExistingFile);
+    command->add_flag("--force", flags.force, "run every stage, even those that are up to date");
+  }
+
+  PipelineConfig
+  resolve() const
+  {
+    PipelineConfig config;
+    if (!configFile.empty())
+    {
+      std::ifstream      file(configFile);
+      std::ostringstream text;
+      text << file.rdbuf();
+      config.updateFromText(text.str(), configFile);
+    }
+    nlohmann::json typed = nlohmann::json::object();
+    const auto     values = flags.toJson();
+    for (const auto & [option, setting] : given)
+    {
+      if (option->count() > 0)
+        typed[setting->key] = values[setting->key];
+    }
+    config.update(typed);
+    config.force = flags.force;
+    return config;
+  }
+};
+
+// Files an interrupted run left under a temporary name (the atomic writers'
+// "<name>.part" and "partial-<name>"): never read, so removed before work starts.
+void
+removeLeftoverTemporaries(const PipelineConfig & config)
+{
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(config.out))
+    return;
+  std::vector<fs::path> leftovers;
+  for (const auto & entry : fs::recursive_directory_iterator(config.out))
+  {
+    const std::string name = entry.path().filename().string();
+    const bool partSuffix = name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0;
+    if (entry.is_regular_file() && (partSuffix || name.rfind("partial-", 0) == 0))
+      leftovers.push_back(entry.path());
+  }
+  for (const auto & path : leftovers)
+    fs::remove(path);
+  if (!leftovers.empty())
+    std::cerr << "cradl: removed " << leftovers.size() << " temporary file(s) an interrupted run left in '" << config.out
+              << "'" << std::endl;
+}
+
+void
+recordConfig(const PipelineConfig & config)
+{
+  std::filesystem::create_directories(config.out);
+  itk::CradlWriteFileAtomically((std::filesystem::path(config.out) / "config.json").string(),
+                                config.toJson().dump(2) + "\n");
+}
+
+// A subcommand over the settings; `stages` runs once they are resolved.
+void
+addStageCommand(CLI::App & app, const char * name, const char * help, bool recordsConfig,
+                std::function<void(const PipelineConfig &)> stages)
+{
+  auto   options = std::make_shared<PipelineOptions>();
+  auto * command = app.add_subcommand(name, help);
+  options->add(command);
+  command->callback([options, recordsConfig, stages] {
+    const auto config = options->resolve();
+    removeLeftoverTemporaries(config);
+    if (recordsConfig)
+      recordConfig(config);
+    stages(config);
+  });
+}
+} // namespace
+
+void
+addPipelineCommands(CLI::App & app)
+{
+  addStageCommand(app, "train", "stage 1: SimCLR training of the encoder -> OUT/encoder.pt", true, trainStage);
+  addStageCommand(app, "fit", "stage 2: a Gaussian mixture per --components on the representations -> OUT/candidates",
+                  true, fitStage);
+  addStageCommand(app, "select",
+                  "the mixture by validation AUPRC under the scoring settings (BIC without --val) -> OUT/mixture.pt, "
+                  "OUT/validation",
+                  true, selectStage);
+  addStageCommand(app, "score", "anomaly maps and slice scores of --test -> OUT/maps, OUT/slices, OUT/scores.csv",
+                  false, [](const PipelineConfig & config) { scoreStage(config, config.test); });
+  addStageCommand(app, "evaluate", "metrics of OUT/maps against --test's labels -> OUT/metrics.json", false,
+                  [](const PipelineConfig & config) { evaluateStage(config, config.test); });
+  addStageCommand(app, "run", "train, fit, select, score and evaluate; finished stages are skipped", true,
+                  [](const PipelineConfig & config) {
+                    trainStage(config);
+                    fitStage(config);
+                    selectStage(config);
+                    scoreStage(config, config.test);
+                    evaluateStage(config, config.test);
+                  });
+}
+
+} // namespace cradl_cli

@@ -1,0 +1,198 @@
+#include "cradlSettings.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+namespace cradl_cli
+{
+
+namespace
+{
+using Json = nlohmann::json;
+using C = PipelineConfig;
+
+const std::vector<std::string> Scoring{ "select", "score" };
+const std::vector<std::string> EveryStage{ "train", "fit", "select", "score" };
+
+[[noreturn]] void
+refuse(const std::string & key, const std::string & wanted, const Json & value)
+{
+  throw std::runtime_error("configuration: '" + key + "' must be " + wanted + ", got " + value.dump());
+}
+
+std::string
+rangeText(const Setting & setting)
+{
+  std::ostringstream text;
+  text << (setting.minimumAllowed ? ">= " : "> ") << Json(setting.minimum).dump();
+  if (setting.maximum < 4294967295.0)
+    text << " and <= " << Json(setting.maximum).dump();
+  return text.str();
+}
+
+// Typed reads that refuse what a silent conversion would turn into nonsense
+// (-1 threads as 4294967295, "3" as a sigma).
+bool
+inRange(const Setting & setting, double value)
+{
+  return (setting.minimumAllowed ? value >= setting.minimum : value > setting.minimum) && value <= setting.maximum;
+}
+
+void
+read(const Setting & setting, const Json & value, C & config)
+{
+  const std::string key = setting.key;
+  std::visit(
+    [&](auto member) {
+      using T = std::decay_t<decltype(config.*member)>;
+      if constexpr (std::is_same_v<T, std::string>)
+      {
+        if (!value.is_string())
+          refuse(key, "a string", value);
+        const auto & choices = setting.choices;
+        if (!choices.empty() && std::find(choices.begin(), choices.end(), value.get<std::string>()) == choices.end())
+        {
+          std::string allowed;
+          for (const auto & choice : choices)
+            allowed += (allowed.empty() ? "\"" : " or \"") + choice + "\"";
+          refuse(key, allowed, value);
+        }
+        config.*member = value.get<std::string>();
+      }
+      else if constexpr (std::is_same_v<T, unsigned int>)
+      {
+        if (!value.is_number_unsigned() || !inRange(setting, static_cast<double>(value.get<uint64_t>())))
+          refuse(key, "an integer " + rangeText(setting), value);
+        config.*member = value.get<unsigned int>();
+      }
+      else if constexpr (std::is_same_v<T, double>)
+      {
+        if (!value.is_number() || !inRange(setting, value.get<double>()))
+          refuse(key, "a number " + rangeText(setting), value);
+        config.*member = value.get<double>();
+      }
+      else if constexpr (std::is_same_v<T, bool>)
+      {
+        if (!value.is_boolean())
+          refuse(key, "true or false", value);
+        config.*member = value.get<bool>();
+      }
+      else
+      {
+        const std::string wanted = "a non-empty list of integers " + rangeText(setting);
+        if (!value.is_array() || value.empty())
+          refuse(key, wanted, value);
+        T list;
+        for (const auto & item : value)
+        {
+          if (!item.is_number_unsigned() || !inRange(setting, static_cast<double>(item.get<uint64_t>())))
+            refuse(key, wanted, value);
+          list.push_back(item.get<unsigned int>());
+        }
+        config.*member = list;
+      }
+    },
+    setting.field);
+}
+
+Json
+valueOf(const Setting & setting, const C & config)
+{
+  return std::visit([&](auto member) { return Json(config.*member); }, setting.field);
+}
+} // namespace
+
+const std::vector<Setting> &
+settingsTable()
+{
+  static const std::vector<Setting> table{
+    { "train", "--train", "training manifest (healthy scans)", {}, &C::train },
+    { "val", "--val", "validation manifest (labelled: chooses the mixture, sets the threshold)", {}, &C::validation },
+    { "test", "--test", "test manifest (scored and evaluated)", {}, &C::test },
+    { "out", "--out", "output folder", {}, &C::out },
+    { "device", "--device", "cpu, cuda or cuda:N", {}, &C::device },
+    { "threads", "--threads", "threads (0 = all cores)", {}, &C::threads },
+    { "seed", "--seed", "seed of training and of EM's initialisation", { "train", "fit" }, &C::seed },
+    { "nan_policy", "--nan-policy", "NaN/inf voxels in a brain mask: error or zero", EveryStage, &C::nanPolicy, 0, true,
+      4294967295.0, { "error", "zero" } },
+    { "slice_size", "--slice-size", "slice side: 64, 128 or 256", { "train" }, &C::sliceSize, 64, true, 256 },
+    { "nf", "--nf", "encoder base channels", { "train" }, &C::nf, 1 },
+    { "nz", "--nz", "representation size", { "train" }, &C::nz, 1 },
+    { "epochs", "--epochs", "training epochs", { "train" }, &C::epochs, 1 },
+    { "batch", "--batch", "slices per step", { "train" }, &C::batch, 2 },
+    { "warmup_epochs", "--warmup-epochs", "linear warm-up", { "train" }, &C::warmupEpochs },
+    { "learning_rate", "--lr", "Adam learning rate", { "train" }, &C::learningRate, 0, false },
+    { "mixed_precision", "--mixed-precision", "bf16 training where the CPU or GPU supports it", { "train" },
+      &C::mixedPrecision },
+    { "components", "--components", "mixture sizes to fit, e.g. 1,2,4,8 (the selection keeps one)", { "fit" },
+      &C::components, 1, true, 4096 },
+    { "tolerance", "--tol", "EM tolerance", { "fit" }, &C::tolerance },
+    { "regularization", "--reg", "covariance regularization", { "fit" }, &C::regularization },
+    { "initialization", "--init", "EM start: kmeans++ or random", { "fit" }, &C::initialization, 0, true, 4294967295.0,
+      { "kmeans++", "random" } },
+    { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius },
+    { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma, 0, false },
+    { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius },
+    { "score_mixed_precision", "--score-mixed-precision", "bf16 scoring", Scoring, &C::scoreMixedPrecision },
+    { "threshold_quantile", "--threshold-quantile",
+      "quantile of healthy validation scores used as label-free threshold", {}, &C::thresholdQuantile, 0, true, 1 },
+  };
+  return table;
+}
+
+nlohmann::json
+PipelineConfig::toJson() const
+{
+  Json json = Json::object();
+  for (const auto & setting : settingsTable())
+    json[setting.key] = valueOf(setting, *this);
+  return json;
+}
+
+nlohmann::json
+PipelineConfig::settingsOf(const std::string & stage) const
+{
+  Json json = Json::object();
+  for (const auto & setting : settingsTable())
+    if (std::find(setting.stages.begin(), setting.stages.end(), stage) != setting.stages.end())
+      json[setting.key] = valueOf(setting, *this);
+  return json;
+}
+
+void
+PipelineConfig::update(const nlohmann::json & json)
+{
+  if (!json.is_object())
+    throw std::runtime_error("configuration: expected a JSON object of settings, got " + json.dump().substr(0, 80));
+  const auto & table = settingsTable();
+  for (const auto & [key, value] : json.items())
+  {
+    if (std::none_of(table.begin(), table.end(), [&](const Setting & s) { return key == s.key; }))
+      throw std::runtime_error("configuration: unknown key '" + key + "'");
+  }
+  // All or nothing: a refused value leaves this config as it was.
+  PipelineConfig updated = *this;
+  for (const auto & setting : table)
+    if (json.contains(setting.key))
+      read(setting, json.at(setting.key), updated);
+  *this = updated;
+}
+
+void
+PipelineConfig::updateFromText(const std::string & text, const std::string & origin)
+{
+  const Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded())
+    throw std::runtime_error("'" + origin + "' is not valid JSON: check it with python3 -m json.tool");
+  try
+  {
+    update(json);
+  }
+  catch (const std::runtime_error & error)
+  {
+    throw std::runtime_error("'" + origin + "': " + error.what());
+  }
+}
+
+} // namespace cradl_cli

@@ -1,0 +1,94 @@
+#ifndef cradlSettings_h
+#define cradlSettings_h
+
+// The main job's settings. One table (settingsTable()) names each setting
+// once: its JSON key (config files, OUT/config.json), its flag, its help,
+// the stages whose outputs it decides (their records) and its range; the
+// defaults are the library's (cradlDefaults.h). The CLI, the JSON reader and
+// writer and --help are all generated from the table.
+
+#include "cradlDefaults.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace cradl_cli
+{
+
+struct PipelineConfig
+{
+  // Data and output.
+  std::string train;
+  std::string validation;
+  std::string test;
+  std::string out = "cradl-out";
+  // Compute.
+  std::string  device = "cpu";
+  unsigned int threads = 0;
+  unsigned int seed = 0;
+  // NaN or infinite voxels inside a brain mask: "error" or "zero".
+  std::string nanPolicy = "error";
+  // Stage 1: training (the paper's GPU configuration by default).
+  unsigned int sliceSize = cradl::defaults::SliceSize;
+  unsigned int nf = cradl::defaults::NumberOfFilters;
+  unsigned int nz = cradl::defaults::RepresentationSize;
+  unsigned int epochs = cradl::defaults::Epochs;
+  unsigned int batch = cradl::defaults::BatchSize;
+  unsigned int warmupEpochs = cradl::defaults::WarmupEpochs;
+  double       learningRate = cradl::defaults::LearningRate;
+  bool         mixedPrecision = cradl::defaults::TrainingMixedPrecision;
+  // Stage 2: the mixture candidates.
+  std::vector<unsigned int> components{ 1 };
+  double                    tolerance = cradl::defaults::Tolerance;
+  double                    regularization = cradl::defaults::CovarianceRegularization;
+  std::string               initialization = cradl::defaults::Initialization;
+  // Scoring: one recipe for selection, scoring and the threshold.
+  unsigned int medianRadius = cradl::defaults::MedianRadius;
+  double       sigma = cradl::defaults::GaussianSigma;
+  unsigned int gaussianRadius = cradl::defaults::GaussianRadius;
+  bool         scoreMixedPrecision = cradl::defaults::ScoringMixedPrecision;
+  // Evaluation.
+  double thresholdQuantile = cradl::defaults::ThresholdQuantile;
+  // Re-run finished stages (a flag only, never recorded).
+  bool force = false;
+
+  nlohmann::json
+  toJson() const;
+  /** Values of `json` override this config's; unknown keys, values of the
+   *  wrong type and values out of range are errors (std::runtime_error). */
+  void
+  update(const nlohmann::json & json);
+  /** update() from a JSON text; `origin` names it in error messages. */
+  void
+  updateFromText(const std::string & text, const std::string & origin);
+  /** The settings that decide `stage`'s outputs ("train", "fit", "select",
+   *  "score"), as recorded in OUT/.cradl/<stage>.json. */
+  nlohmann::json
+  settingsOf(const std::string & stage) const;
+};
+
+/** One row of the table. */
+struct Setting
+{
+  using Field = std::variant<std::string PipelineConfig::*, unsigned int PipelineConfig::*, double PipelineConfig::*,
+                             bool PipelineConfig::*, std::vector<unsigned int> PipelineConfig::*>;
+  const char *             key;    // JSON key
+  const char *             flag;   // command-line flag
+  const char *             help;
+  std::vector<std::string> stages; // whose outputs it decides
+  Field                    field;
+  double                   minimum = 0.0; // numbers: the smallest value allowed
+  bool                     minimumAllowed = true;
+  double                   maximum = 4294967295.0;
+  std::vector<std::string> choices = {}; // strings: the values allowed (empty: any)
+};
+
+const std::vector<Setting> &
+settingsTable();
+
+} // namespace cradl_cli
+
+#endif

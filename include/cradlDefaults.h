@@ -1,0 +1,50 @@
+#ifndef cradlDefaults_h
+#define cradlDefaults_h
+
+// CRADL's default settings, written once: the ITK filters, the tensor core in
+// src/core, the `cradl` tool's settings table and its --help all take them
+// from here. Plain constants without any library, so every layer can include it.
+
+namespace cradl
+{
+namespace defaults
+{
+
+// Preprocessing and slice selection (DESIGN.md: z-score in the brain, clip, resize).
+constexpr unsigned int SliceSize = 128;
+constexpr double       ClipMinimum = -1.5;
+constexpr double       ClipMaximum = 1.5;
+constexpr double       MinimumBrainFraction = 0.05;
+
+// Stage 1: the encoder and its SimCLR training (the paper's GPU configuration).
+constexpr unsigned int NumberOfFilters = 64;
+constexpr unsigned int RepresentationSize = 512;
+constexpr unsigned int Epochs = 100;
+constexpr unsigned int BatchSize = 64;
+constexpr unsigned int WarmupEpochs = 10;
+constexpr double       LearningRate = 1e-4;
+constexpr double       WeightDecay = 1e-6;
+constexpr double       Temperature = 0.5;
+constexpr double       MaximumNoiseStandardDeviation = 0.05;
+constexpr bool         TrainingMixedPrecision = true;
+
+// Stage 2: EM, as scikit-learn's GaussianMixture.
+constexpr double       Tolerance = 1e-2;
+constexpr unsigned int MaximumIterations = 100;
+constexpr double       CovarianceRegularization = 1e-5;
+constexpr const char * Initialization = "kmeans++";
+
+// Scoring: the NLL gradient and its post-processing.
+constexpr unsigned int ScoringBatchSize = 64;
+constexpr bool         ScoringMixedPrecision = false;
+constexpr unsigned int MedianRadius = 2;
+constexpr double       GaussianSigma = 3.0;
+constexpr unsigned int GaussianRadius = 3;
+
+// Evaluation: the label-free threshold is this quantile of healthy validation scores.
+constexpr double ThresholdQuantile = 0.99;
+
+} // namespace defaults
+} // namespace cradl
+
+#endif

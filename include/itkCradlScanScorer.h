@@ -1,0 +1,112 @@
+/*=========================================================================
+ *
+ *  Copyright NumFOCUS
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkCradlScanScorer_h
+#define itkCradlScanScorer_h
+
+#include "CradlExport.h"
+#include "itkContrastiveEncoderModel.h"
+#include "itkCradlScoringSettings.h"
+#include "itkGaussianMixtureModel.h"
+#include "itkImage.h"
+#include "itkObject.h"
+
+#include <vector>
+
+namespace itk
+{
+
+/** \class CradlScanScorer
+ * \brief Scores one scan with the trained encoder and the fitted mixture:
+ * RepresentationNLLGradientImageFilter, then MedianGaussianPostprocessImageFilter,
+ * both with the Settings (CradlScoringSettings).
+ *
+ * Score() returns the post-processed anomaly map and the raw map on the
+ * scan's grid, the raw map on the slice grid and -log p(f(x)) per axial slice.
+ * The same object scores test scans (`cradl score`), validation scans for
+ * model selection (MixtureModelSelector) and healthy scans for the label-free
+ * threshold, so all three use one recipe.
+ *
+ * \sa CradlScoringSettings, MixtureModelSelector
+ * \ingroup Cradl
+ */
+class Cradl_EXPORT CradlScanScorer : public Object
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(CradlScanScorer);
+
+  using Self = CradlScanScorer;
+  using Superclass = Object;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkNewMacro(Self);
+  itkTypeMacro(CradlScanScorer, Object);
+
+  using ImageType = Image<float, 3>;
+  using MaskImageType = Image<unsigned char, 3>;
+
+  struct Result
+  {
+    ImageType::Pointer  AnomalyMap; // post-processed, scan grid
+    ImageType::Pointer  RawMap;     // |d NLL / dx|, scan grid
+    ImageType::Pointer  SliceMap;   // |d NLL / dx|, slice grid
+    std::vector<double> SliceNLL;   // -log p(f(x)) per axial slice
+  };
+
+  void
+  SetEncoder(const ContrastiveEncoderModel * encoder);
+  const ContrastiveEncoderModel *
+  GetEncoder() const
+  {
+    return m_Encoder;
+  }
+  void
+  SetMixture(const GaussianMixtureModel * mixture);
+  const GaussianMixtureModel *
+  GetMixture() const
+  {
+    return m_Mixture;
+  }
+  void
+  SetSettings(const CradlScoringSettings & settings);
+  const CradlScoringSettings &
+  GetSettings() const
+  {
+    return m_Settings;
+  }
+
+  /** Scores `scan` (brain `mask` optional). Throws ExceptionObject (no
+   *  encoder or mixture, mismatched models or grids, an unusable device). */
+  Result
+  Score(const ImageType * scan, const MaskImageType * mask) const;
+
+protected:
+  CradlScanScorer() = default;
+  ~CradlScanScorer() override = default;
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+private:
+  ContrastiveEncoderModel::ConstPointer m_Encoder;
+  GaussianMixtureModel::ConstPointer    m_Mixture;
+  CradlScoringSettings                  m_Settings;
+};
+
+} // namespace itk
+
+#endif

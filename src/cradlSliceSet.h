@@ -1,0 +1,52 @@
+#ifndef cradlSliceSet_h
+#define cradlSliceSet_h
+
+// Private, ITK side: scans -> the preprocessed slices that show enough brain,
+// for training (ContrastiveEncoderTrainer) and for the density
+// (GaussianMixtureFitter). No torch types: the torch side views a SliceSet
+// through cradlImageTensorBridge.h.
+
+#include "cradlDefaults.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace itk
+{
+template <typename TPixel, unsigned int VImageDimension>
+class Image;
+} // namespace itk
+
+namespace cradl
+{
+
+/** `count` slices of size x size pixels, one after the other, x fastest. */
+struct SliceSet
+{
+  std::vector<float> pixels;
+  int64_t            count = 0;
+  int64_t            size = 0;
+};
+
+struct SliceCollectionSettings
+{
+  unsigned int sliceSize = defaults::SliceSize;
+  double       clipMinimum = defaults::ClipMinimum;
+  double       clipMaximum = defaults::ClipMaximum;
+  bool         preserveAspectRatio = true;
+  double       minimumBrainFraction = defaults::MinimumBrainFraction;
+  unsigned int sliceMargin = 0;
+};
+
+/** Appends the scan's kept slices (itk::CradlSelectBrainSlices) to `slices`
+ *  (whose size must be the slice size); throws itk::ExceptionObject from
+ *  preprocessing. */
+void
+appendBrainSlices(const itk::Image<float, 3> *         scan,
+                  const itk::Image<unsigned char, 3> * mask,
+                  const SliceCollectionSettings &      settings,
+                  SliceSet &                           slices);
+
+} // namespace cradl
+
+#endif

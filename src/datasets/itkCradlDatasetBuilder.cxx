@@ -1,0 +1,443 @@
+#include "itkCradlDatasetBuilder.h"
+
+#include "itkAdditiveGaussianNoiseImageFilter.h"
+#include "itkAffineTransform.h"
+#include "itkComposeImageFilter.h"
+#include "itkCompositeTransform.h"
+#include "itkCradlManifest.h"
+#include "itkDisplacementFieldTransform.h"
+#include "itkCradlImageIO.h"
+#include "itkImageRegionIteratorWithIndex.h"
+#include "itkNearestNeighborInterpolateImageFunction.h"
+#include "itkResampleImageFilter.h"
+#include "itkSmoothingRecursiveGaussianImageFilter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace itk
+{
+
+namespace
+{
+namespace fs = std::filesystem;
+using ImageType = CradlDatasetBuilder::ImageType;
+using MaskImageType = CradlDatasetBuilder::MaskImageType;
+
+template <typename TImage>
+typename TImage::Pointer
+resampleOnto(const TImage * image, const ImageBase<3> * grid, const Transform<double, 3, 3> * transform, bool nearest)
+{
+  auto resampler = ResampleImageFilter<TImage, TImage, double>::New();
+  resampler->SetInput(image);
+  resampler->SetOutputParametersFromImage(grid);
+  if (transform != nullptr)
+  {
+    resampler->SetTransform(transform);
+  }
+  if (nearest)
+  {
+    resampler->SetInterpolator(NearestNeighborInterpolateImageFunction<TImage, double>::New());
+  }
+  resampler->SetDefaultPixelValue(0);
+  resampler->Update();
+  typename TImage::Pointer result = resampler->GetOutput();
+  result->DisconnectPipeline();
+  return result;
+}
+
+double
+brainMean(const ImageType * image, const MaskImageType * mask)
+{
+  double        sum = 0.0;
+  SizeValueType count = 0;
+  const auto    n = image->GetBufferedRegion().GetNumberOfPixels();
+  for (SizeValueType i = 0; i < n; ++i)
+  {
+    if (mask->GetBufferPointer()[i])
+    {
+      sum += image->GetBufferPointer()[i];
+      ++count;
+    }
+  }
+  return count > 0 ? sum / count : 0.0;
+}
+} // namespace
+
+std::string
+CradlDatasetBuilder::FindColin27()
+{
+  // dpkg -L knows where the package put it, whatever the version's layout.
+  if (FILE * pipe = popen("dpkg -L mricron-data 2>/dev/null", "r"))
+  {
+    char        line[4096];
+    std::string found;
+    while (std::fgets(line, sizeof line, pipe) != nullptr)
+    {
+      std::string path(line);
+      path.erase(path.find_last_not_of("\n\r") + 1);
+      if (fs::path(path).filename() == "ch2bet.nii.gz")
+      {
+        found = path;
+      }
+    }
+    pclose(pipe);
+    if (!found.empty() && fs::exists(found))
+    {
+      return found;
+    }
+  }
+  itkGenericExceptionMacro(<< "the Colin27 brain (ch2bet.nii.gz) was not found: install Debian's mricron-data "
+                              "(apt-get install mricron-data) or give a template with SetTemplate()");
+}
+
+void
+CradlDatasetBuilder::SetTemplate(const ImageType * image, const MaskImageType * brainMask)
+{
+  m_Template = image;
+  m_TemplateMask = brainMask;
+  m_Resampled = nullptr;
+  this->Modified();
+}
+
+void
+CradlDatasetBuilder::PrepareTemplate()
+{
+  if (m_Resampled)
+  {
+    return;
+  }
+  if (!m_Template)
+  {
+    m_Template = CradlManifest::ReadScanImage(FindColin27(), "Colin27 template");
+  }
+  MaskImageType::Pointer mask;
+  if (m_TemplateMask)
+  {
+    mask = const_cast<MaskImageType *>(m_TemplateMask.GetPointer());
+  }
+  else
+  {
+    mask = MaskImageType::New();
+    mask->CopyInformation(m_Template);
+    mask->SetRegions(m_Template->GetLargestPossibleRegion());
+    mask->Allocate();
+    const auto n = m_Template->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (SizeValueType i = 0; i < n; ++i)
+    {
+      mask->GetBufferPointer()[i] = m_Template->GetBufferPointer()[i] != 0.0f ? 1 : 0;
+    }
+  }
+  // The isotropic output grid over the template's extent, same direction.
+  auto grid = ImageBase<3>::New();
+  grid->SetOrigin(m_Template->GetOrigin());
+  grid->SetDirection(m_Template->GetDirection());
+  ImageType::SpacingType spacing;
+  spacing.Fill(m_OutputSpacing);
+  grid->SetSpacing(spacing);
+  ImageType::SizeType size;
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    const double extent = m_Template->GetLargestPossibleRegion().GetSize(axis) * m_Template->GetSpacing()[axis];
+    size[axis] = static_cast<SizeValueType>(std::ceil(extent / m_OutputSpacing));
+  }
+  grid->SetRegions(ImageType::RegionType(size));
+  m_Resampled = resampleOnto<ImageType>(m_Template, grid, nullptr, false);
+  m_ResampledMask = resampleOnto<MaskImageType>(mask, grid, nullptr, true);
+}
+
+auto
+CradlDatasetBuilder::MakeSubject(unsigned int index, bool withAnomalies) -> Subject
+{
+  PrepareTemplate();
+  std::mt19937_64                        random(static_cast<std::uint64_t>(m_Seed) * 1000003ULL + index);
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  std::normal_distribution<double>       normal;
+  const ImageType *                      grid = m_Resampled;
+  const auto                             region = grid->GetLargestPossibleRegion();
+
+  // 1. Affine about the centre, composed with a smooth elastic displacement.
+  itk::Point<double, 3> centre;
+  {
+    ContinuousIndex<double, 3> middle;
+    for (unsigned int axis = 0; axis < 3; ++axis)
+      middle[axis] = (region.GetSize(axis) - 1) / 2.0;
+    grid->TransformContinuousIndexToPhysicalPoint(middle, centre);
+  }
+  auto affine = AffineTransform<double, 3>::New();
+  affine->SetCenter(centre);
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    affine->Rotate((axis + 1) % 3, (axis + 2) % 3, m_MaximumRotation * unit(random));
+  }
+  AffineTransform<double, 3>::OutputVectorType scale;
+  AffineTransform<double, 3>::OutputVectorType translation;
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    scale[axis] = 1.0 + m_MaximumScaling * unit(random);
+    translation[axis] = m_MaximumTranslation * unit(random);
+  }
+  affine->Scale(scale);
+  affine->Translate(translation);
+
+  using ComponentImage = Image<double, 3>;
+  using FieldType = Image<Vector<double, 3>, 3>;
+  auto compose = ComposeImageFilter<ComponentImage, FieldType>::New();
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    auto noise = ComponentImage::New();
+    noise->CopyInformation(grid);
+    noise->SetRegions(region);
+    noise->Allocate();
+    for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+      noise->GetBufferPointer()[i] = normal(random);
+    auto smooth = SmoothingRecursiveGaussianImageFilter<ComponentImage, ComponentImage>::New();
+    smooth->SetInput(noise);
+    smooth->SetSigma(m_ElasticSmoothing);
+    smooth->Update();
+    ComponentImage::Pointer component = smooth->GetOutput();
+    component->DisconnectPipeline();
+    compose->SetInput(axis, component);
+  }
+  compose->Update();
+  FieldType::Pointer field = compose->GetOutput();
+  double             squares = 0.0;
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+    squares += field->GetBufferPointer()[i].GetSquaredNorm();
+  const double rms = std::sqrt(squares / region.GetNumberOfPixels());
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+    field->GetBufferPointer()[i] *= rms > 0.0 ? m_ElasticAmplitude / rms : 0.0;
+  auto elastic = DisplacementFieldTransform<double, 3>::New();
+  elastic->SetDisplacementField(field);
+  auto transform = CompositeTransform<double, 3>::New();
+  transform->AddTransform(affine);
+  transform->AddTransform(elastic);
+
+  Subject subject;
+  subject.Image = resampleOnto<ImageType>(m_Resampled, grid, transform, false);
+  subject.Mask = resampleOnto<MaskImageType>(m_ResampledMask, grid, transform, true);
+  subject.Label = MaskImageType::New();
+  subject.Label->CopyInformation(grid);
+  subject.Label->SetRegions(region);
+  subject.Label->Allocate(true);
+  float *               pixels = subject.Image->GetBufferPointer();
+  const unsigned char * brain = subject.Mask->GetBufferPointer();
+  const double          mean = brainMean(subject.Image, subject.Mask);
+
+  // 2. Anomalies, in the subject's own tissue intensities.
+  if (withAnomalies)
+  {
+    const ImageType::Pointer original = resampleOnto<ImageType>(subject.Image, grid, nullptr, false);
+    std::vector<SizeValueType> brainVoxels;
+    for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+      if (brain[i])
+        brainVoxels.push_back(i);
+    std::uniform_int_distribution<unsigned int> lesionCount(1, std::max(1u, m_MaximumLesions));
+    const unsigned int                          lesions = lesionCount(random);
+    for (unsigned int lesion = 0; lesion < lesions && !brainVoxels.empty(); ++lesion)
+    {
+      const double radius = m_MinimumLesionRadius + (m_MaximumLesionRadius - m_MinimumLesionRadius) * (unit(random) + 1) / 2;
+      const int    kind = static_cast<int>(std::floor((unit(random) + 1.0) * 1.5)) % 3; // hyper, hypo, foreign
+      // A centre whose surroundings (half the radius along each axis) are brain.
+      ImageType::IndexType centreIndex = grid->ComputeIndex(static_cast<OffsetValueType>(brainVoxels[random() % brainVoxels.size()]));
+      for (int attempt = 0; attempt < 100; ++attempt)
+      {
+        const auto candidate = grid->ComputeIndex(static_cast<OffsetValueType>(brainVoxels[random() % brainVoxels.size()]));
+        bool       inside = true;
+        for (unsigned int axis = 0; axis < 3 && inside; ++axis)
+          for (const int sign : { -1, 1 })
+          {
+            auto probe = candidate;
+            probe[axis] += sign * static_cast<IndexValueType>(std::ceil(0.5 * radius / m_OutputSpacing));
+            inside = inside && region.IsInside(probe) && subject.Mask->GetPixel(probe);
+          }
+        centreIndex = candidate;
+        if (inside)
+          break;
+      }
+      // Irregular outline and texture: a few random low-frequency waves.
+      double shape[3][4];
+      double texture[3][4];
+      for (int k = 0; k < 3; ++k)
+        for (int j = 0; j < 4; ++j)
+        {
+          shape[k][j] = unit(random);
+          texture[k][j] = unit(random);
+        }
+      const double target = kind == 0 ? mean * (1.55 + 0.25 * unit(random)) : mean * (0.3 + 0.1 * unit(random));
+      ImageType::OffsetType shift;
+      shift.Fill(0);
+      if (kind == 2)
+      {
+        for (int attempt = 0; attempt < 100; ++attempt)
+        {
+          const auto source = grid->ComputeIndex(static_cast<OffsetValueType>(brainVoxels[random() % brainVoxels.size()]));
+          double     distance = 0.0;
+          for (unsigned int axis = 0; axis < 3; ++axis)
+            distance += std::pow((source[axis] - centreIndex[axis]) * m_OutputSpacing, 2);
+          if (std::sqrt(distance) > 2.5 * radius)
+          {
+            for (unsigned int axis = 0; axis < 3; ++axis)
+              shift[axis] = source[axis] - centreIndex[axis];
+            break;
+          }
+        }
+      }
+      const auto reach = static_cast<IndexValueType>(std::ceil(1.5 * radius / m_OutputSpacing));
+      ImageType::RegionType box;
+      for (unsigned int axis = 0; axis < 3; ++axis)
+      {
+        box.SetIndex(axis, centreIndex[axis] - reach);
+        box.SetSize(axis, 2 * reach + 1);
+      }
+      if (!box.Crop(region))
+        continue;
+      for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, box); !it.IsAtEnd(); ++it)
+      {
+        const auto index = it.GetIndex();
+        if (!subject.Mask->GetPixel(index))
+          continue;
+        double offset[3];
+        double distance = 0.0;
+        for (unsigned int axis = 0; axis < 3; ++axis)
+        {
+          offset[axis] = (index[axis] - centreIndex[axis]) * m_OutputSpacing;
+          distance += offset[axis] * offset[axis];
+        }
+        distance = std::sqrt(distance);
+        const double u[3] = { offset[0] / (distance + 1e-9), offset[1] / (distance + 1e-9), offset[2] / (distance + 1e-9) };
+        double       outline = 1.0;
+        double       grain = 1.0;
+        for (int k = 0; k < 3; ++k)
+        {
+          outline += 0.12 * shape[k][0] * std::sin(2.0 * (k + 1) * (u[0] * shape[k][1] + u[1] * shape[k][2] + u[2] * shape[k][3]) + k);
+          grain += 0.08 * texture[k][0] *
+                   std::sin(0.6 * (offset[0] * texture[k][1] + offset[1] * texture[k][2] + offset[2] * texture[k][3]));
+        }
+        const double weight = 1.0 / (1.0 + std::exp((distance - radius * outline) / (0.6 * m_OutputSpacing)));
+        if (weight < 1e-3)
+          continue;
+        double replacement = target * grain;
+        if (kind == 2)
+        {
+          const auto from = index + shift;
+          replacement = region.IsInside(from) ? original->GetPixel(from) : original->GetPixel(index);
+        }
+        it.Set(static_cast<float>((1.0 - weight) * it.Get() + weight * replacement));
+        if (weight >= 0.5)
+          subject.Label->SetPixel(index, 1);
+      }
+    }
+  }
+
+  // 3. Bias field and 4. contrast.
+  double coefficients[9];
+  for (double & c : coefficients)
+    c = m_BiasStrength * unit(random) / 3.0;
+  const double gamma = std::exp(std::log(m_MaximumGamma) * unit(random));
+  std::vector<float> brainValues;
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+    if (brain[i])
+      brainValues.push_back(pixels[i]);
+  double reference = 1.0;
+  if (!brainValues.empty())
+  {
+    const auto at99 = brainValues.begin() + static_cast<std::ptrdiff_t>(0.99 * (brainValues.size() - 1));
+    std::nth_element(brainValues.begin(), at99, brainValues.end());
+    reference = std::max(1e-6, static_cast<double>(*at99));
+  }
+  for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, region); !it.IsAtEnd(); ++it)
+  {
+    double x[3];
+    for (unsigned int axis = 0; axis < 3; ++axis)
+      x[axis] = 2.0 * it.GetIndex()[axis] / std::max<SizeValueType>(1, region.GetSize(axis) - 1) - 1.0;
+    const double bias = std::exp(coefficients[0] * x[0] + coefficients[1] * x[1] + coefficients[2] * x[2] +
+                                 coefficients[3] * x[0] * x[0] + coefficients[4] * x[1] * x[1] +
+                                 coefficients[5] * x[2] * x[2] + coefficients[6] * x[0] * x[1] +
+                                 coefficients[7] * x[1] * x[2] + coefficients[8] * x[0] * x[2]);
+    const double value = std::max(0.0, static_cast<double>(it.Get()) * bias);
+    it.Set(static_cast<float>(reference * std::pow(value / reference, gamma)));
+  }
+
+  // 5. Noise, then the background back to 0 (skull-stripped scans).
+  auto noise = AdditiveGaussianNoiseImageFilter<ImageType, ImageType>::New();
+  noise->SetInput(subject.Image);
+  noise->SetStandardDeviation(m_NoiseLevel * brainMean(subject.Image, subject.Mask));
+  noise->SetSeed(static_cast<uint32_t>(random() & 0x7fffffff));
+  noise->SetNumberOfWorkUnits(1); // reproducible whatever the thread count
+  noise->Update();
+  subject.Image = noise->GetOutput();
+  subject.Image->DisconnectPipeline();
+  pixels = subject.Image->GetBufferPointer();
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+  {
+    pixels[i] = brain[i] ? std::max(0.0f, pixels[i]) : 0.0f;
+  }
+  return subject;
+}
+
+void
+CradlDatasetBuilder::Write(const std::string & folder)
+{
+  CradlManifest::RegisterImageIOFactories();
+  const fs::path root(folder);
+  for (const char * part : { "images", "masks", "labels" })
+  {
+    fs::create_directories(root / part);
+  }
+  struct Split
+  {
+    const char * name;
+    unsigned int count;
+    unsigned int firstIndex;
+    bool         anomalies;
+  };
+  for (const Split & split : { Split{ "train", m_NumberOfTrainingSubjects, 0, false },
+                               Split{ "val", m_NumberOfValidationSubjects, 100000, true },
+                               Split{ "test", m_NumberOfTestSubjects, 200000, true } })
+  {
+    std::string manifest = "image,mask,label\n";
+    for (unsigned int s = 0; s < split.count; ++s)
+    {
+      const Subject     subject = MakeSubject(split.firstIndex + s, split.anomalies);
+      char              stem[64];
+      std::snprintf(stem, sizeof stem, "%s_%03u", split.name, s);
+      const std::string image = std::string("images/") + stem + ".nii.gz";
+      const std::string mask = std::string("masks/") + stem + "_brain.nii.gz";
+      const std::string label = std::string("labels/") + stem + "_label.nii.gz";
+      CradlWriteImage(subject.Image.GetPointer(), (root / image).string());
+      CradlWriteImage(subject.Mask.GetPointer(), (root / mask).string());
+      if (split.anomalies)
+      {
+        CradlWriteImage(subject.Label.GetPointer(), (root / label).string());
+      }
+      manifest += image + "," + mask + "," + (split.anomalies ? label : std::string()) + "\n";
+      this->InvokeEvent(IterationEvent());
+    }
+    CradlWriteFileAtomically((root / (std::string(split.name) + ".csv")).string(), manifest);
+  }
+}
+
+void
+CradlDatasetBuilder::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "Template: " << (m_Template ? "set" : "Colin27 (mricron-data)") << std::endl;
+  os << indent << "Subjects: " << m_NumberOfTrainingSubjects << " train, " << m_NumberOfValidationSubjects << " val, "
+     << m_NumberOfTestSubjects << " test" << std::endl;
+  os << indent << "OutputSpacing: " << m_OutputSpacing << std::endl;
+  os << indent << "Seed: " << m_Seed << std::endl;
+  os << indent << "Affine: rotation " << m_MaximumRotation << ", scaling " << m_MaximumScaling << ", translation "
+     << m_MaximumTranslation << std::endl;
+  os << indent << "Elastic: amplitude " << m_ElasticAmplitude << ", smoothing " << m_ElasticSmoothing << std::endl;
+  os << indent << "BiasStrength: " << m_BiasStrength << ", MaximumGamma: " << m_MaximumGamma
+     << ", NoiseLevel: " << m_NoiseLevel << std::endl;
+  os << indent << "Lesions: up to " << m_MaximumLesions << ", radius " << m_MinimumLesionRadius << " to "
+     << m_MaximumLesionRadius << std::endl;
+}
+
+} // namespace itk

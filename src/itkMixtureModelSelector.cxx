@@ -1,0 +1,204 @@
+#include "itkMixtureModelSelector.h"
+
+#include "cradlErrorText.h"
+#include "cradlMixtureFitRun.h"
+#include "itkAUPRCMetric.h"
+#include "itkCradlRuntime.h"
+#include "itkGaussianMixtureModelImpl.h"
+
+namespace itk
+{
+
+namespace
+{
+std::string
+inputName(const char * kind, unsigned int index)
+{
+  return std::string(kind) + "_" + std::to_string(index);
+}
+} // namespace
+
+MixtureModelSelector::MixtureModelSelector()
+{
+  this->SetNumberOfRequiredInputs(0);
+  this->SetNumberOfRequiredOutputs(1);
+  this->SetNthOutput(0, this->MakeOutput(0));
+}
+
+DataObject::Pointer
+MixtureModelSelector::MakeOutput(DataObjectPointerArraySizeType)
+{
+  return GaussianMixtureModel::New().GetPointer();
+}
+
+GaussianMixtureModel *
+MixtureModelSelector::GetOutput()
+{
+  return static_cast<GaussianMixtureModel *>(this->ProcessObject::GetOutput(0));
+}
+
+void
+MixtureModelSelector::SetEncoder(const ContrastiveEncoderModel * encoder)
+{
+  this->ProcessObject::SetInput("Encoder", const_cast<ContrastiveEncoderModel *>(encoder));
+}
+
+const ContrastiveEncoderModel *
+MixtureModelSelector::GetEncoder() const
+{
+  return static_cast<const ContrastiveEncoderModel *>(this->ProcessObject::GetInput("Encoder"));
+}
+
+void
+MixtureModelSelector::AddCandidate(const GaussianMixtureModel * mixture)
+{
+  if (mixture == nullptr || !mixture->IsFitted())
+  {
+    itkExceptionMacro(<< "a candidate must be a fitted mixture (GaussianMixtureFitter::GetCandidateModel or Load)");
+  }
+  this->ProcessObject::SetInput(inputName("Candidate", m_NumberOfCandidates), const_cast<GaussianMixtureModel *>(mixture));
+  ++m_NumberOfCandidates;
+}
+
+const GaussianMixtureModel *
+MixtureModelSelector::GetCandidateInput(unsigned int index) const
+{
+  return static_cast<const GaussianMixtureModel *>(this->ProcessObject::GetInput(inputName("Candidate", index)));
+}
+
+void
+MixtureModelSelector::AddValidationScan(const ImageType * scan, const MaskImageType * mask, const MaskImageType * label)
+{
+  if (scan == nullptr || label == nullptr)
+  {
+    itkExceptionMacro(<< "a validation scan for choosing the mixture needs the scan and its anomaly label image");
+  }
+  const unsigned int index = m_NumberOfValidationScans;
+  this->ProcessObject::SetInput(inputName("ValidationScan", index), const_cast<ImageType *>(scan));
+  this->ProcessObject::SetInput(inputName("ValidationMask", index), const_cast<MaskImageType *>(mask));
+  this->ProcessObject::SetInput(inputName("ValidationLabel", index), const_cast<MaskImageType *>(label));
+  ++m_NumberOfValidationScans;
+}
+
+void
+MixtureModelSelector::SetScoringSettings(const CradlScoringSettings & settings)
+{
+  if (settings != m_ScoringSettings)
+  {
+    m_ScoringSettings = settings;
+    this->Modified();
+  }
+}
+
+void
+MixtureModelSelector::VerifyPreconditions() ITKv5_CONST
+{
+  if (m_NumberOfCandidates == 0)
+  {
+    itkExceptionMacro(<< "no candidate mixtures: AddCandidate() each of GaussianMixtureFitter's candidates");
+  }
+  if (m_NumberOfValidationScans > 0)
+  {
+    const ContrastiveEncoderModel * encoder = this->GetEncoder();
+    if (encoder == nullptr || !encoder->IsTrained())
+    {
+      itkExceptionMacro(<< "scoring validation scans needs the trained encoder (SetEncoder)");
+    }
+    CradlRuntime::ValidateDevice(m_ScoringSettings.Device);
+  }
+}
+
+void
+MixtureModelSelector::GenerateData()
+{
+  m_Candidates.clear();
+  m_ValidationResults.clear();
+  for (unsigned int c = 0; c < m_NumberOfCandidates; ++c)
+  {
+    const GaussianMixtureModel * mixture = this->GetCandidateInput(c);
+    m_Candidates.push_back({ mixture->GetNumberOfComponents(), mixture->GetNumberOfIterations(),
+                             mixture->GetMeanLogLikelihood(), mixture->GetBIC(), -1.0 });
+  }
+  m_SelectedIndex = 0;
+  if (m_NumberOfValidationScans > 0)
+  {
+    m_SelectionCriterion = "validation AUPRC";
+    auto scorer = CradlScanScorer::New();
+    scorer->SetEncoder(this->GetEncoder());
+    scorer->SetSettings(m_ScoringSettings);
+    for (unsigned int c = 0; c < m_NumberOfCandidates; ++c)
+    {
+      scorer->SetMixture(this->GetCandidateInput(c));
+      auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
+      std::vector<CradlScanScorer::Result> results;
+      for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
+      {
+        const auto * image = static_cast<const ImageType *>(this->ProcessObject::GetInput(inputName("ValidationScan", scan)));
+        const auto * mask = static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName("ValidationMask", scan)));
+        const auto * label =
+          static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName("ValidationLabel", scan)));
+        results.push_back(scorer->Score(image, mask));
+        metric->AddImages(results.back().AnomalyMap, label, mask, "validation scan " + std::to_string(scan + 1));
+        this->UpdateProgress(static_cast<float>(c * m_NumberOfValidationScans + scan + 1) /
+                             (m_NumberOfCandidates * m_NumberOfValidationScans));
+      }
+      metric->Compute();
+      m_Candidates[c].ValidationAUPRC = metric->GetAUPRC();
+      if (c == 0 || m_Candidates[c].ValidationAUPRC > m_Candidates[m_SelectedIndex].ValidationAUPRC)
+      {
+        m_SelectedIndex = c;
+        m_ValidationResults = std::move(results);
+      }
+    }
+  }
+  else
+  {
+    m_SelectionCriterion = "bic";
+    for (unsigned int c = 1; c < m_NumberOfCandidates; ++c)
+    {
+      if (m_Candidates[c].BIC < m_Candidates[m_SelectedIndex].BIC)
+      {
+        m_SelectedIndex = c;
+      }
+    }
+  }
+  try
+  {
+    // The output records the choice; the candidate itself stays as it was.
+    const auto & candidate = *this->GetCandidateInput(m_SelectedIndex)->GetImpl();
+    auto         chosen = std::make_shared<detail::GaussianMixtureModelImpl>(candidate);
+    chosen->fit = candidate.fit.copy();
+    std::vector<cradl::MixtureCandidate> figures;
+    std::vector<double>                  validationAUPRC;
+    for (const auto & c : m_Candidates)
+    {
+      figures.push_back({ c.NumberOfComponents, c.Iterations, false, c.MeanLogLikelihood, c.BIC, 0.0 });
+      validationAUPRC.push_back(c.ValidationAUPRC);
+    }
+    cradl::recordSelection(*chosen, m_SelectionCriterion, figures, validationAUPRC);
+    this->GetOutput()->SetImpl(chosen);
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro(<< cradl::messageOf(error));
+  }
+  this->UpdateProgress(1.0f);
+}
+
+void
+MixtureModelSelector::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "NumberOfCandidates: " << m_NumberOfCandidates << std::endl;
+  os << indent << "NumberOfValidationScans: " << m_NumberOfValidationScans << std::endl;
+  os << indent << "ScoringSettings: " << m_ScoringSettings << std::endl;
+  os << indent << "SelectionCriterion: " << m_SelectionCriterion << std::endl;
+  for (unsigned int c = 0; c < m_Candidates.size(); ++c)
+  {
+    os << indent << "Candidate K=" << m_Candidates[c].NumberOfComponents << ": BIC " << m_Candidates[c].BIC
+       << ", validation AUPRC " << m_Candidates[c].ValidationAUPRC << (c == m_SelectedIndex ? " (selected)" : "")
+       << std::endl;
+  }
+}
+
+} // namespace itk

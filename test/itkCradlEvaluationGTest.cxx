@@ -1,0 +1,159 @@
+// Evaluation in the library: the intensity baseline, the label-free
+// threshold, segmentations and Dice, against closed forms and hand counts.
+#include "itkAUPRCMetric.h"
+#include "itkAnomalyMapEvaluator.h"
+#include "itkIntensityZScoreImageFilter.h"
+#include "itkLabelFreeThresholdCalculator.h"
+
+#include "cradlTestImages.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace
+{
+using Scan = itk::Image<float, 3>;
+using Mask = itk::Image<unsigned char, 3>;
+
+template <typename TImage, typename TValue>
+typename TImage::Pointer
+grid(TValue value, unsigned int slices = 3)
+{
+  return cradl_test::makeImage<TImage>({ { 2, 2, slices } }, cradl_test::vector(1.5, 1.5, 3.0),
+                                       cradl_test::point(-10, 4, 2), cradl_test::rotation<3>(0.2), value);
+}
+
+// Pixel number i = x + 2 y + 4 z.
+long
+number(const itk::Index<3> & i)
+{
+  return i[0] + 2 * i[1] + 4 * i[2];
+}
+} // namespace
+
+TEST(IntensityZScoreImageFilter, ZScoresOfTheBrainInClosedForm)
+{
+  // Brain: three pixels of 1 and one of 5: mean 2, population variance 3.
+  const auto mask = grid<Mask>([](auto i) { return number(i) < 4; });
+  const auto scan = grid<Scan>([](auto i) { return number(i) == 3 ? 5.0 : number(i) < 4 ? 1.0 : 40.0; });
+  auto       filter = itk::IntensityZScoreImageFilter<Scan>::New();
+  filter->SetInput(scan);
+  filter->SetMaskImage(mask);
+  filter->Update();
+  EXPECT_DOUBLE_EQ(filter->GetBrainMean(), 2.0);
+  EXPECT_NEAR(filter->GetBrainStandardDeviation(), std::sqrt(3.0), 1e-15);
+  const auto * out = filter->GetOutput();
+  for (long n = 0; n < 12; ++n)
+  {
+    const float expected = n == 3 ? static_cast<float>(std::sqrt(3.0)) : n < 4 ? static_cast<float>(1.0 / std::sqrt(3.0)) : 0.0f;
+    EXPECT_FLOAT_EQ(out->GetBufferPointer()[n], expected) << "pixel " << n;
+  }
+  // The output lies on the scan's grid, to overlay in any viewer.
+  EXPECT_EQ(out->GetDirection(), scan->GetDirection());
+  EXPECT_EQ(out->GetOrigin(), scan->GetOrigin());
+
+  // Without a mask the brain is the non-zero pixels: values 2 and 4 -> z = 1.
+  const auto stripped = grid<Scan>([](auto i) { return number(i) % 3 == 0 ? 0.0 : number(i) % 2 == 0 ? 2.0 : 4.0; });
+  auto       unmasked = itk::IntensityZScoreImageFilter<Scan>::New();
+  unmasked->SetInput(stripped);
+  unmasked->Update();
+  for (long n = 0; n < 12; ++n)
+  {
+    EXPECT_EQ(unmasked->GetOutput()->GetBufferPointer()[n], n % 3 == 0 ? 0.0f : 1.0f) << "pixel " << n;
+  }
+
+  auto empty = itk::IntensityZScoreImageFilter<Scan>::New();
+  empty->SetInput(scan);
+  empty->SetMaskImage(grid<Mask>([](auto) { return 0; }));
+  EXPECT_NE(cradl_test::exceptionMessage([&] { empty->Update(); }).find("no brain"), std::string::npos);
+}
+
+TEST(LabelFreeThresholdCalculator, QuantileOfHealthyBrainPixelsByHand)
+{
+  // Scores = pixel numbers. Slice 1 holds a label pixel, pixel 0 is outside
+  // the brain: healthy samples {1, 2, 3, 8, 9, 10, 11}.
+  const auto map = grid<Scan>([](auto i) { return static_cast<double>(number(i)); });
+  const auto mask = grid<Mask>([](auto i) { return number(i) != 0; });
+  const auto label = grid<Mask>([](auto i) { return number(i) == 6; });
+  auto       threshold = itk::LabelFreeThresholdCalculator::New();
+  threshold->AddScores(map, mask, label);
+  EXPECT_EQ(threshold->GetNumberOfSamples(), 7u);
+  threshold->SetQuantile(0.5); // rank floor(0.5 x 6) = 3
+  EXPECT_EQ(threshold->Compute(), 8.0);
+  threshold->SetQuantile(0.99); // rank floor(5.94) = 5
+  EXPECT_EQ(threshold->Compute(), 10.0);
+  threshold->SetQuantile(1.0);
+  EXPECT_EQ(threshold->Compute(), 11.0);
+  // Without mask and label every pixel is healthy: 7 + 12 samples.
+  threshold->AddScores(map, nullptr, nullptr);
+  EXPECT_EQ(threshold->GetNumberOfSamples(), 19u);
+
+  const auto elsewhere = cradl_test::makeImage<Mask>({ { 2, 2, 3 } }, cradl_test::vector(1, 1, 1), cradl_test::point(0, 0, 0),
+                                                     cradl_test::rotation<3>(0.0), [](auto) { return 1; });
+  EXPECT_NE(cradl_test::exceptionMessage([&] { threshold->AddScores(map, elsewhere, nullptr); }).find("grid"),
+            std::string::npos);
+}
+
+TEST(AnomalyMapEvaluator, PoolsMetricsBaselineAndDiceAsSeparateMetricsDo)
+{
+  // Two scans; the label is the pixels 5 and 6 of the first and 9 of the second.
+  const auto mask = grid<Mask>([](auto i) { return number(i) >= 2; });
+  const auto scan = grid<Scan>([](auto i) { return 10.0 + (number(i) * 7) % 5; });
+  std::vector<Mask::Pointer> labels{ grid<Mask>([](auto i) { return number(i) == 5 || number(i) == 6; }),
+                                     grid<Mask>([](auto i) { return number(i) == 9; }) };
+  std::vector<Scan::Pointer> maps{ grid<Scan>([](auto i) { return 0.1 * ((number(i) * 5) % 12); }),
+                                   grid<Scan>([](auto i) { return 0.1 * ((number(i) * 7) % 12); }) };
+  const std::vector<std::vector<double>> slices{ { 0.1, 0.9, 0.2 }, { 0.3, 0.4, 0.8 } };
+
+  auto evaluator = itk::AnomalyMapEvaluator::New();
+  evaluator->SetThreshold(0.55);
+  auto pooled = itk::AUPRCMetric<Scan, Mask>::New();
+  auto inBrain = itk::AUPRCMetric<Scan, Mask>::New();
+  auto baseline = itk::AUPRCMetric<Scan, Mask>::New();
+  inBrain->RestrictToMaskOn();
+  double overlap = 0, predicted = 0, actual = 0;
+  for (int s = 0; s < 2; ++s)
+  {
+    const auto segmentation = evaluator->AddScan("scan" + std::to_string(s), scan, mask, labels[s], maps[s], slices[s]);
+    ASSERT_TRUE(segmentation);
+    for (long n = 0; n < 12; ++n)
+    {
+      const bool segmented = n >= 2 && maps[s]->GetBufferPointer()[n] >= 0.55f;
+      EXPECT_EQ(segmentation->GetBufferPointer()[n], segmented ? 1 : 0) << "scan " << s << " pixel " << n;
+      const bool truth = labels[s]->GetBufferPointer()[n] != 0;
+      overlap += segmented && truth;
+      predicted += segmented;
+      actual += truth;
+    }
+    EXPECT_EQ(segmentation->GetSpacing(), scan->GetSpacing());
+    pooled->AddImages(maps[s], labels[s], mask);
+    pooled->AddSliceScores(slices[s], labels[s]);
+    inBrain->AddImages(maps[s], labels[s], mask);
+    auto intensity = itk::IntensityZScoreImageFilter<Scan>::New();
+    intensity->SetInput(scan);
+    intensity->SetMaskImage(mask);
+    intensity->Update();
+    baseline->AddImages(intensity->GetOutput(), labels[s], mask);
+  }
+  evaluator->Compute();
+  pooled->Compute();
+  inBrain->Compute();
+  baseline->Compute();
+  const auto & m = evaluator->GetMetrics();
+  EXPECT_EQ(m.Pixels.AUPRC, pooled->GetPixelMetrics().AUPRC);
+  EXPECT_EQ(m.Pixels.AUROC, pooled->GetPixelMetrics().AUROC);
+  EXPECT_EQ(m.Slices.AUROC, pooled->GetSliceMetrics().AUROC);
+  EXPECT_EQ(m.PixelsInBrain.AUPRC, inBrain->GetPixelMetrics().AUPRC);
+  EXPECT_EQ(m.PixelsInBrain.Negatives, 8u + 9u); // 10 brain pixels per scan; 2 and 1 anomalous
+  EXPECT_EQ(m.BaselinePixels.AUPRC, baseline->GetPixelMetrics().AUPRC);
+  EXPECT_TRUE(m.Thresholded);
+  EXPECT_GT(predicted, 0.0);
+  EXPECT_DOUBLE_EQ(m.Dice, 2.0 * overlap / (predicted + actual));
+
+  auto unlabeled = itk::AnomalyMapEvaluator::New();
+  EXPECT_NE(cradl_test::exceptionMessage([&] { unlabeled->AddScan("bare", scan, mask, nullptr, maps[0], {}); })
+              .find("scan 'bare'"),
+            std::string::npos);
+  EXPECT_EQ(unlabeled->AddScan("no threshold", scan, mask, labels[0], maps[0], {}), nullptr);
+}
