@@ -166,8 +166,9 @@ PipelineConfig::update(const nlohmann::json & json)
   if (!json.is_object())
     throw std::runtime_error("configuration: expected a JSON object of settings, got " + json.dump().substr(0, 80));
   const auto & table = settingsTable();
-  for (const auto & [key, value] : json.items())
+  for (const auto & item : json.items())
   {
+    const std::string key = item.key(); // a named copy: lambdas cannot capture structured bindings in C++17
     if (std::none_of(table.begin(), table.end(), [&](const Setting & s) { return key == s.key; }))
       throw std::runtime_error("configuration: unknown key '" + key + "'");
   }

@@ -66,6 +66,298 @@ brainMean(const ImageType * image, const MaskImageType * mask)
   }
   return count > 0 ? sum / count : 0.0;
 }
+
+using Random = std::mt19937_64;
+using Subject = CradlDatasetBuilder::Subject;
+
+double
+uniformSigned(Random & random)
+{
+  return std::uniform_real_distribution<double>(-1.0, 1.0)(random);
+}
+
+// 1. A random affine about the grid's centre composed with a smooth elastic
+// displacement: white noise smoothed by a Gaussian, scaled to an RMS amplitude.
+Transform<double, 3, 3>::Pointer
+randomWarp(const CradlDatasetBuilder & builder, const ImageType * grid, Random & random)
+{
+  const auto            region = grid->GetLargestPossibleRegion();
+  itk::Point<double, 3> centre;
+  {
+    ContinuousIndex<double, 3> middle;
+    for (unsigned int axis = 0; axis < 3; ++axis)
+      middle[axis] = (region.GetSize(axis) - 1) / 2.0;
+    grid->TransformContinuousIndexToPhysicalPoint(middle, centre);
+  }
+  auto affine = AffineTransform<double, 3>::New();
+  affine->SetCenter(centre);
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    affine->Rotate((axis + 1) % 3, (axis + 2) % 3, builder.GetMaximumRotation() * uniformSigned(random));
+  }
+  AffineTransform<double, 3>::OutputVectorType scale;
+  AffineTransform<double, 3>::OutputVectorType translation;
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    scale[axis] = 1.0 + builder.GetMaximumScaling() * uniformSigned(random);
+    translation[axis] = builder.GetMaximumTranslation() * uniformSigned(random);
+  }
+  affine->Scale(scale);
+  affine->Translate(translation);
+
+  using ComponentImage = Image<double, 3>;
+  using FieldType = Image<Vector<double, 3>, 3>;
+  std::normal_distribution<double> normal;
+  auto                             compose = ComposeImageFilter<ComponentImage, FieldType>::New();
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    auto noise = ComponentImage::New();
+    noise->CopyInformation(grid);
+    noise->SetRegions(region);
+    noise->Allocate();
+    for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+      noise->GetBufferPointer()[i] = normal(random);
+    auto smooth = SmoothingRecursiveGaussianImageFilter<ComponentImage, ComponentImage>::New();
+    smooth->SetInput(noise);
+    smooth->SetSigma(builder.GetElasticSmoothing());
+    smooth->Update();
+    ComponentImage::Pointer component = smooth->GetOutput();
+    component->DisconnectPipeline();
+    compose->SetInput(axis, component);
+  }
+  compose->Update();
+  FieldType::Pointer field = compose->GetOutput();
+  double             squares = 0.0;
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+    squares += field->GetBufferPointer()[i].GetSquaredNorm();
+  const double rms = std::sqrt(squares / region.GetNumberOfPixels());
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+    field->GetBufferPointer()[i] *= rms > 0.0 ? builder.GetElasticAmplitude() / rms : 0.0;
+  auto elastic = DisplacementFieldTransform<double, 3>::New();
+  elastic->SetDisplacementField(field);
+  auto transform = CompositeTransform<double, 3>::New();
+  transform->AddTransform(affine);
+  transform->AddTransform(elastic);
+  return transform.GetPointer();
+}
+
+ImageType::IndexType
+randomBrainIndex(const ImageType * grid, const std::vector<SizeValueType> & brainVoxels, Random & random)
+{
+  return grid->ComputeIndex(static_cast<OffsetValueType>(brainVoxels[random() % brainVoxels.size()]));
+}
+
+// A lesion centre whose surroundings (half the radius along each axis) are brain.
+ImageType::IndexType
+lesionCentre(const Subject & subject, const std::vector<SizeValueType> & brainVoxels, double radius, double spacing,
+             Random & random)
+{
+  const auto           region = subject.Image->GetLargestPossibleRegion();
+  ImageType::IndexType centre = randomBrainIndex(subject.Image, brainVoxels, random);
+  for (int attempt = 0; attempt < 100; ++attempt)
+  {
+    const auto candidate = randomBrainIndex(subject.Image, brainVoxels, random);
+    bool       inside = true;
+    for (unsigned int axis = 0; axis < 3 && inside; ++axis)
+      for (const int sign : { -1, 1 })
+      {
+        auto probe = candidate;
+        probe[axis] += sign * static_cast<IndexValueType>(std::ceil(0.5 * radius / spacing));
+        inside = inside && region.IsInside(probe) && subject.Mask->GetPixel(probe);
+      }
+    centre = candidate;
+    if (inside)
+      break;
+  }
+  return centre;
+}
+
+// Where a foreign patch is taken from: brain tissue at least 2.5 radii away.
+ImageType::OffsetType
+foreignPatchShift(const Subject & subject, const std::vector<SizeValueType> & brainVoxels,
+                  const ImageType::IndexType & centre, double radius, double spacing, Random & random)
+{
+  ImageType::OffsetType shift;
+  shift.Fill(0);
+  for (int attempt = 0; attempt < 100; ++attempt)
+  {
+    const auto source = randomBrainIndex(subject.Image, brainVoxels, random);
+    double     distance = 0.0;
+    for (unsigned int axis = 0; axis < 3; ++axis)
+      distance += std::pow((source[axis] - centre[axis]) * spacing, 2);
+    if (std::sqrt(distance) > 2.5 * radius)
+    {
+      for (unsigned int axis = 0; axis < 3; ++axis)
+        shift[axis] = source[axis] - centre[axis];
+      break;
+    }
+  }
+  return shift;
+}
+
+enum class LesionKind
+{
+  Hyperintense, // tumour-like
+  Hypointense,  // stroke-like
+  Foreign       // tissue moved from elsewhere in the same brain
+};
+
+// The shape of one lesion: an irregular outline and an inner texture from a
+// few random low-frequency waves, blended in with a soft border.
+struct Lesion
+{
+  LesionKind            kind = LesionKind::Hyperintense;
+  ImageType::IndexType  centre;
+  double                radius = 0.0;
+  double                target = 0.0; // the intensity of hyper- and hypo-intense lesions
+  ImageType::OffsetType shift;        // foreign patches: where their tissue comes from
+  double                shape[3][4];
+  double                texture[3][4];
+};
+
+void
+paintLesion(const Lesion & lesion, const ImageType * original, double spacing, Subject & subject)
+{
+  const auto region = subject.Image->GetLargestPossibleRegion();
+  const auto reach = static_cast<IndexValueType>(std::ceil(1.5 * lesion.radius / spacing));
+  ImageType::RegionType box;
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    box.SetIndex(axis, lesion.centre[axis] - reach);
+    box.SetSize(axis, 2 * reach + 1);
+  }
+  if (!box.Crop(region))
+    return;
+  for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, box); !it.IsAtEnd(); ++it)
+  {
+    const auto index = it.GetIndex();
+    if (!subject.Mask->GetPixel(index))
+      continue;
+    double offset[3];
+    double distance = 0.0;
+    for (unsigned int axis = 0; axis < 3; ++axis)
+    {
+      offset[axis] = (index[axis] - lesion.centre[axis]) * spacing;
+      distance += offset[axis] * offset[axis];
+    }
+    distance = std::sqrt(distance);
+    const double u[3] = { offset[0] / (distance + 1e-9), offset[1] / (distance + 1e-9), offset[2] / (distance + 1e-9) };
+    double       outline = 1.0;
+    double       grain = 1.0;
+    for (int k = 0; k < 3; ++k)
+    {
+      const auto & s = lesion.shape[k];
+      const auto & t = lesion.texture[k];
+      outline += 0.12 * s[0] * std::sin(2.0 * (k + 1) * (u[0] * s[1] + u[1] * s[2] + u[2] * s[3]) + k);
+      grain += 0.08 * t[0] * std::sin(0.6 * (offset[0] * t[1] + offset[1] * t[2] + offset[2] * t[3]));
+    }
+    const double weight = 1.0 / (1.0 + std::exp((distance - lesion.radius * outline) / (0.6 * spacing)));
+    if (weight < 1e-3)
+      continue;
+    double replacement = lesion.target * grain;
+    if (lesion.kind == LesionKind::Foreign)
+    {
+      const auto from = index + lesion.shift;
+      replacement = region.IsInside(from) ? original->GetPixel(from) : original->GetPixel(index);
+    }
+    it.Set(static_cast<float>((1.0 - weight) * it.Get() + weight * replacement));
+    if (weight >= 0.5)
+      subject.Label->SetPixel(index, 1);
+  }
+}
+
+// 2. Anomalies, in the subject's own tissue intensities; the label is where
+// a lesion's weight is at least 0.5.
+void
+renderAnomalies(const CradlDatasetBuilder & builder, Subject & subject, Random & random)
+{
+  const auto                 region = subject.Image->GetLargestPossibleRegion();
+  const double               spacing = builder.GetOutputSpacing();
+  const double               mean = brainMean(subject.Image, subject.Mask);
+  const ImageType::Pointer   original = resampleOnto<ImageType>(subject.Image, subject.Image, nullptr, false);
+  std::vector<SizeValueType> brainVoxels;
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+    if (subject.Mask->GetBufferPointer()[i])
+      brainVoxels.push_back(i);
+  std::uniform_int_distribution<unsigned int> lesionCount(1, std::max(1u, builder.GetMaximumLesions()));
+  const unsigned int                          lesions = lesionCount(random);
+  for (unsigned int l = 0; l < lesions && !brainVoxels.empty(); ++l)
+  {
+    Lesion lesion;
+    lesion.radius = builder.GetMinimumLesionRadius() +
+                    (builder.GetMaximumLesionRadius() - builder.GetMinimumLesionRadius()) * (uniformSigned(random) + 1) / 2;
+    lesion.kind = static_cast<LesionKind>(static_cast<int>(std::floor((uniformSigned(random) + 1.0) * 1.5)) % 3);
+    lesion.centre = lesionCentre(subject, brainVoxels, lesion.radius, spacing, random);
+    for (int k = 0; k < 3; ++k)
+      for (int j = 0; j < 4; ++j)
+      {
+        lesion.shape[k][j] = uniformSigned(random);
+        lesion.texture[k][j] = uniformSigned(random);
+      }
+    lesion.target = lesion.kind == LesionKind::Hyperintense ? mean * (1.55 + 0.25 * uniformSigned(random))
+                                                           : mean * (0.3 + 0.1 * uniformSigned(random));
+    lesion.shift.Fill(0);
+    if (lesion.kind == LesionKind::Foreign)
+      lesion.shift = foreignPatchShift(subject, brainVoxels, lesion.centre, lesion.radius, spacing, random);
+    paintLesion(lesion, original, spacing, subject);
+  }
+}
+
+// 3. A smooth multiplicative bias field (exp of a random quadratic) and
+// 4. a gamma contrast change about the brain's 99th percentile.
+void
+applyBiasAndContrast(const CradlDatasetBuilder & builder, Subject & subject, Random & random)
+{
+  const auto    region = subject.Image->GetLargestPossibleRegion();
+  const float * pixels = subject.Image->GetBufferPointer();
+  double        coefficients[9];
+  for (double & c : coefficients)
+    c = builder.GetBiasStrength() * uniformSigned(random) / 3.0;
+  const double       gamma = std::exp(std::log(builder.GetMaximumGamma()) * uniformSigned(random));
+  std::vector<float> brainValues;
+  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
+    if (subject.Mask->GetBufferPointer()[i])
+      brainValues.push_back(pixels[i]);
+  double reference = 1.0;
+  if (!brainValues.empty())
+  {
+    const auto at99 = brainValues.begin() + static_cast<std::ptrdiff_t>(0.99 * (brainValues.size() - 1));
+    std::nth_element(brainValues.begin(), at99, brainValues.end());
+    reference = std::max(1e-6, static_cast<double>(*at99));
+  }
+  for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, region); !it.IsAtEnd(); ++it)
+  {
+    double x[3];
+    for (unsigned int axis = 0; axis < 3; ++axis)
+      x[axis] = 2.0 * it.GetIndex()[axis] / std::max<SizeValueType>(1, region.GetSize(axis) - 1) - 1.0;
+    const double bias = std::exp(coefficients[0] * x[0] + coefficients[1] * x[1] + coefficients[2] * x[2] +
+                                 coefficients[3] * x[0] * x[0] + coefficients[4] * x[1] * x[1] +
+                                 coefficients[5] * x[2] * x[2] + coefficients[6] * x[0] * x[1] +
+                                 coefficients[7] * x[1] * x[2] + coefficients[8] * x[0] * x[2]);
+    const double value = std::max(0.0, static_cast<double>(it.Get()) * bias);
+    it.Set(static_cast<float>(reference * std::pow(value / reference, gamma)));
+  }
+}
+
+// 5. Noise, then the background back to 0 (skull-stripped scans).
+void
+addNoise(const CradlDatasetBuilder & builder, Subject & subject, Random & random)
+{
+  auto noise = AdditiveGaussianNoiseImageFilter<ImageType, ImageType>::New();
+  noise->SetInput(subject.Image);
+  noise->SetStandardDeviation(builder.GetNoiseLevel() * brainMean(subject.Image, subject.Mask));
+  noise->SetSeed(static_cast<uint32_t>(random() & 0x7fffffff));
+  noise->SetNumberOfWorkUnits(1); // reproducible whatever the thread count
+  noise->Update();
+  subject.Image = noise->GetOutput();
+  subject.Image->DisconnectPipeline();
+  float *               pixels = subject.Image->GetBufferPointer();
+  const unsigned char * brain = subject.Mask->GetBufferPointer();
+  for (SizeValueType i = 0; i < subject.Image->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+  {
+    pixels[i] = brain[i] ? std::max(0.0f, pixels[i]) : 0.0f;
+  }
+}
 } // namespace
 
 std::string
@@ -154,229 +446,24 @@ auto
 CradlDatasetBuilder::MakeSubject(unsigned int index, bool withAnomalies) -> Subject
 {
   PrepareTemplate();
-  std::mt19937_64                        random(static_cast<std::uint64_t>(m_Seed) * 1000003ULL + index);
-  std::uniform_real_distribution<double> unit(-1.0, 1.0);
-  std::normal_distribution<double>       normal;
-  const ImageType *                      grid = m_Resampled;
-  const auto                             region = grid->GetLargestPossibleRegion();
-
-  // 1. Affine about the centre, composed with a smooth elastic displacement.
-  itk::Point<double, 3> centre;
-  {
-    ContinuousIndex<double, 3> middle;
-    for (unsigned int axis = 0; axis < 3; ++axis)
-      middle[axis] = (region.GetSize(axis) - 1) / 2.0;
-    grid->TransformContinuousIndexToPhysicalPoint(middle, centre);
-  }
-  auto affine = AffineTransform<double, 3>::New();
-  affine->SetCenter(centre);
-  for (unsigned int axis = 0; axis < 3; ++axis)
-  {
-    affine->Rotate((axis + 1) % 3, (axis + 2) % 3, m_MaximumRotation * unit(random));
-  }
-  AffineTransform<double, 3>::OutputVectorType scale;
-  AffineTransform<double, 3>::OutputVectorType translation;
-  for (unsigned int axis = 0; axis < 3; ++axis)
-  {
-    scale[axis] = 1.0 + m_MaximumScaling * unit(random);
-    translation[axis] = m_MaximumTranslation * unit(random);
-  }
-  affine->Scale(scale);
-  affine->Translate(translation);
-
-  using ComponentImage = Image<double, 3>;
-  using FieldType = Image<Vector<double, 3>, 3>;
-  auto compose = ComposeImageFilter<ComponentImage, FieldType>::New();
-  for (unsigned int axis = 0; axis < 3; ++axis)
-  {
-    auto noise = ComponentImage::New();
-    noise->CopyInformation(grid);
-    noise->SetRegions(region);
-    noise->Allocate();
-    for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
-      noise->GetBufferPointer()[i] = normal(random);
-    auto smooth = SmoothingRecursiveGaussianImageFilter<ComponentImage, ComponentImage>::New();
-    smooth->SetInput(noise);
-    smooth->SetSigma(m_ElasticSmoothing);
-    smooth->Update();
-    ComponentImage::Pointer component = smooth->GetOutput();
-    component->DisconnectPipeline();
-    compose->SetInput(axis, component);
-  }
-  compose->Update();
-  FieldType::Pointer field = compose->GetOutput();
-  double             squares = 0.0;
-  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
-    squares += field->GetBufferPointer()[i].GetSquaredNorm();
-  const double rms = std::sqrt(squares / region.GetNumberOfPixels());
-  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
-    field->GetBufferPointer()[i] *= rms > 0.0 ? m_ElasticAmplitude / rms : 0.0;
-  auto elastic = DisplacementFieldTransform<double, 3>::New();
-  elastic->SetDisplacementField(field);
-  auto transform = CompositeTransform<double, 3>::New();
-  transform->AddTransform(affine);
-  transform->AddTransform(elastic);
-
-  Subject subject;
-  subject.Image = resampleOnto<ImageType>(m_Resampled, grid, transform, false);
-  subject.Mask = resampleOnto<MaskImageType>(m_ResampledMask, grid, transform, true);
+  // One generator per subject, drawn from in this order: warp, anomalies,
+  // bias and contrast, noise (changing the order changes every data set).
+  Random          random(static_cast<std::uint64_t>(m_Seed) * 1000003ULL + index);
+  const ImageType * grid = m_Resampled;
+  const auto        warp = randomWarp(*this, grid, random);
+  Subject           subject;
+  subject.Image = resampleOnto<ImageType>(m_Resampled, grid, warp, false);
+  subject.Mask = resampleOnto<MaskImageType>(m_ResampledMask, grid, warp, true);
   subject.Label = MaskImageType::New();
   subject.Label->CopyInformation(grid);
-  subject.Label->SetRegions(region);
+  subject.Label->SetRegions(grid->GetLargestPossibleRegion());
   subject.Label->Allocate(true);
-  float *               pixels = subject.Image->GetBufferPointer();
-  const unsigned char * brain = subject.Mask->GetBufferPointer();
-  const double          mean = brainMean(subject.Image, subject.Mask);
-
-  // 2. Anomalies, in the subject's own tissue intensities.
   if (withAnomalies)
   {
-    const ImageType::Pointer original = resampleOnto<ImageType>(subject.Image, grid, nullptr, false);
-    std::vector<SizeValueType> brainVoxels;
-    for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
-      if (brain[i])
-        brainVoxels.push_back(i);
-    std::uniform_int_distribution<unsigned int> lesionCount(1, std::max(1u, m_MaximumLesions));
-    const unsigned int                          lesions = lesionCount(random);
-    for (unsigned int lesion = 0; lesion < lesions && !brainVoxels.empty(); ++lesion)
-    {
-      const double radius = m_MinimumLesionRadius + (m_MaximumLesionRadius - m_MinimumLesionRadius) * (unit(random) + 1) / 2;
-      const int    kind = static_cast<int>(std::floor((unit(random) + 1.0) * 1.5)) % 3; // hyper, hypo, foreign
-      // A centre whose surroundings (half the radius along each axis) are brain.
-      ImageType::IndexType centreIndex = grid->ComputeIndex(static_cast<OffsetValueType>(brainVoxels[random() % brainVoxels.size()]));
-      for (int attempt = 0; attempt < 100; ++attempt)
-      {
-        const auto candidate = grid->ComputeIndex(static_cast<OffsetValueType>(brainVoxels[random() % brainVoxels.size()]));
-        bool       inside = true;
-        for (unsigned int axis = 0; axis < 3 && inside; ++axis)
-          for (const int sign : { -1, 1 })
-          {
-            auto probe = candidate;
-            probe[axis] += sign * static_cast<IndexValueType>(std::ceil(0.5 * radius / m_OutputSpacing));
-            inside = inside && region.IsInside(probe) && subject.Mask->GetPixel(probe);
-          }
-        centreIndex = candidate;
-        if (inside)
-          break;
-      }
-      // Irregular outline and texture: a few random low-frequency waves.
-      double shape[3][4];
-      double texture[3][4];
-      for (int k = 0; k < 3; ++k)
-        for (int j = 0; j < 4; ++j)
-        {
-          shape[k][j] = unit(random);
-          texture[k][j] = unit(random);
-        }
-      const double target = kind == 0 ? mean * (1.55 + 0.25 * unit(random)) : mean * (0.3 + 0.1 * unit(random));
-      ImageType::OffsetType shift;
-      shift.Fill(0);
-      if (kind == 2)
-      {
-        for (int attempt = 0; attempt < 100; ++attempt)
-        {
-          const auto source = grid->ComputeIndex(static_cast<OffsetValueType>(brainVoxels[random() % brainVoxels.size()]));
-          double     distance = 0.0;
-          for (unsigned int axis = 0; axis < 3; ++axis)
-            distance += std::pow((source[axis] - centreIndex[axis]) * m_OutputSpacing, 2);
-          if (std::sqrt(distance) > 2.5 * radius)
-          {
-            for (unsigned int axis = 0; axis < 3; ++axis)
-              shift[axis] = source[axis] - centreIndex[axis];
-            break;
-          }
-        }
-      }
-      const auto reach = static_cast<IndexValueType>(std::ceil(1.5 * radius / m_OutputSpacing));
-      ImageType::RegionType box;
-      for (unsigned int axis = 0; axis < 3; ++axis)
-      {
-        box.SetIndex(axis, centreIndex[axis] - reach);
-        box.SetSize(axis, 2 * reach + 1);
-      }
-      if (!box.Crop(region))
-        continue;
-      for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, box); !it.IsAtEnd(); ++it)
-      {
-        const auto index = it.GetIndex();
-        if (!subject.Mask->GetPixel(index))
-          continue;
-        double offset[3];
-        double distance = 0.0;
-        for (unsigned int axis = 0; axis < 3; ++axis)
-        {
-          offset[axis] = (index[axis] - centreIndex[axis]) * m_OutputSpacing;
-          distance += offset[axis] * offset[axis];
-        }
-        distance = std::sqrt(distance);
-        const double u[3] = { offset[0] / (distance + 1e-9), offset[1] / (distance + 1e-9), offset[2] / (distance + 1e-9) };
-        double       outline = 1.0;
-        double       grain = 1.0;
-        for (int k = 0; k < 3; ++k)
-        {
-          outline += 0.12 * shape[k][0] * std::sin(2.0 * (k + 1) * (u[0] * shape[k][1] + u[1] * shape[k][2] + u[2] * shape[k][3]) + k);
-          grain += 0.08 * texture[k][0] *
-                   std::sin(0.6 * (offset[0] * texture[k][1] + offset[1] * texture[k][2] + offset[2] * texture[k][3]));
-        }
-        const double weight = 1.0 / (1.0 + std::exp((distance - radius * outline) / (0.6 * m_OutputSpacing)));
-        if (weight < 1e-3)
-          continue;
-        double replacement = target * grain;
-        if (kind == 2)
-        {
-          const auto from = index + shift;
-          replacement = region.IsInside(from) ? original->GetPixel(from) : original->GetPixel(index);
-        }
-        it.Set(static_cast<float>((1.0 - weight) * it.Get() + weight * replacement));
-        if (weight >= 0.5)
-          subject.Label->SetPixel(index, 1);
-      }
-    }
+    renderAnomalies(*this, subject, random);
   }
-
-  // 3. Bias field and 4. contrast.
-  double coefficients[9];
-  for (double & c : coefficients)
-    c = m_BiasStrength * unit(random) / 3.0;
-  const double gamma = std::exp(std::log(m_MaximumGamma) * unit(random));
-  std::vector<float> brainValues;
-  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
-    if (brain[i])
-      brainValues.push_back(pixels[i]);
-  double reference = 1.0;
-  if (!brainValues.empty())
-  {
-    const auto at99 = brainValues.begin() + static_cast<std::ptrdiff_t>(0.99 * (brainValues.size() - 1));
-    std::nth_element(brainValues.begin(), at99, brainValues.end());
-    reference = std::max(1e-6, static_cast<double>(*at99));
-  }
-  for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, region); !it.IsAtEnd(); ++it)
-  {
-    double x[3];
-    for (unsigned int axis = 0; axis < 3; ++axis)
-      x[axis] = 2.0 * it.GetIndex()[axis] / std::max<SizeValueType>(1, region.GetSize(axis) - 1) - 1.0;
-    const double bias = std::exp(coefficients[0] * x[0] + coefficients[1] * x[1] + coefficients[2] * x[2] +
-                                 coefficients[3] * x[0] * x[0] + coefficients[4] * x[1] * x[1] +
-                                 coefficients[5] * x[2] * x[2] + coefficients[6] * x[0] * x[1] +
-                                 coefficients[7] * x[1] * x[2] + coefficients[8] * x[0] * x[2]);
-    const double value = std::max(0.0, static_cast<double>(it.Get()) * bias);
-    it.Set(static_cast<float>(reference * std::pow(value / reference, gamma)));
-  }
-
-  // 5. Noise, then the background back to 0 (skull-stripped scans).
-  auto noise = AdditiveGaussianNoiseImageFilter<ImageType, ImageType>::New();
-  noise->SetInput(subject.Image);
-  noise->SetStandardDeviation(m_NoiseLevel * brainMean(subject.Image, subject.Mask));
-  noise->SetSeed(static_cast<uint32_t>(random() & 0x7fffffff));
-  noise->SetNumberOfWorkUnits(1); // reproducible whatever the thread count
-  noise->Update();
-  subject.Image = noise->GetOutput();
-  subject.Image->DisconnectPipeline();
-  pixels = subject.Image->GetBufferPointer();
-  for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
-  {
-    pixels[i] = brain[i] ? std::max(0.0f, pixels[i]) : 0.0f;
-  }
+  applyBiasAndContrast(*this, subject, random);
+  addNoise(*this, subject, random);
   return subject;
 }
 
