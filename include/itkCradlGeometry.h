@@ -96,6 +96,40 @@ CradlDescribeGridMismatch(const ImageBase<VDimension> * first,
   return text;
 }
 
+/** \brief Throws ExceptionObject when `mask` (optional: nullptr passes) is
+ * not on `image`'s grid, saying how the grids differ and what to do;
+ * `imageName` names the image ("scan", "map").
+ * \ingroup Cradl
+ */
+template <unsigned int VDimension>
+void
+CradlVerifyMaskGrid(const ImageBase<VDimension> * image, const ImageBase<VDimension> * mask, const char * imageName)
+{
+  if (mask == nullptr)
+  {
+    return;
+  }
+  const std::string mismatch = CradlDescribeGridMismatch<VDimension>(image, mask);
+  if (!mismatch.empty())
+  {
+    itkGenericExceptionMacro(<< "the brain mask is not on the " << imageName << "'s grid (" << mismatch
+                             << "): resample the mask onto the " << imageName
+                             << ", e.g. with itk::ResampleImageFilter and a nearest-neighbour interpolator");
+  }
+}
+
+/** \brief Requests the whole of each image (nullptr skipped): the filters
+ * whose result depends on the whole brain (z-scores, slices, maps) ask for it
+ * whatever part of their output is requested.
+ * \ingroup Cradl
+ */
+template <typename... TImages>
+void
+CradlRequestWholeImages(TImages *... images)
+{
+  ((images != nullptr ? images->SetRequestedRegionToLargestPossibleRegion() : void()), ...);
+}
+
 } // namespace itk
 
 #endif

@@ -121,18 +121,7 @@ template <typename TInputImage, typename TMaskImage>
 void
 CradlPreprocessImageFilter<TInputImage, TMaskImage>::VerifyInputInformation() ITKv5_CONST
 {
-  const MaskImageType * mask = this->GetMaskImage();
-  if (mask == nullptr)
-  {
-    return;
-  }
-  const std::string mismatch = CradlDescribeGridMismatch<ImageDimension>(this->GetInput(), mask);
-  if (!mismatch.empty())
-  {
-    itkExceptionMacro(<< "the brain mask is not on the scan's grid (" << mismatch
-                      << "): resample the mask onto the scan, e.g. with itk::ResampleImageFilter and a "
-                         "nearest-neighbour interpolator");
-  }
+  CradlVerifyMaskGrid<ImageDimension>(this->GetInput(), this->GetMaskImage(), "scan");
 }
 
 template <typename TInputImage, typename TMaskImage>
@@ -158,15 +147,7 @@ void
 CradlPreprocessImageFilter<TInputImage, TMaskImage>::GenerateInputRequestedRegion()
 {
   Superclass::GenerateInputRequestedRegion();
-  // The z-score needs the whole brain, whatever part of the output is asked for.
-  if (auto * input = const_cast<InputImageType *>(this->GetInput()))
-  {
-    input->SetRequestedRegionToLargestPossibleRegion();
-  }
-  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
-  {
-    mask->SetRequestedRegionToLargestPossibleRegion();
-  }
+  CradlRequestWholeImages(const_cast<InputImageType *>(this->GetInput()), const_cast<MaskImageType *>(this->GetMaskImage()));
 }
 
 template <typename TInputImage, typename TMaskImage>

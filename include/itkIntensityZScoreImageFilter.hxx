@@ -32,29 +32,15 @@ template <typename TInputImage, typename TMaskImage>
 void
 IntensityZScoreImageFilter<TInputImage, TMaskImage>::VerifyInputInformation() ITKv5_CONST
 {
-  if (const MaskImageType * mask = this->GetMaskImage())
-  {
-    const std::string mismatch = CradlDescribeGridMismatch<ImageDimension>(this->GetInput(), mask);
-    if (!mismatch.empty())
-    {
-      itkExceptionMacro(<< "the brain mask is not on the scan's grid (" << mismatch << ")");
-    }
-  }
+  CradlVerifyMaskGrid<ImageDimension>(this->GetInput(), this->GetMaskImage(), "scan");
 }
 
 template <typename TInputImage, typename TMaskImage>
 void
 IntensityZScoreImageFilter<TInputImage, TMaskImage>::GenerateInputRequestedRegion()
 {
-  // The statistics need the whole brain.
-  if (auto * input = const_cast<InputImageType *>(this->GetInput()))
-  {
-    input->SetRequestedRegionToLargestPossibleRegion();
-  }
-  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
-  {
-    mask->SetRequestedRegionToLargestPossibleRegion();
-  }
+  Superclass::GenerateInputRequestedRegion();
+  CradlRequestWholeImages(const_cast<InputImageType *>(this->GetInput()), const_cast<MaskImageType *>(this->GetMaskImage()));
 }
 
 template <typename TInputImage, typename TMaskImage>

@@ -245,15 +245,7 @@ template <typename TImage, typename TMaskImage>
 void
 MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::VerifyInputInformation() ITKv5_CONST
 {
-  // Called once the inputs' information is up to date (unlike VerifyPreconditions).
-  if (const MaskImageType * mask = this->GetMaskImage())
-  {
-    const std::string mismatch = CradlDescribeGridMismatch<ImageDimension>(this->GetInput(), mask);
-    if (!mismatch.empty())
-    {
-      itkExceptionMacro(<< "the brain mask is not on the map's grid (" << mismatch << ")");
-    }
-  }
+  CradlVerifyMaskGrid<ImageDimension>(this->GetInput(), this->GetMaskImage(), "map");
 }
 
 template <typename TImage, typename TMaskImage>
@@ -261,14 +253,7 @@ void
 MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::GenerateInputRequestedRegion()
 {
   Superclass::GenerateInputRequestedRegion();
-  if (auto * input = const_cast<ImageType *>(this->GetInput()))
-  {
-    input->SetRequestedRegionToLargestPossibleRegion();
-  }
-  if (auto * mask = const_cast<MaskImageType *>(this->GetMaskImage()))
-  {
-    mask->SetRequestedRegionToLargestPossibleRegion();
-  }
+  CradlRequestWholeImages(const_cast<ImageType *>(this->GetInput()), const_cast<MaskImageType *>(this->GetMaskImage()));
 }
 
 template <typename TImage, typename TMaskImage>
