@@ -15,6 +15,13 @@ for stage in train fit select score; do
   grep -q "^cradl: $stage: up to date, skipped" "$work/rerun.log" || { cat "$work/rerun.log"; exit 1; }
 done
 "$python" "$check" "$work/data/test.csv" "$work/out"
+# The settings table writes OUT/config.json and reads it back to the same settings.
+"$cradl" select --config "$work/out/config.json" 2>"$work/config.log"
+grep -q "^cradl: select: up to date, skipped" "$work/config.log" || { cat "$work/config.log"; exit 1; }
+# The mixture is chosen under the scoring settings: another sigma chooses again.
+"$cradl" select --config "$work/out/config.json" --sigma 2 2>"$work/select-sigma.log"
+grep -q "^cradl: select: setting 'sigma' changed, running" "$work/select-sigma.log" || { cat "$work/select-sigma.log"; exit 1; }
+"$cradl" select --config "$work/out/config.json" 2>/dev/null # back to the run's own settings
 
 # Outputs follow their inputs: another test manifest is scored again ...
 head -n 2 "$work/data/test.csv" >"$work/data/one.csv"
