@@ -95,3 +95,16 @@ TEST(SliceBatch, CudaRoundTripIsExact)
   cradl::copySliceBatch(onGpu, back.data(), threeSlices);
   EXPECT_EQ(back, pixels);
 }
+
+TEST(TensorViews, MatrixViewIsRowMajorAndSharesMemory)
+{
+  const std::vector<double> values{ 1, 2, 3, 4, 5, 6 }; // 2 rows x 3 columns
+  const at::Tensor          matrix = cradl::viewMatrix(values.data(), 2, 3);
+  ASSERT_EQ(matrix.sizes(), at::IntArrayRef({ 2, 3 }));
+  EXPECT_EQ(matrix.scalar_type(), at::kDouble);
+  EXPECT_EQ(matrix[1][0].item<double>(), 4.0);
+  EXPECT_EQ(matrix[0][2].item<double>(), 3.0);
+  EXPECT_EQ(matrix.data_ptr<double>(), values.data());
+  EXPECT_THROW(cradl::viewMatrix(values.data(), 0, 3), std::invalid_argument);
+  EXPECT_THROW(cradl::viewMatrix(nullptr, 2, 3), std::invalid_argument);
+}
