@@ -34,7 +34,8 @@ constexpr unsigned int MaximumIterations = 100;
 constexpr double       CovarianceRegularization = 1e-5;
 constexpr const char * Initialization = "kmeans++";
 
-// Scoring: the NLL gradient and its post-processing.
+// Scoring: the map (the paper's gradient, or the patch density) and its post-processing.
+constexpr const char * ScoringMode = "gradient";
 constexpr unsigned int ScoringBatchSize = 64;
 constexpr bool         ScoringMixedPrecision = false;
 constexpr unsigned int MedianRadius = 2;

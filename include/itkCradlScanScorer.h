@@ -32,8 +32,10 @@ namespace itk
 
 /** \class CradlScanScorer
  * \brief Scores one scan with the trained encoder and the fitted mixture:
- * RepresentationNLLGradientImageFilter, then MedianGaussianPostprocessImageFilter,
- * both with the Settings (CradlScoringSettings).
+ * the map of the Settings' Mode (RepresentationNLLGradientImageFilter or
+ * RepresentationPatchDensityImageFilter), then
+ * MedianGaussianPostprocessImageFilter, all with the Settings
+ * (CradlScoringSettings).
  *
  * Score() returns the post-processed anomaly map and the raw map on the
  * scan's grid, the raw map on the slice grid and -log p(f(x)) per axial slice.
@@ -63,8 +65,8 @@ public:
   struct Result
   {
     ImageType::Pointer  AnomalyMap; // post-processed, scan grid
-    ImageType::Pointer  RawMap;     // |d NLL / dx|, scan grid
-    ImageType::Pointer  SliceMap;   // |d NLL / dx|, slice grid
+    ImageType::Pointer  RawMap;     // the mode's map before post-processing, scan grid
+    ImageType::Pointer  SliceMap;   // the same on the slice grid
     std::vector<double> SliceNLL;   // -log p(f(x)) per axial slice
   };
 

@@ -30,13 +30,16 @@ namespace itk
  * selection (MixtureModelSelector) and evaluation share, so that a mixture
  * is chosen under the settings it is used with.
  *
- * The gradient's settings go to RepresentationNLLGradientImageFilter, the
- * post-processing's to MedianGaussianPostprocessImageFilter; CradlScanScorer
- * runs both.
+ * The map's settings go to RepresentationNLLGradientImageFilter or
+ * RepresentationPatchDensityImageFilter (Mode), the post-processing's to
+ * MedianGaussianPostprocessImageFilter; CradlScanScorer runs both.
  * \ingroup Cradl
  */
 struct CradlScoringSettings
 {
+  /** Which map: "gradient" (RepresentationNLLGradientImageFilter, the paper's)
+   *  or "patch" (RepresentationPatchDensityImageFilter). */
+  std::string  Mode{ cradl::defaults::ScoringMode };
   /** "cpu", "cuda" or "cuda:N". */
   std::string  Device{ "cpu" };
   /** Slices per backward pass. */
@@ -50,7 +53,7 @@ struct CradlScoringSettings
   bool
   operator==(const CradlScoringSettings & other) const
   {
-    return Device == other.Device && BatchSize == other.BatchSize && MixedPrecision == other.MixedPrecision &&
+    return Mode == other.Mode && Device == other.Device && BatchSize == other.BatchSize && MixedPrecision == other.MixedPrecision &&
            MedianRadius == other.MedianRadius && GaussianSigma == other.GaussianSigma &&
            GaussianRadius == other.GaussianRadius;
   }
@@ -64,7 +67,7 @@ struct CradlScoringSettings
 inline std::ostream &
 operator<<(std::ostream & os, const CradlScoringSettings & settings)
 {
-  return os << "device " << settings.Device << ", batch " << settings.BatchSize << ", mixed precision "
+  return os << "mode " << settings.Mode << ", device " << settings.Device << ", batch " << settings.BatchSize << ", mixed precision "
             << (settings.MixedPrecision ? "on" : "off") << ", median radius " << settings.MedianRadius << ", sigma "
             << settings.GaussianSigma << ", Gaussian radius " << settings.GaussianRadius;
 }

@@ -54,6 +54,12 @@ namespace itk
  * labelled validation scans under the scoring settings instead (the paper's
  * protocol). GetCandidates() reports every candidate's figures.
  *
+ * With scans (not SetRepresentations), the fit also holds a patch density
+ * (PatchDensityLayers, default {1, 2}: the encoder's feature maps at 1/4 and
+ * 1/8 of the slice size): a Gaussian of the feature vectors at healthy brain
+ * positions per layer, which RepresentationPatchDensityImageFilter scores
+ * with. Every candidate carries the same one; an empty list fits none.
+ *
  * Errors (ExceptionObject): no encoder or scans, fewer slices than
  * components, non-finite representations, an unusable device.
  *
@@ -137,6 +143,14 @@ public:
   itkGetConstMacro(SliceMargin, unsigned int);
   itkSetMacro(BatchSize, unsigned int);
   itkGetConstMacro(BatchSize, unsigned int);
+  /** The encoder's ReLU indices whose feature maps get a patch density. */
+  void
+  SetPatchDensityLayers(const std::vector<unsigned int> & layers);
+  const std::vector<unsigned int> &
+  GetPatchDensityLayers() const
+  {
+    return m_PatchDensityLayers;
+  }
   itkSetStringMacro(Device);
   itkGetStringMacro(Device);
   itkSetMacro(NumberOfThreads, unsigned int);
@@ -175,6 +189,7 @@ private:
   unsigned int              m_RepresentationRows{ 0 };
   unsigned int              m_RepresentationColumns{ 0 };
   std::vector<unsigned int> m_ComponentCandidates{ 1 };
+  std::vector<unsigned int> m_PatchDensityLayers{ 1, 2 };
   double                    m_Tolerance{ cradl::defaults::Tolerance };
   unsigned int              m_MaximumNumberOfIterations{ cradl::defaults::MaximumIterations };
   double                    m_CovarianceRegularization{ cradl::defaults::CovarianceRegularization };

@@ -88,6 +88,18 @@ public:
    *  NaN for a model whose file does not record it. */
   double
   GetBIC() const;
+  /** Whether the fit holds a patch density (RepresentationPatchDensityImageFilter). */
+  bool
+  HasPatchDensity() const;
+  /** The encoder layers (ReLU indices) of the patch density; empty without one. */
+  std::vector<unsigned int>
+  GetPatchDensityLayers() const;
+
+  /** The scoring mode ("gradient", "patch") chosen with this model by
+   *  MixtureModelSelector, empty when none was. */
+  std::string
+  GetSelectedScoringMode() const;
+
   /** How this model was chosen among candidates ("bic", "validation AUPRC"),
    *  empty when it was not chosen among several. */
   std::string

@@ -40,7 +40,9 @@ namespace itk
  * (AddValidationScan) and the ScoringSettings. With validation scans, each
  * candidate's post-processed maps (CradlScanScorer) are pooled by AUPRCMetric
  * and the best pixel AUPRC wins (the paper's protocol; ties keep the earlier
- * candidate); without, the lowest BIC. The output is the chosen mixture,
+ * candidate); with several ScoringModes every (mixture, mode) pair is a
+ * candidate, so the map itself is chosen by the same measurement. Without
+ * validation scans: the lowest BIC, with the first mode. The output is the chosen mixture,
  * recording how it was chosen and every candidate's figures;
  * GetValidationResults() keeps the chosen candidate's validation maps so that
  * evaluation (the label-free threshold) does not score them again.
@@ -72,6 +74,7 @@ public:
     double       MeanLogLikelihood = 0.0;
     double       BIC = 0.0;
     double       ValidationAUPRC = -1.0; // -1: not scored (no validation scans)
+    std::string  ScoringMode;            // the map this row was scored with
   };
 
   void
@@ -94,6 +97,21 @@ public:
   GetScoringSettings() const
   {
     return m_ScoringSettings;
+  }
+  /** The maps to choose among ("gradient", "patch"); each candidate mixture is
+   *  scored with each. Empty (the default): the ScoringSettings' Mode only. */
+  void
+  SetScoringModes(const std::vector<std::string> & modes);
+  const std::vector<std::string> &
+  GetScoringModes() const
+  {
+    return m_ScoringModes;
+  }
+  /** The ScoringSettings with the chosen Mode, after Update(). */
+  const CradlScoringSettings &
+  GetSelectedScoringSettings() const
+  {
+    return m_SelectedScoringSettings;
   }
 
   /** The chosen mixture, after Update(). */
@@ -138,6 +156,8 @@ private:
   unsigned int                         m_NumberOfCandidates{ 0 };
   unsigned int                         m_NumberOfValidationScans{ 0 };
   CradlScoringSettings                 m_ScoringSettings;
+  std::vector<std::string>             m_ScoringModes;
+  CradlScoringSettings                 m_SelectedScoringSettings;
   std::vector<Candidate>               m_Candidates;
   unsigned int                         m_SelectedIndex{ 0 };
   std::string                          m_SelectionCriterion;

@@ -21,8 +21,8 @@
 #include "CradlExport.h"
 #include "cradlDefaults.h"
 #include "itkContrastiveEncoderModel.h"
+#include "itkCradlEncoderScoreImageFilter.h"
 #include "itkGaussianMixtureModel.h"
-#include "itkImageToImageFilter.h"
 
 #include <string>
 #include <vector>
@@ -58,120 +58,58 @@ CradlScorePreprocessedSlices(const ContrastiveEncoderModel & encoder,
  * \brief CRADL's anomaly map: the absolute gradient, with respect to the
  * image, of the representation's negative log-likelihood.
  *
- * The input (a 2D slice or a 3D volume of axial slices) and its brain mask go
- * through CradlPreprocessImageFilter with the encoder's slice size and clip
- * range; each slice x gives the slice score -log p(f(x)) (GetSliceNLL(), one
- * value per slice along the last axis) and the map |d(-log p(f(x)))/dx| on the
- * slice grid (GetSliceMap()), which SliceMapToScanImageFilter brings back onto
- * the input's grid: the output has the input's size, spacing, origin and
- * direction. The encoder runs in eval mode, so the NLL of a batch of slices
- * is summed and back-propagated once (BatchSize slices per pass) on Device.
+ * Each preprocessed slice x (see CradlEncoderScoreImageFilter) gives the
+ * slice score -log p(f(x)) (GetSliceNLL()) and the map |d(-log p(f(x)))/dx|
+ * on the slice grid (GetSliceMap()), brought back onto the input's grid. The
+ * encoder runs in eval mode, so the NLL of a batch of slices is summed and
+ * back-propagated once (BatchSize slices per pass) on Device.
  * Post-processing (mask, median, Gaussian) is MedianGaussianPostprocessImageFilter's.
  *
- * \sa ContrastiveEncoderModel, GaussianMixtureModel, MedianGaussianPostprocessImageFilter
+ * \sa ContrastiveEncoderModel, GaussianMixtureModel, RepresentationPatchDensityImageFilter
  * \ingroup Cradl
  */
 template <typename TInputImage, typename TMaskImage = Image<unsigned char, TInputImage::ImageDimension>>
 class ITK_TEMPLATE_EXPORT RepresentationNLLGradientImageFilter
-  : public ImageToImageFilter<TInputImage, Image<float, TInputImage::ImageDimension>>
+  : public CradlEncoderScoreImageFilter<TInputImage, TMaskImage>
 {
 public:
   ITK_DISALLOW_COPY_AND_MOVE(RepresentationNLLGradientImageFilter);
 
-  static constexpr unsigned int ImageDimension = TInputImage::ImageDimension;
-  using InputImageType = TInputImage;
-  using MaskImageType = TMaskImage;
-  using OutputImageType = Image<float, ImageDimension>;
-
   using Self = RepresentationNLLGradientImageFilter;
-  using Superclass = ImageToImageFilter<InputImageType, OutputImageType>;
+  using Superclass = CradlEncoderScoreImageFilter<TInputImage, TMaskImage>;
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
+  using typename Superclass::SliceImageType;
 
   itkNewMacro(Self);
-  itkTypeMacro(RepresentationNLLGradientImageFilter, ImageToImageFilter);
+  itkTypeMacro(RepresentationNLLGradientImageFilter, CradlEncoderScoreImageFilter);
 
-  itkSetInputMacro(MaskImage, MaskImageType);
-  itkGetInputMacro(MaskImage, MaskImageType);
-
-  void
-  SetEncoder(const ContrastiveEncoderModel * encoder)
-  {
-    this->ProcessObject::SetInput("Encoder", const_cast<ContrastiveEncoderModel *>(encoder));
-  }
-  const ContrastiveEncoderModel *
-  GetEncoder() const
-  {
-    return static_cast<const ContrastiveEncoderModel *>(this->ProcessObject::GetInput("Encoder"));
-  }
-  void
-  SetMixture(const GaussianMixtureModel * mixture)
-  {
-    this->ProcessObject::SetInput("Mixture", const_cast<GaussianMixtureModel *>(mixture));
-  }
-  const GaussianMixtureModel *
-  GetMixture() const
-  {
-    return static_cast<const GaussianMixtureModel *>(this->ProcessObject::GetInput("Mixture"));
-  }
-
-  itkSetMacro(BatchSize, unsigned int);
-  itkGetConstMacro(BatchSize, unsigned int);
-  itkSetStringMacro(Device);
-  itkGetStringMacro(Device);
   /** bfloat16 autocast for the encoder (default off): ~1.9x faster on CPUs
    *  with AVX512-BF16, maps within ~5-10% (relative L2) of float32. */
   itkSetMacro(MixedPrecision, bool);
   itkGetConstMacro(MixedPrecision, bool);
   itkBooleanMacro(MixedPrecision);
 
-  /** -log p(f(x)) per slice (last axis; one value for 2D), after Update(). */
-  const std::vector<double> &
-  GetSliceNLL() const
-  {
-    return m_SliceNLL;
-  }
-  /** The map on the slice grid, and the brain mask there, after Update(). */
-  const OutputImageType *
-  GetSliceMap() const
-  {
-    return m_SliceMap;
-  }
-  const MaskImageType *
-  GetSliceMask() const
-  {
-    return m_SliceMask;
-  }
-
 protected:
-  RepresentationNLLGradientImageFilter();
+  RepresentationNLLGradientImageFilter() = default;
   ~RepresentationNLLGradientImageFilter() override = default;
   void
-  PrintSelf(std::ostream & os, Indent indent) const override;
-  void
-  VerifyPreconditions() ITKv5_CONST override;
-  void
-  VerifyInputInformation() ITKv5_CONST override;
-  void
-  GenerateInputRequestedRegion() override;
-  void
-  EnlargeOutputRequestedRegion(DataObject * output) override;
-  void
-  GenerateData() override;
+  PrintSelf(std::ostream & os, Indent indent) const override
+  {
+    Superclass::PrintSelf(os, indent);
+    os << indent << "MixedPrecision: " << (m_MixedPrecision ? "On" : "Off") << std::endl;
+  }
+  typename SliceImageType::Pointer
+  ScorePreprocessedSlices(const SliceImageType * slices, std::vector<double> & sliceNLL) override
+  {
+    return CradlScorePreprocessedSlices(*this->GetEncoder(), *this->GetMixture(), slices, this->GetDevice(),
+                                        this->GetBatchSize(), m_MixedPrecision, sliceNLL);
+  }
 
 private:
-  unsigned int                      m_BatchSize{ cradl::defaults::ScoringBatchSize };
-  std::string                       m_Device{ "cpu" };
-  bool                              m_MixedPrecision{ cradl::defaults::ScoringMixedPrecision };
-  std::vector<double>               m_SliceNLL;
-  typename OutputImageType::Pointer m_SliceMap;
-  typename MaskImageType::Pointer   m_SliceMask;
+  bool m_MixedPrecision{ cradl::defaults::ScoringMixedPrecision };
 };
 
 } // namespace itk
-
-#ifndef ITK_MANUAL_INSTANTIATION
-#  include "itkRepresentationNLLGradientImageFilter.hxx"
-#endif
 
 #endif

@@ -1,6 +1,7 @@
 #include "cradlMixtureFitRun.h"
 
 #include "cradlDevice.h"
+#include "cradlPatchDensity.h"
 #include "cradlTensorViews.h"
 #include "itkContrastiveEncoderModelImpl.h"
 #include "itkGaussianMixtureModelImpl.h"
@@ -32,6 +33,24 @@ encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
   }
   const at::Tensor features = at::cat(parts, 0).contiguous();
   return std::vector<double>(features.data_ptr<double>(), features.data_ptr<double>() + features.numel());
+}
+
+PatchDensityFit
+fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
+                  const SliceSet &                                 slices,
+                  const std::string &                              device,
+                  int64_t                                          batchSize,
+                  const std::vector<unsigned int> &                layers)
+{
+  auto network = encoder.encoder();
+  network->to(parseDevice(device));
+  const SliceBatchShape shape{ slices.count, slices.size, slices.size };
+  const at::Tensor      pixels = viewSliceBatch(const_cast<float *>(slices.pixels.data()), shape, [](void *) {});
+  const at::Tensor      masks = viewMaskBatch(slices.masks.data(), shape);
+  PatchDensityOptions options;
+  options.relus.assign(layers.begin(), layers.end());
+  options.batchSize = batchSize;
+  return { std::make_shared<const PatchDensity>(fitPatchDensity(network, pixels, masks, options)) };
 }
 
 MixtureFitResult
@@ -84,6 +103,18 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
     result.models.push_back(model);
   }
   return result;
+}
+
+void
+recordScoringMode(itk::detail::GaussianMixtureModelImpl & chosen,
+                  const std::string &                     mode,
+                  const std::vector<std::string> &        candidateModes)
+{
+  c10::List<std::string> modes;
+  for (const auto & candidateMode : candidateModes)
+    modes.push_back(candidateMode);
+  chosen.fit.insert_or_assign("score_mode", mode);
+  chosen.fit.insert_or_assign("candidate_score_modes", modes);
 }
 
 void

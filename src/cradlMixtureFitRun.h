@@ -22,6 +22,7 @@ struct GaussianMixtureModelImpl;
 
 namespace cradl
 {
+struct PatchDensity;
 
 struct MixtureFitSettings
 {
@@ -46,6 +47,12 @@ struct MixtureCandidate
   double       seconds = 0.0;
 };
 
+/** A fitted patch density, behind a pointer so that this header needs no torch types. */
+struct PatchDensityFit
+{
+  std::shared_ptr<const PatchDensity> density;
+};
+
 struct MixtureFitResult
 {
   std::vector<MixtureCandidate>                                       candidates;
@@ -59,6 +66,15 @@ encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
              const std::string &                              device,
              int64_t                                          batchSize);
 
+/** The patch density of the encoder's feature maps over `slices` and their
+ *  brain masks (layers: the encoder's ReLU indices). */
+PatchDensityFit
+fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
+                  const SliceSet &                                 slices,
+                  const std::string &                              device,
+                  int64_t                                          batchSize,
+                  const std::vector<unsigned int> &                layers);
+
 /** Fits every candidate K; each model records its fit and its BIC. */
 MixtureFitResult
 fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, const MixtureFitSettings & settings);
@@ -70,6 +86,12 @@ recordSelection(itk::detail::GaussianMixtureModelImpl &  chosen,
                 const std::string &                      criterion,
                 const std::vector<MixtureCandidate> &    candidates,
                 const std::vector<double> &              validationAUPRC);
+
+/** Stores the scoring mode the selection chose, and each candidate row's mode. */
+void
+recordScoringMode(itk::detail::GaussianMixtureModelImpl & chosen,
+                  const std::string &                     mode,
+                  const std::vector<std::string> &        candidateModes);
 
 } // namespace cradl
 

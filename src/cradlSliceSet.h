@@ -20,12 +20,14 @@ class Image;
 namespace cradl
 {
 
-/** `count` slices of size x size pixels, one after the other, x fastest. */
+/** `count` slices of size x size pixels, one after the other, x fastest,
+ *  and their brain masks (1 = brain) in the same layout. */
 struct SliceSet
 {
-  std::vector<float> pixels;
-  int64_t            count = 0;
-  int64_t            size = 0;
+  std::vector<float>         pixels;
+  std::vector<unsigned char> masks;
+  int64_t                    count = 0;
+  int64_t                    size = 0;
 };
 
 struct SliceCollectionSettings

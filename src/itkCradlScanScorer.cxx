@@ -2,6 +2,7 @@
 
 #include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkRepresentationNLLGradientImageFilter.h"
+#include "itkRepresentationPatchDensityImageFilter.h"
 
 namespace itk
 {
@@ -37,19 +38,32 @@ CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
   {
     itkExceptionMacro(<< "scoring needs the trained encoder (SetEncoder) and the fitted mixture (SetMixture)");
   }
-  auto gradient = RepresentationNLLGradientImageFilter<ImageType, MaskImageType>::New();
-  gradient->SetInput(scan);
+  CradlEncoderScoreImageFilter<ImageType, MaskImageType>::Pointer map;
+  if (m_Settings.Mode == "gradient")
+  {
+    auto gradient = RepresentationNLLGradientImageFilter<ImageType, MaskImageType>::New();
+    gradient->SetMixedPrecision(m_Settings.MixedPrecision);
+    map = gradient;
+  }
+  else if (m_Settings.Mode == "patch")
+  {
+    map = RepresentationPatchDensityImageFilter<ImageType, MaskImageType>::New();
+  }
+  else
+  {
+    itkExceptionMacro(<< "unknown scoring mode \"" << m_Settings.Mode << "\": use \"gradient\" or \"patch\"");
+  }
+  map->SetInput(scan);
   if (mask != nullptr)
   {
-    gradient->SetMaskImage(mask);
+    map->SetMaskImage(mask);
   }
-  gradient->SetEncoder(m_Encoder);
-  gradient->SetMixture(m_Mixture);
-  gradient->SetDevice(m_Settings.Device);
-  gradient->SetBatchSize(m_Settings.BatchSize);
-  gradient->SetMixedPrecision(m_Settings.MixedPrecision);
+  map->SetEncoder(m_Encoder);
+  map->SetMixture(m_Mixture);
+  map->SetDevice(m_Settings.Device);
+  map->SetBatchSize(m_Settings.BatchSize);
   auto post = MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::New();
-  post->SetInput(gradient->GetOutput());
+  post->SetInput(map->GetOutput());
   if (mask != nullptr)
   {
     post->SetMaskImage(mask);
@@ -61,10 +75,10 @@ CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
   Result result;
   result.AnomalyMap = post->GetOutput();
   result.AnomalyMap->DisconnectPipeline();
-  result.RawMap = gradient->GetOutput();
+  result.RawMap = map->GetOutput();
   result.RawMap->DisconnectPipeline();
-  result.SliceMap = const_cast<ImageType *>(gradient->GetSliceMap());
-  result.SliceNLL = gradient->GetSliceNLL();
+  result.SliceMap = const_cast<ImageType *>(map->GetSliceMap());
+  result.SliceNLL = map->GetSliceNLL();
   return result;
 }
 

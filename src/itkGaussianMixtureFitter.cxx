@@ -100,6 +100,16 @@ GaussianMixtureFitter::SetComponentCandidates(const std::vector<unsigned int> & 
 }
 
 void
+GaussianMixtureFitter::SetPatchDensityLayers(const std::vector<unsigned int> & layers)
+{
+  if (layers != m_PatchDensityLayers)
+  {
+    m_PatchDensityLayers = layers;
+    this->Modified();
+  }
+}
+
+void
 GaussianMixtureFitter::VerifyPreconditions() ITKv5_CONST
 {
   const bool hasMatrix = m_RepresentationRows > 0;
@@ -123,6 +133,7 @@ GaussianMixtureFitter::GenerateData()
   int64_t             columns = m_RepresentationColumns;
   try
   {
+    cradl::PatchDensityFit patch;
     if (rows == 0)
     {
       const ContrastiveEncoderModel * encoder = this->GetEncoder();
@@ -144,6 +155,10 @@ GaussianMixtureFitter::GenerateData()
         this->UpdateProgress(0.3f * (scan + 1) / m_NumberOfScans);
       }
       features = cradl::encodeSlices(*encoder->GetImpl(), slices, m_Device, m_BatchSize);
+      if (!m_PatchDensityLayers.empty())
+      {
+        patch = cradl::fitPatchDensityOf(*encoder->GetImpl(), slices, m_Device, m_BatchSize, m_PatchDensityLayers);
+      }
       rows = slices.count;
       this->UpdateProgress(0.4f);
       columns = encoder->GetRepresentationSize();
@@ -159,6 +174,13 @@ GaussianMixtureFitter::GenerateData()
     settings.float32Compute = m_Float32Compute;
     settings.device = m_Device;
     const auto result = cradl::fitMixture(features, rows, columns, settings);
+    for (const auto & model : result.models)
+    {
+      if (patch.density)
+      {
+        model->patch = *patch.density;
+      }
+    }
     m_Candidates.clear();
     m_CandidateModels.clear();
     std::size_t selected = 0;
@@ -226,6 +248,12 @@ GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "MinimumBrainFraction: " << m_MinimumBrainFraction << std::endl;
   os << indent << "SliceMargin: " << m_SliceMargin << std::endl;
   os << indent << "BatchSize: " << m_BatchSize << std::endl;
+  os << indent << "PatchDensityLayers:";
+  for (const unsigned int layer : m_PatchDensityLayers)
+  {
+    os << " " << layer;
+  }
+  os << std::endl;
   os << indent << "Device: " << m_Device << std::endl;
   os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
   for (const auto & c : m_Candidates)

@@ -146,6 +146,34 @@ GaussianMixtureModel::GetBIC() const
   return fit.contains("bic") ? fit.at("bic").toDouble() : std::numeric_limits<double>::quiet_NaN();
 }
 
+bool
+GaussianMixtureModel::HasPatchDensity() const
+{
+  return m_Impl && !m_Impl->patch.empty();
+}
+
+std::vector<unsigned int>
+GaussianMixtureModel::GetPatchDensityLayers() const
+{
+  std::vector<unsigned int> layers;
+  if (m_Impl)
+  {
+    for (const auto & layer : m_Impl->patch.layers)
+    {
+      layers.push_back(static_cast<unsigned int>(layer.relu));
+    }
+  }
+  return layers;
+}
+
+std::string
+GaussianMixtureModel::GetSelectedScoringMode() const
+{
+  const auto & fit = fitted(m_Impl).fit;
+  return fit.contains("score_mode") && fit.at("score_mode").isString() ? fit.at("score_mode").toStringRef()
+                                                                        : std::string();
+}
+
 std::string
 GaussianMixtureModel::GetSelectionCriterion() const
 {

@@ -19,6 +19,8 @@ GaussianMixtureModelImpl::toDict() const
   dict.insert("feature_mean", featureMean.cpu());
   dict.insert("feature_std", featureStd.cpu());
   dict.insert("fit", fit);
+  if (!patch.empty())
+    dict.insert("patch_density", patch.toDict());
   return dict;
 }
 
@@ -44,6 +46,12 @@ GaussianMixtureModelImpl::fromDict(const cradl::ValueDict & dict, const std::str
   impl.featureMean = dict.at("feature_mean").toTensor().to(at::kDouble);
   impl.featureStd = dict.at("feature_std").toTensor().to(at::kDouble);
   impl.fit = dict.at("fit").toGenericDict();
+  if (dict.contains("patch_density"))
+  {
+    if (!dict.at("patch_density").isGenericDict())
+      throw std::runtime_error("'" + source + "': \"patch_density\" is not a record");
+    impl.patch = cradl::PatchDensity::fromDict(dict.at("patch_density").toGenericDict(), source);
+  }
   const int64_t K = impl.mixture.weights.size(0);
   const int64_t d = impl.featureMean.size(0);
   if (impl.mixture.means.sizes() != at::IntArrayRef({ K, d }) ||

@@ -5,6 +5,7 @@
 
 #include "cradlGaussianMixture.h"
 #include "cradlModelFile.h"
+#include "cradlPatchDensity.h"
 
 namespace itk
 {
@@ -17,6 +18,7 @@ struct GaussianMixtureModelImpl
   at::Tensor               featureMean; // [d]
   at::Tensor               featureStd;  // [d]
   cradl::ValueDict         fit = cradl::makeValueDict(); // how it was fitted
+  cradl::PatchDensity      patch;                        // the densities of feature patches; may be empty
 
   static constexpr const char * Format = "cradl.gaussian-mixture";
   static constexpr int64_t      FormatVersion = 1;

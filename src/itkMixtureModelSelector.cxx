@@ -109,15 +109,33 @@ MixtureModelSelector::VerifyPreconditions() ITKv5_CONST
 }
 
 void
+MixtureModelSelector::SetScoringModes(const std::vector<std::string> & modes)
+{
+  if (modes != m_ScoringModes)
+  {
+    m_ScoringModes = modes;
+    this->Modified();
+  }
+}
+
+void
 MixtureModelSelector::GenerateData()
 {
+  const std::vector<std::string> modes =
+    m_ScoringModes.empty() ? std::vector<std::string>{ m_ScoringSettings.Mode } : m_ScoringModes;
   m_Candidates.clear();
   m_ValidationResults.clear();
+  // One row per (mixture, mode), mixtures outside.
+  std::vector<unsigned int> mixtureOf;
   for (unsigned int c = 0; c < m_NumberOfCandidates; ++c)
   {
     const GaussianMixtureModel * mixture = this->GetCandidateInput(c);
-    m_Candidates.push_back({ mixture->GetNumberOfComponents(), mixture->GetNumberOfIterations(),
-                             mixture->GetMeanLogLikelihood(), mixture->GetBIC(), -1.0 });
+    for (const auto & mode : modes)
+    {
+      m_Candidates.push_back({ mixture->GetNumberOfComponents(), mixture->GetNumberOfIterations(),
+                               mixture->GetMeanLogLikelihood(), mixture->GetBIC(), -1.0, mode });
+      mixtureOf.push_back(c);
+    }
   }
   m_SelectedIndex = 0;
   if (m_NumberOfValidationScans > 0)
@@ -125,10 +143,13 @@ MixtureModelSelector::GenerateData()
     m_SelectionCriterion = "validation AUPRC";
     auto scorer = CradlScanScorer::New();
     scorer->SetEncoder(this->GetEncoder());
-    scorer->SetSettings(m_ScoringSettings);
-    for (unsigned int c = 0; c < m_NumberOfCandidates; ++c)
+    const auto rows = static_cast<unsigned int>(m_Candidates.size());
+    for (unsigned int row = 0; row < rows; ++row)
     {
-      scorer->SetMixture(this->GetCandidateInput(c));
+      CradlScoringSettings settings = m_ScoringSettings;
+      settings.Mode = m_Candidates[row].ScoringMode;
+      scorer->SetSettings(settings);
+      scorer->SetMixture(this->GetCandidateInput(mixtureOf[row]));
       auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
       std::vector<CradlScanScorer::Result> results;
       for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
@@ -139,14 +160,14 @@ MixtureModelSelector::GenerateData()
           static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName("ValidationLabel", scan)));
         results.push_back(scorer->Score(image, mask));
         metric->AddImages(results.back().AnomalyMap, label, mask, "validation scan " + std::to_string(scan + 1));
-        this->UpdateProgress(static_cast<float>(c * m_NumberOfValidationScans + scan + 1) /
-                             (m_NumberOfCandidates * m_NumberOfValidationScans));
+        this->UpdateProgress(static_cast<float>(row * m_NumberOfValidationScans + scan + 1) /
+                             (rows * m_NumberOfValidationScans));
       }
       metric->Compute();
-      m_Candidates[c].ValidationAUPRC = metric->GetAUPRC();
-      if (c == 0 || m_Candidates[c].ValidationAUPRC > m_Candidates[m_SelectedIndex].ValidationAUPRC)
+      m_Candidates[row].ValidationAUPRC = metric->GetAUPRC();
+      if (row == 0 || m_Candidates[row].ValidationAUPRC > m_Candidates[m_SelectedIndex].ValidationAUPRC)
       {
-        m_SelectedIndex = c;
+        m_SelectedIndex = row;
         m_ValidationResults = std::move(results);
       }
     }
@@ -154,28 +175,33 @@ MixtureModelSelector::GenerateData()
   else
   {
     m_SelectionCriterion = "bic";
-    for (unsigned int c = 1; c < m_NumberOfCandidates; ++c)
+    for (unsigned int row = 0; row < m_Candidates.size(); row += static_cast<unsigned int>(modes.size()))
     {
-      if (m_Candidates[c].BIC < m_Candidates[m_SelectedIndex].BIC)
+      if (m_Candidates[row].BIC < m_Candidates[m_SelectedIndex].BIC)
       {
-        m_SelectedIndex = c;
+        m_SelectedIndex = row;
       }
     }
   }
+  m_SelectedScoringSettings = m_ScoringSettings;
+  m_SelectedScoringSettings.Mode = m_Candidates[m_SelectedIndex].ScoringMode;
   try
   {
     // The output records the choice; the candidate itself stays as it was.
-    const auto & candidate = *this->GetCandidateInput(m_SelectedIndex)->GetImpl();
+    const auto & candidate = *this->GetCandidateInput(mixtureOf[m_SelectedIndex])->GetImpl();
     auto         chosen = std::make_shared<detail::GaussianMixtureModelImpl>(candidate);
     chosen->fit = candidate.fit.copy();
     std::vector<cradl::MixtureCandidate> figures;
     std::vector<double>                  validationAUPRC;
+    std::vector<std::string>             rowModes;
     for (const auto & c : m_Candidates)
     {
       figures.push_back({ c.NumberOfComponents, c.Iterations, false, c.MeanLogLikelihood, c.BIC, 0.0 });
       validationAUPRC.push_back(c.ValidationAUPRC);
+      rowModes.push_back(c.ScoringMode);
     }
     cradl::recordSelection(*chosen, m_SelectionCriterion, figures, validationAUPRC);
+    cradl::recordScoringMode(*chosen, m_SelectedScoringSettings.Mode, rowModes);
     this->GetOutput()->SetImpl(chosen);
   }
   catch (const std::exception & error)
@@ -192,10 +218,17 @@ MixtureModelSelector::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "NumberOfCandidates: " << m_NumberOfCandidates << std::endl;
   os << indent << "NumberOfValidationScans: " << m_NumberOfValidationScans << std::endl;
   os << indent << "ScoringSettings: " << m_ScoringSettings << std::endl;
+  os << indent << "ScoringModes:";
+  for (const auto & mode : m_ScoringModes)
+  {
+    os << " " << mode;
+  }
+  os << std::endl;
   os << indent << "SelectionCriterion: " << m_SelectionCriterion << std::endl;
   for (unsigned int c = 0; c < m_Candidates.size(); ++c)
   {
-    os << indent << "Candidate K=" << m_Candidates[c].NumberOfComponents << ": BIC " << m_Candidates[c].BIC
+    os << indent << "Candidate K=" << m_Candidates[c].NumberOfComponents << " " << m_Candidates[c].ScoringMode
+       << ": BIC " << m_Candidates[c].BIC
        << ", validation AUPRC " << m_Candidates[c].ValidationAUPRC << (c == m_SelectedIndex ? " (selected)" : "")
        << std::endl;
   }

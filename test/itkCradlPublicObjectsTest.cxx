@@ -15,6 +15,7 @@
 #include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkMixtureModelSelector.h"
 #include "itkRepresentationNLLGradientImageFilter.h"
+#include "itkRepresentationPatchDensityImageFilter.h"
 #include "itkSliceMapToScanImageFilter.h"
 #include "itkTestingMacros.h"
 
@@ -116,6 +117,8 @@ exerciseMixture()
   ITK_TEST_SET_GET_VALUE(std::string("cpu"), std::string(fitter->GetDevice()));
   fitter->SetNumberOfThreads(1);
   ITK_TEST_SET_GET_VALUE(1u, fitter->GetNumberOfThreads());
+  fitter->SetPatchDensityLayers({ 0, 2 });
+  ITK_TEST_EXPECT_TRUE(fitter->GetPatchDensityLayers() == (std::vector<unsigned int>{ 0, 2 }));
   fitter->SetComponentCandidates({ 1, 3 });
   ITK_TEST_EXPECT_TRUE(fitter->GetComponentCandidates() == (std::vector<unsigned int>{ 1, 3 }));
   ITK_TRY_EXPECT_EXCEPTION(fitter->SetComponentCandidates({ 0 }));
@@ -132,6 +135,8 @@ exerciseMixture()
   settings.MedianRadius = 1;
   selector->SetScoringSettings(settings);
   ITK_TEST_EXPECT_TRUE(selector->GetScoringSettings() == settings);
+  selector->SetScoringModes({ "gradient", "patch" });
+  ITK_TEST_EXPECT_TRUE(selector->GetScoringModes() == (std::vector<std::string>{ "gradient", "patch" }));
   ITK_TRY_EXPECT_EXCEPTION(selector->AddCandidate(mixture)); // not fitted
   ITK_TRY_EXPECT_EXCEPTION(selector->Update());              // no candidates
   return EXIT_SUCCESS;
@@ -141,7 +146,7 @@ int
 exerciseScoring()
 {
   auto gradient = itk::RepresentationNLLGradientImageFilter<Scan, Mask>::New();
-  ITK_EXERCISE_BASIC_OBJECT_METHODS(gradient, RepresentationNLLGradientImageFilter, ImageToImageFilter);
+  ITK_EXERCISE_BASIC_OBJECT_METHODS(gradient, RepresentationNLLGradientImageFilter, CradlEncoderScoreImageFilter);
   gradient->SetBatchSize(8);
   ITK_TEST_SET_GET_VALUE(8u, gradient->GetBatchSize());
   gradient->SetDevice("cuda");
@@ -150,6 +155,16 @@ exerciseScoring()
   auto mask = Mask::New();
   gradient->SetMaskImage(mask);
   ITK_TEST_SET_GET_VALUE(mask.GetPointer(), gradient->GetMaskImage());
+
+  auto patch = itk::RepresentationPatchDensityImageFilter<Scan, Mask>::New();
+  ITK_EXERCISE_BASIC_OBJECT_METHODS(patch, RepresentationPatchDensityImageFilter, CradlEncoderScoreImageFilter);
+  patch->SetBatchSize(16);
+  ITK_TEST_SET_GET_VALUE(16u, patch->GetBatchSize());
+  patch->SetDevice("cpu");
+  ITK_TEST_SET_GET_VALUE(std::string("cpu"), std::string(patch->GetDevice()));
+  patch->SetMaskImage(mask);
+  ITK_TEST_SET_GET_VALUE(mask.GetPointer(), patch->GetMaskImage());
+  ITK_TRY_EXPECT_EXCEPTION(patch->Update()); // no input, encoder or mixture
 
   auto post = itk::MedianGaussianPostprocessImageFilter<Scan, Mask>::New();
   ITK_EXERCISE_BASIC_OBJECT_METHODS(post, MedianGaussianPostprocessImageFilter, ImageToImageFilter);

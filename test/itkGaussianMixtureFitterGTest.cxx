@@ -4,6 +4,7 @@
 #include "itkMixtureModelSelector.h"
 #include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkRepresentationNLLGradientImageFilter.h"
+#include "itkRepresentationPatchDensityImageFilter.h"
 #include "cradlErrorModel.h"
 #include "cradlNpy.h"
 #include "cradlPythonOracle.h"
@@ -199,6 +200,59 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   EXPECT_TRUE(std::equal(kept->GetBufferPointer(), kept->GetBufferPointer() + pixels, post->GetOutput()->GetBufferPointer()));
   // The candidate models stay as fitted: only the output records the choice.
   EXPECT_EQ(candidates->GetCandidateModel(best)->GetSelectionCriterion(), "");
+
+  // The patch density rides with every candidate and survives the model file.
+  ASSERT_TRUE(candidates->GetCandidateModel(0)->HasPatchDensity());
+  EXPECT_EQ(candidates->GetCandidateModel(1)->GetPatchDensityLayers(), (std::vector<unsigned int>{ 1, 2 }));
+  const auto patchFile = cradl_test::scratchFolder("patch-mixture") / "mixture.pt";
+  chooser->GetOutput()->Save(patchFile.string());
+  const auto reloaded = itk::GaussianMixtureModel::Load(patchFile.string());
+  ASSERT_TRUE(reloaded->HasPatchDensity());
+  auto patchScore = [&](const itk::GaussianMixtureModel * mixture) {
+    auto patch = itk::RepresentationPatchDensityImageFilter<Scan>::New();
+    patch->SetInput(lesioned);
+    patch->SetMaskImage(mask);
+    patch->SetEncoder(trainer->GetOutput());
+    patch->SetMixture(mixture);
+    patch->Update();
+    return patch;
+  };
+  const auto fresh = patchScore(chooser->GetOutput());
+  const auto fromFile = patchScore(reloaded);
+  const auto count = fresh->GetOutput()->GetLargestPossibleRegion().GetNumberOfPixels();
+  EXPECT_TRUE(std::equal(fresh->GetOutput()->GetBufferPointer(), fresh->GetOutput()->GetBufferPointer() + count,
+                         fromFile->GetOutput()->GetBufferPointer()));
+  EXPECT_EQ(fresh->GetOutput()->GetSpacing(), lesioned->GetSpacing()); // on the scan's grid
+  // Its slice scores are the gradient filter's: -log p of the same representation.
+  ASSERT_EQ(fresh->GetSliceNLL().size(), gradient->GetSliceNLL().size());
+  for (std::size_t slice = 0; slice < fresh->GetSliceNLL().size(); ++slice)
+    EXPECT_NEAR(fresh->GetSliceNLL()[slice], gradient->GetSliceNLL()[slice],
+                1e-6 * std::abs(gradient->GetSliceNLL()[slice]));
+
+  // Choosing the map too: every (mixture, mode) pair is a candidate row.
+  auto both = itk::MixtureModelSelector::New();
+  both->SetEncoder(trainer->GetOutput());
+  both->AddCandidate(candidates->GetCandidateModel(0));
+  both->AddCandidate(candidates->GetCandidateModel(1));
+  both->AddValidationScan(lesioned, mask, label);
+  both->SetScoringModes({ "gradient", "patch" });
+  both->Update();
+  ASSERT_EQ(both->GetCandidates().size(), 4u);
+  EXPECT_EQ(both->GetCandidates()[1].ScoringMode, "patch");
+  const auto & chosenRow = both->GetCandidates()[both->GetSelectedIndex()];
+  for (const auto & row : both->GetCandidates())
+    EXPECT_LE(row.ValidationAUPRC, chosenRow.ValidationAUPRC);
+  EXPECT_EQ(both->GetSelectedScoringSettings().Mode, chosenRow.ScoringMode);
+  EXPECT_EQ(both->GetOutput()->GetSelectedScoringMode(), chosenRow.ScoringMode);
+  // The patch rows' AUPRC is the patch map's, post-processed with the default recipe.
+  auto patchPost = itk::MedianGaussianPostprocessImageFilter<Scan>::New();
+  patchPost->SetInput(patchScore(candidates->GetCandidateModel(0))->GetOutput());
+  patchPost->SetMaskImage(mask);
+  patchPost->Update();
+  auto patchMetric = itk::AUPRCMetric<Scan>::New();
+  patchMetric->AddImages(patchPost->GetOutput(), label, mask);
+  patchMetric->Compute();
+  EXPECT_EQ(both->GetCandidates()[1].ValidationAUPRC, patchMetric->GetAUPRC());
   EXPECT_GT(metric->GetAUPRC(), 0.0);
 
   auto tooMany = itk::GaussianMixtureFitter::New();

@@ -143,10 +143,16 @@ stemOf(const std::string & path)
   return name;
 }
 
+// The scoring recipe of the settings; with --score-mode auto, the mode the
+// select stage chose (recorded in the mixture), else "gradient".
 itk::CradlScoringSettings
-scoringSettings(const PipelineConfig & config)
+scoringSettings(const PipelineConfig & config, const itk::GaussianMixtureModel * chosen = nullptr)
 {
   itk::CradlScoringSettings settings;
+  if (config.scoreMode != "auto")
+    settings.Mode = config.scoreMode;
+  else if (chosen != nullptr && !chosen->GetSelectedScoringMode().empty())
+    settings.Mode = chosen->GetSelectedScoringMode();
   settings.Device = config.device;
   settings.MixedPrecision = config.scoreMixedPrecision;
   settings.MedianRadius = config.medianRadius;
@@ -360,6 +366,7 @@ fitStage(const PipelineConfig & config)
     fitter->AddScan(scan.Image, scan.Mask);
   }
   fitter->SetComponentCandidates(config.components);
+  fitter->SetPatchDensityLayers(config.patchLayers);
   fitter->SetTolerance(config.tolerance);
   fitter->SetCovarianceRegularization(config.regularization);
   fitter->SetInitialization(config.initialization);
@@ -407,6 +414,8 @@ selectStage(const PipelineConfig & config)
   auto       selector = itk::MixtureModelSelector::New();
   selector->SetEncoder(encoder);
   selector->SetScoringSettings(scoringSettings(config));
+  if (config.scoreMode == "auto")
+    selector->SetScoringModes({ "gradient", "patch" });
   std::vector<itk::GaussianMixtureModel::Pointer> candidates;
   for (const unsigned int components : config.components)
   {
@@ -432,7 +441,8 @@ selectStage(const PipelineConfig & config)
   for (unsigned int c = 0; c < selector->GetCandidates().size(); ++c)
   {
     const auto & candidate = selector->GetCandidates()[c];
-    std::cerr << "cradl: select: K=" << candidate.NumberOfComponents << " BIC " << candidate.BIC
+    std::cerr << "cradl: select: K=" << candidate.NumberOfComponents << " " << candidate.ScoringMode << " BIC "
+              << candidate.BIC
               << (candidate.ValidationAUPRC >= 0 ? " validation AUPRC " + std::to_string(candidate.ValidationAUPRC) : "")
               << (c == selector->GetSelectedIndex() ? "  <- kept (" + std::string(selector->GetSelectionCriterion()) + ")" : "")
               << std::endl;
@@ -442,7 +452,7 @@ selectStage(const PipelineConfig & config)
   auto scorer = itk::CradlScanScorer::New();
   scorer->SetEncoder(encoder);
   scorer->SetMixture(selector->GetOutput());
-  scorer->SetSettings(scoringSettings(config));
+  scorer->SetSettings(selector->GetSelectedScoringSettings());
   for (std::size_t row = 0, next = 0; row < scans.size(); ++row)
   {
     const bool chose = next < labelled.size() && labelled[next] == row;
@@ -481,7 +491,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   auto       scorer = itk::CradlScanScorer::New();
   scorer->SetEncoder(encoder);
   scorer->SetMixture(mixture);
-  scorer->SetSettings(scoringSettings(config));
+  scorer->SetSettings(scoringSettings(config, mixture));
   std::string  scores = "image,slice,nll\n";
   ProgressLine progress("score", manifest->GetNumberOfEntries());
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)

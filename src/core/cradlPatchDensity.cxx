@@ -73,6 +73,10 @@ at::Tensor
 distanceAt(const PatchLayerDensity & layer, const at::Tensor & features, int64_t size)
 {
   const MixtureParameters & g = layer.gaussian;
+  if (features.size(1) != g.dimension())
+    throw std::invalid_argument("the patch density of layer " + std::to_string(layer.relu) + " was fitted to " +
+                                std::to_string(g.dimension()) + " channels but the encoder gives " +
+                                std::to_string(features.size(1)) + ": use the mixture fitted with this encoder");
   const at::Tensor rows = features.permute({ 0, 2, 3, 1 }).to(at::kDouble);
   const at::Tensor whitened =
     at::matmul(rows - g.means[0].to(rows.device()), g.precisionCholesky[0].to(rows.device()));

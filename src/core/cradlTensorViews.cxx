@@ -21,6 +21,17 @@ viewSliceBatch(float * pixels, const SliceBatchShape & shape, std::function<void
 }
 
 at::Tensor
+viewMaskBatch(const unsigned char * masks, const SliceBatchShape & shape)
+{
+  if (masks == nullptr || shape.pixelCount() <= 0)
+  {
+    throw std::invalid_argument("viewMaskBatch: empty buffer");
+  }
+  return at::from_blob(const_cast<unsigned char *>(masks), { shape.slices, 1, shape.height, shape.width },
+                       at::TensorOptions().dtype(at::kByte));
+}
+
+at::Tensor
 viewMatrix(const double * values, int64_t rows, int64_t columns)
 {
   if (values == nullptr || rows <= 0 || columns <= 0)

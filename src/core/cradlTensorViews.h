@@ -36,6 +36,11 @@ struct SliceBatchShape
 CRADL_CORE_EXPORT at::Tensor
 viewSliceBatch(float * pixels, const SliceBatchShape & shape, std::function<void(void *)> releaseOwner);
 
+/** A read-only uint8 N x 1 x H x W view of masks stored like slices (brain
+ *  masks: non-zero = brain). The caller keeps `masks` alive. */
+CRADL_CORE_EXPORT at::Tensor
+viewMaskBatch(const unsigned char * masks, const SliceBatchShape & shape);
+
 /** A read-only float64 rows x columns view of a row-major matrix (features,
  *  representations). The caller keeps `values` alive while the view lives. */
 CRADL_CORE_EXPORT at::Tensor

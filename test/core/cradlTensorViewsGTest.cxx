@@ -108,3 +108,14 @@ TEST(TensorViews, MatrixViewIsRowMajorAndSharesMemory)
   EXPECT_THROW(cradl::viewMatrix(values.data(), 0, 3), std::invalid_argument);
   EXPECT_THROW(cradl::viewMatrix(nullptr, 2, 3), std::invalid_argument);
 }
+
+TEST(TensorViews, MaskViewIsBytesInSliceOrder)
+{
+  const std::vector<unsigned char> masks{ 0, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0 };
+  const at::Tensor                 view = cradl::viewMaskBatch(masks.data(), threeSlices);
+  ASSERT_EQ(view.sizes(), at::IntArrayRef({ 3, 1, 2, 4 }));
+  EXPECT_EQ(view.scalar_type(), at::kByte);
+  EXPECT_EQ(view[1][0][0][2].item<int>(), 1); // element 8 + 2
+  EXPECT_EQ(view[2][0][1][0].item<int>(), 1); // element 16 + 4
+  EXPECT_EQ(view.sum().item<int64_t>(), 9);
+}

@@ -15,8 +15,8 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#ifndef itkRepresentationNLLGradientImageFilter_hxx
-#define itkRepresentationNLLGradientImageFilter_hxx
+#ifndef itkCradlEncoderScoreImageFilter_hxx
+#define itkCradlEncoderScoreImageFilter_hxx
 
 #include "itkCradlGeometry.h"
 #include "itkCradlPreprocessImageFilter.h"
@@ -27,7 +27,7 @@ namespace itk
 {
 
 template <typename TInputImage, typename TMaskImage>
-RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::RepresentationNLLGradientImageFilter()
+CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::CradlEncoderScoreImageFilter()
 {
   this->AddRequiredInputName("Encoder");
   this->AddRequiredInputName("Mixture");
@@ -35,7 +35,7 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::RepresentationNLL
 
 template <typename TInputImage, typename TMaskImage>
 void
-RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::VerifyPreconditions() ITKv5_CONST
+CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::VerifyPreconditions() ITKv5_CONST
 {
   Superclass::VerifyPreconditions();
   const ContrastiveEncoderModel * encoder = this->GetEncoder();
@@ -59,21 +59,21 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::VerifyPreconditio
 
 template <typename TInputImage, typename TMaskImage>
 void
-RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::VerifyInputInformation() ITKv5_CONST
+CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::VerifyInputInformation() ITKv5_CONST
 {
   CradlVerifyMaskGrid<ImageDimension>(this->GetInput(), this->GetMaskImage(), "scan");
 }
 
 template <typename TInputImage, typename TMaskImage>
 void
-RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::GenerateInputRequestedRegion()
+CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::GenerateInputRequestedRegion()
 {
   CradlRequestWholeImages(const_cast<InputImageType *>(this->GetInput()), const_cast<MaskImageType *>(this->GetMaskImage()));
 }
 
 template <typename TInputImage, typename TMaskImage>
 void
-RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::EnlargeOutputRequestedRegion(DataObject * output)
+CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::EnlargeOutputRequestedRegion(DataObject * output)
 {
   Superclass::EnlargeOutputRequestedRegion(output);
   output->SetRequestedRegionToLargestPossibleRegion();
@@ -81,7 +81,7 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::EnlargeOutputRequ
 
 template <typename TInputImage, typename TMaskImage>
 void
-RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::GenerateData()
+CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::GenerateData()
 {
   const ContrastiveEncoderModel * encoder = this->GetEncoder();
   const unsigned int              size = encoder->GetImageSize();
@@ -99,8 +99,7 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::GenerateData()
   preprocess->Update();
   this->UpdateProgress(0.1f);
 
-  m_SliceMap = CradlScorePreprocessedSlices(*encoder, *this->GetMixture(), preprocess->GetOutput(), m_Device,
-                                            m_BatchSize, m_MixedPrecision, m_SliceNLL);
+  m_SliceMap = this->ScorePreprocessedSlices(preprocess->GetOutput(), m_SliceNLL);
   m_SliceMask = preprocess->GetMaskOutput();
   this->UpdateProgress(0.9f);
 
@@ -114,12 +113,11 @@ RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::GenerateData()
 
 template <typename TInputImage, typename TMaskImage>
 void
-RepresentationNLLGradientImageFilter<TInputImage, TMaskImage>::PrintSelf(std::ostream & os, Indent indent) const
+CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
   os << indent << "BatchSize: " << m_BatchSize << std::endl;
   os << indent << "Device: " << m_Device << std::endl;
-  os << indent << "MixedPrecision: " << (m_MixedPrecision ? "On" : "Off") << std::endl;
   os << indent << "SliceNLL: " << m_SliceNLL.size() << " values" << std::endl;
 }
 
