@@ -25,6 +25,7 @@
 #include "itkImage.h"
 #include "itkObject.h"
 
+#include <string>
 #include <vector>
 
 namespace itk
@@ -35,7 +36,10 @@ namespace itk
  * the map of the Settings' Mode (RepresentationNLLGradientImageFilter or
  * RepresentationPatchDensityImageFilter), then
  * MedianGaussianPostprocessImageFilter, all with the Settings
- * (CradlScoringSettings).
+ * (CradlScoringSettings). Mode "fused" averages the gradient map, the patch
+ * map (when the mixture has a patch density) and the intensity deviation
+ * (IntensityZScoreImageFilter), each post-processed, with
+ * AnomalyMapFusionImageFilter (each standardised on the scan's brain).
  *
  * Score() returns the post-processed anomaly map and the raw map on the
  * scan's grid, the raw map on the slice grid and -log p(f(x)) per axial slice.
@@ -104,6 +108,10 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
 private:
+  /** One encoder map ("gradient" or "patch"), raw and post-processed. */
+  Result
+  ScoreMap(const std::string & mode, const ImageType * scan, const MaskImageType * mask) const;
+
   ContrastiveEncoderModel::ConstPointer m_Encoder;
   GaussianMixtureModel::ConstPointer    m_Mixture;
   CradlScoringSettings                  m_Settings;

@@ -37,8 +37,9 @@ namespace itk
  */
 struct CradlScoringSettings
 {
-  /** Which map: "gradient" (RepresentationNLLGradientImageFilter, the paper's)
-   *  or "patch" (RepresentationPatchDensityImageFilter). */
+  /** Which map: "gradient" (RepresentationNLLGradientImageFilter, the
+   *  paper's), "patch" (RepresentationPatchDensityImageFilter) or "fused"
+   *  (both and the intensity deviation, AnomalyMapFusionImageFilter). */
   std::string  Mode{ cradl::defaults::ScoringMode };
   /** "cpu", "cuda" or "cuda:N". */
   std::string  Device{ "cpu" };

@@ -1,5 +1,7 @@
 #include "itkCradlScanScorer.h"
 
+#include "itkAnomalyMapFusionImageFilter.h"
+#include "itkIntensityZScoreImageFilter.h"
 #include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkRepresentationNLLGradientImageFilter.h"
 #include "itkRepresentationPatchDensityImageFilter.h"
@@ -31,27 +33,43 @@ CradlScanScorer::SetSettings(const CradlScoringSettings & settings)
   }
 }
 
-CradlScanScorer::Result
-CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
+namespace
 {
-  if (m_Encoder == nullptr || m_Mixture == nullptr)
+using ScanType = CradlScanScorer::ImageType;
+using MaskType = CradlScanScorer::MaskImageType;
+
+ScanType::Pointer
+postProcess(const ScanType * map, const MaskType * mask, const CradlScoringSettings & settings)
+{
+  auto post = MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
+  post->SetInput(map);
+  if (mask != nullptr)
   {
-    itkExceptionMacro(<< "scoring needs the trained encoder (SetEncoder) and the fitted mixture (SetMixture)");
+    post->SetMaskImage(mask);
   }
+  post->SetMedianRadius(settings.MedianRadius);
+  post->SetGaussianSigma(settings.GaussianSigma);
+  post->SetGaussianRadius(settings.GaussianRadius);
+  post->Update();
+  ScanType::Pointer result = post->GetOutput();
+  result->DisconnectPipeline();
+  return result;
+}
+} // namespace
+
+CradlScanScorer::Result
+CradlScanScorer::ScoreMap(const std::string & mode, const ImageType * scan, const MaskImageType * mask) const
+{
   CradlEncoderScoreImageFilter<ImageType, MaskImageType>::Pointer map;
-  if (m_Settings.Mode == "gradient")
+  if (mode == "gradient")
   {
     auto gradient = RepresentationNLLGradientImageFilter<ImageType, MaskImageType>::New();
     gradient->SetMixedPrecision(m_Settings.MixedPrecision);
     map = gradient;
   }
-  else if (m_Settings.Mode == "patch")
-  {
-    map = RepresentationPatchDensityImageFilter<ImageType, MaskImageType>::New();
-  }
   else
   {
-    itkExceptionMacro(<< "unknown scoring mode \"" << m_Settings.Mode << "\": use \"gradient\" or \"patch\"");
+    map = RepresentationPatchDensityImageFilter<ImageType, MaskImageType>::New();
   }
   map->SetInput(scan);
   if (mask != nullptr)
@@ -62,23 +80,54 @@ CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
   map->SetMixture(m_Mixture);
   map->SetDevice(m_Settings.Device);
   map->SetBatchSize(m_Settings.BatchSize);
-  auto post = MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::New();
-  post->SetInput(map->GetOutput());
-  if (mask != nullptr)
-  {
-    post->SetMaskImage(mask);
-  }
-  post->SetMedianRadius(m_Settings.MedianRadius);
-  post->SetGaussianSigma(m_Settings.GaussianSigma);
-  post->SetGaussianRadius(m_Settings.GaussianRadius);
-  post->Update();
+  map->Update();
   Result result;
-  result.AnomalyMap = post->GetOutput();
-  result.AnomalyMap->DisconnectPipeline();
   result.RawMap = map->GetOutput();
   result.RawMap->DisconnectPipeline();
+  result.AnomalyMap = postProcess(result.RawMap, mask, m_Settings);
   result.SliceMap = const_cast<ImageType *>(map->GetSliceMap());
   result.SliceNLL = map->GetSliceNLL();
+  return result;
+}
+
+CradlScanScorer::Result
+CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
+{
+  if (m_Encoder == nullptr || m_Mixture == nullptr)
+  {
+    itkExceptionMacro(<< "scoring needs the trained encoder (SetEncoder) and the fitted mixture (SetMixture)");
+  }
+  const std::string & mode = m_Settings.Mode;
+  if (mode == "gradient" || mode == "patch")
+  {
+    return this->ScoreMap(mode, scan, mask);
+  }
+  if (mode != "fused")
+  {
+    itkExceptionMacro(<< "unknown scoring mode \"" << mode << "\": use \"gradient\", \"patch\" or \"fused\"");
+  }
+  // The gradient map, the patch map (when the mixture has a patch density) and
+  // the intensity deviation, each post-processed, standardised on the scan's
+  // brain and averaged. Raw and slice maps and slice scores are the gradient's.
+  Result result = this->ScoreMap("gradient", scan, mask);
+  auto   fusion = AnomalyMapFusionImageFilter<ImageType, MaskImageType>::New();
+  fusion->SetMap(0, result.AnomalyMap);
+  auto intensity = IntensityZScoreImageFilter<ImageType, MaskImageType>::New();
+  intensity->SetInput(scan);
+  if (mask != nullptr)
+  {
+    intensity->SetMaskImage(mask);
+    fusion->SetMaskImage(mask);
+  }
+  intensity->Update();
+  fusion->SetMap(1, postProcess(intensity->GetOutput(), mask, m_Settings));
+  if (m_Mixture->HasPatchDensity())
+  {
+    fusion->SetMap(2, this->ScoreMap("patch", scan, mask).AnomalyMap);
+  }
+  fusion->Update();
+  result.AnomalyMap = fusion->GetOutput();
+  result.AnomalyMap->DisconnectPipeline();
   return result;
 }
 

@@ -1,10 +1,14 @@
 // Evaluation in the library: the intensity baseline, the label-free
 // threshold, segmentations and Dice, against closed forms and hand counts.
 #include "itkAUPRCMetric.h"
+#include "itkAnomalyMapFusionImageFilter.h"
 #include "itkAnomalyMapEvaluator.h"
 #include "itkIntensityZScoreImageFilter.h"
 #include "itkLabelFreeThresholdCalculator.h"
 
+#include "cradlErrorModel.h"
+#include "cradlNpy.h"
+#include "cradlPythonOracle.h"
 #include "cradlTestImages.h"
 
 #include <gtest/gtest.h>
@@ -156,4 +160,41 @@ TEST(AnomalyMapEvaluator, PoolsMetricsBaselineAndDiceAsSeparateMetricsDo)
               .find("scan 'bare'"),
             std::string::npos);
   EXPECT_EQ(unlabeled->AddScan("no threshold", scan, mask, labels[0], maps[0], {}), nullptr);
+}
+
+TEST(AnomalyMapFusionImageFilter, EqualsItsFormulaInNumpy)
+{
+  // Three maps on very different scales, one with ties and a constant brain
+  // (IQR 0 -> 1), on a 9 x 7 x 4 grid with a partial mask.
+  const auto mask = cradl_test::makeImage<Mask>({ { 9, 7, 4 } }, cradl_test::vector(1.0, 1.2, 2.0),
+                                                cradl_test::point(3, -4, 5), cradl_test::rotation<3>(0.1),
+                                                [](auto i) { return (i[0] + 2 * i[1] + 3 * i[2]) % 5 != 0; });
+  std::vector<Scan::Pointer> maps{
+    cradl_test::makeImageLike<Scan>(mask.GetPointer(), [](auto i) { return 1e-3 * std::sin(1.7 * i[0] + i[1] * i[2]); }),
+    cradl_test::makeImageLike<Scan>(mask.GetPointer(), [](auto i) { return 50.0 + 7.0 * ((i[0] * 3 + i[1]) % 4); }),
+    cradl_test::makeImageLike<Scan>(mask.GetPointer(), [](auto i) { return i[2] < 9 ? 2.5 : 0.0; }),
+  };
+  auto fusion = itk::AnomalyMapFusionImageFilter<Scan>::New();
+  for (unsigned int m = 0; m < maps.size(); ++m)
+    fusion->SetMap(m, maps[m]);
+  fusion->SetMaskImage(mask);
+  fusion->Update();
+  EXPECT_EQ(fusion->GetInterquartileRanges()[2], 1.0);
+
+  const auto folder = cradl_test::scratchFolder("fusion");
+  const auto pixels = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+  const std::vector<int64_t> shape{ static_cast<int64_t>(pixels) };
+  for (unsigned int m = 0; m < maps.size(); ++m)
+    cradl::writeNpy((folder / ("map_" + std::to_string(m) + ".npy")).string(), "<f4", shape, maps[m]->GetBufferPointer());
+  cradl::writeNpy((folder / "mask.npy").string(), "|u1", shape, mask->GetBufferPointer());
+  cradl_test::runPythonOracle("fusion_oracle.py", { folder.string(), "3" });
+  const auto expected = cradl::readNpy((folder / "fused.npy").string()).asDoubles();
+  ASSERT_EQ(expected.size(), pixels);
+  // Both sides compute in float64 from the same float32 values; the output is
+  // then rounded to float32 once.
+  for (itk::SizeValueType i = 0; i < pixels; ++i)
+    EXPECT_NEAR(fusion->GetOutput()->GetBufferPointer()[i], expected[i],
+                cradl_test::DrawSafetyFactor * cradl_test::float32Rounding(expected[i], 10.0))
+      << "pixel " << i;
+  EXPECT_EQ(fusion->GetOutput()->GetOrigin(), mask->GetOrigin());
 }

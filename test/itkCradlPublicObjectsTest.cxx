@@ -2,6 +2,7 @@
 // PrintSelf, and each Set/Get pair round-trips (ITK's exercise macros).
 #include "itkAUPRCMetric.h"
 #include "itkAnomalyMapEvaluator.h"
+#include "itkAnomalyMapFusionImageFilter.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkContrastiveEncoderTrainer.h"
 #include "itkCradlDatasetBuilder.h"
@@ -214,6 +215,13 @@ exerciseEvaluation()
   auto mask = Mask::New();
   baseline->SetMaskImage(mask);
   ITK_TEST_SET_GET_VALUE(mask.GetPointer(), baseline->GetMaskImage());
+
+  auto fusion = itk::AnomalyMapFusionImageFilter<Scan, Mask>::New();
+  ITK_EXERCISE_BASIC_OBJECT_METHODS(fusion, AnomalyMapFusionImageFilter, ImageToImageFilter);
+  fusion->SetMaskImage(mask);
+  ITK_TEST_SET_GET_VALUE(mask.GetPointer(), fusion->GetMaskImage());
+  std::vector<float> values{ 4, 1, 3, 2 };
+  ITK_TEST_EXPECT_EQUAL((itk::AnomalyMapFusionImageFilter<Scan, Mask>::Percentile(values, 50.0)), 2.5);
 
   auto threshold = itk::LabelFreeThresholdCalculator::New();
   ITK_EXERCISE_BASIC_OBJECT_METHODS(threshold, LabelFreeThresholdCalculator, Object);

@@ -5,6 +5,9 @@
 #include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkRepresentationNLLGradientImageFilter.h"
 #include "itkRepresentationPatchDensityImageFilter.h"
+#include "itkAnomalyMapFusionImageFilter.h"
+#include "itkCradlScanScorer.h"
+#include "itkIntensityZScoreImageFilter.h"
 #include "cradlErrorModel.h"
 #include "cradlNpy.h"
 #include "cradlPythonOracle.h"
@@ -253,6 +256,34 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   patchMetric->AddImages(patchPost->GetOutput(), label, mask);
   patchMetric->Compute();
   EXPECT_EQ(both->GetCandidates()[1].ValidationAUPRC, patchMetric->GetAUPRC());
+
+  // The fused map is the fusion filter over the three post-processed maps.
+  itk::CradlScoringSettings fusedSettings;
+  fusedSettings.Mode = "fused";
+  auto scorer = itk::CradlScanScorer::New();
+  scorer->SetEncoder(trainer->GetOutput());
+  scorer->SetMixture(candidates->GetCandidateModel(0));
+  scorer->SetSettings(fusedSettings);
+  const auto fused = scorer->Score(lesioned, mask);
+  fusedSettings.Mode = "gradient";
+  scorer->SetSettings(fusedSettings);
+  const auto gradientScored = scorer->Score(lesioned, mask);
+  auto       intensity = itk::IntensityZScoreImageFilter<Scan>::New();
+  intensity->SetInput(lesioned);
+  intensity->SetMaskImage(mask);
+  auto intensityPost = itk::MedianGaussianPostprocessImageFilter<Scan>::New();
+  intensityPost->SetInput(intensity->GetOutput());
+  intensityPost->SetMaskImage(mask);
+  intensityPost->Update();
+  auto fusion = itk::AnomalyMapFusionImageFilter<Scan>::New();
+  fusion->SetMap(0, gradientScored.AnomalyMap);
+  fusion->SetMap(1, intensityPost->GetOutput());
+  fusion->SetMap(2, patchPost->GetOutput());
+  fusion->SetMaskImage(mask);
+  fusion->Update();
+  EXPECT_TRUE(std::equal(fused.AnomalyMap->GetBufferPointer(), fused.AnomalyMap->GetBufferPointer() + count,
+                         fusion->GetOutput()->GetBufferPointer()));
+  EXPECT_EQ(fused.SliceNLL, gradientScored.SliceNLL);
   EXPECT_GT(metric->GetAUPRC(), 0.0);
 
   auto tooMany = itk::GaussianMixtureFitter::New();

@@ -415,7 +415,7 @@ selectStage(const PipelineConfig & config)
   selector->SetEncoder(encoder);
   selector->SetScoringSettings(scoringSettings(config));
   if (config.scoreMode == "auto")
-    selector->SetScoringModes({ "gradient", "patch" });
+    selector->SetScoringModes({ "gradient", "patch", "fused" });
   std::vector<itk::GaussianMixtureModel::Pointer> candidates;
   for (const unsigned int components : config.components)
   {

@@ -135,9 +135,9 @@ settingsTable()
     { "initialization", "--init", "EM start: kmeans++ or random", { "fit" }, &C::initialization, 0, true, 4294967295.0,
       { "kmeans++", "random" } },
     { "score_mode", "--score-mode",
-      "the map: gradient (the paper's), patch (feature density, forward only) or auto (select chooses by validation "
-      "AUPRC)",
-      Scoring, &C::scoreMode, 0, true, 4294967295.0, { "gradient", "patch", "auto" } },
+      "the map: gradient (the paper's), patch (feature density, forward only), fused (both and the intensity "
+      "deviation, each standardised on the scan's brain) or auto (select chooses by validation AUPRC)",
+      Scoring, &C::scoreMode, 0, true, 4294967295.0, { "gradient", "patch", "fused", "auto" } },
     { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius },
     { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma, 0, false },
     { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius },
