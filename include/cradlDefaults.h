@@ -36,6 +36,8 @@ constexpr const char * Initialization = "kmeans++";
 
 // Scoring: the map (the paper's gradient, or the patch density) and its post-processing.
 constexpr const char * ScoringMode = "gradient";
+// The `cradl` tool's default: choose the map by validation AUPRC (select stage).
+constexpr const char * PipelineScoringMode = "auto";
 constexpr unsigned int ScoringBatchSize = 64;
 constexpr bool         ScoringMixedPrecision = false;
 constexpr unsigned int MedianRadius = 2;

@@ -70,7 +70,24 @@ public:
     bool                Thresholded = false;
     double              Threshold = 0.0;
     double              Dice = 0.0;            // pooled over scans: 2|S n L| / (|S| + |L|)
+    /** Per anomaly kind (SetAnomalyKinds), inside the brain: the kind's
+     *  voxels against every healthy brain voxel; voxels of other kinds left
+     *  out. Kinds without a voxel in the scans are not listed. */
+    struct Kind
+    {
+      std::string         Name;
+      unsigned int        Code = 0;
+      CradlRankingMetrics PixelsInBrain;
+      CradlRankingMetrics BaselinePixelsInBrain;
+    };
+    std::vector<Kind> Kinds;
   };
+
+  /** The anomaly kinds of the kind maps given to AddScan: code i + 1 is
+   *  names[i] (CradlDatasetBuilder::GetAnomalyKindNames()). Set before the
+   *  first AddScan. */
+  void
+  SetAnomalyKinds(const std::vector<std::string> & names);
 
   /** Segment every scan at this threshold (score >= threshold inside the brain). */
   void
@@ -89,7 +106,8 @@ public:
           const MaskImageType *       mask,
           const MaskImageType *       label,
           const ImageType *           anomalyMap,
-          const std::vector<double> & sliceScores);
+          const std::vector<double> & sliceScores,
+          const MaskImageType *       kinds = nullptr);
   itkGetConstMacro(NumberOfScans, unsigned int);
 
   /** Pixels of `anomalyMap` >= threshold inside `mask` (every pixel without one): 1, else 0. */
@@ -119,6 +137,7 @@ protected:
 private:
   struct Accumulators;
   std::unique_ptr<Accumulators> m_Accumulators;
+  std::vector<std::string>      m_KindNames;
   unsigned int                  m_NumberOfScans{ 0 };
   bool                          m_Thresholded{ false };
   double                        m_Threshold{ 0.0 };

@@ -24,6 +24,7 @@
 #include "itkObjectFactory.h"
 
 #include <string>
+#include <vector>
 
 namespace itk
 {
@@ -46,19 +47,25 @@ namespace itk
  *    normalised coordinates, up to +-BiasStrength);
  * -# a contrast change: intensities normalised to the brain's 99th
  *    percentile and raised to a gamma in [1/MaximumGamma, MaximumGamma];
- * -# validation and test subjects: 1 to MaximumLesions anomalies of radius
+ * -# validation and test subjects: 2 to MaximumLesions anomalies of radius
  *    in [MinimumLesionRadius, MaximumLesionRadius] mm inside the brain, with
- *    irregular, soft borders and inner texture, each one of: hyper-intense
- *    (tumour-like), hypo-intense (stroke-like), or tissue moved from
- *    elsewhere in the same brain (foreign patch). The label is where the
- *    anomaly's weight is at least 0.5;
+ *    irregular, soft borders, of eight kinds that differ in contrast, size,
+ *    shape and texture (AnomalyKind, taken in turn): hyper-intense
+ *    (tumour-like), hypo-intense (stroke-like), tissue moved from elsewhere in
+ *    the same brain (foreign patch), a cluster of small bright foci, a mass
+ *    that pushes the tissue around it outwards, an iso-intense texture change,
+ *    a ring (bright rim, dark core) and a subtle broad hyper-intensity (+20%,
+ *    very soft border). The label is where the anomaly's weight is at least
+ *    0.5; the kind map holds the kind's code there. Validation subjects never
+ *    get the HeldOutKind (default "ring"), so that what carries over to an
+ *    unseen kind is measured;
  * -# additive Gaussian noise of NoiseLevel times the brain's mean (ITK's
  *    AdditiveGaussianNoiseImageFilter).
  *
- * Write() stores NIfTI scans, brain masks and labels under images/, masks/,
- * labels/ of the output folder (each file written to a temporary name and
- * renamed) and the manifests train.csv, val.csv, test.csv (header
- * image,mask,label; train has no labels).
+ * Write() stores NIfTI scans, brain masks, labels and kind maps under
+ * images/, masks/, labels/, kinds/ of the output folder (each file written to
+ * a temporary name and renamed) and the manifests train.csv, val.csv,
+ * test.csv (header image,mask,label,kinds; train has no labels).
  *
  * \sa CradlManifest
  * \ingroup Cradl
@@ -121,16 +128,39 @@ public:
   itkSetMacro(MaximumLesionRadius, double);
   itkGetConstMacro(MaximumLesionRadius, double);
 
+  /** The kinds of anomaly; the code is the value in the kind maps. */
+  enum class AnomalyKind : unsigned char
+  {
+    Hyperintense = 1,
+    Hypointense,
+    Foreign,
+    Foci,
+    Mass,
+    Texture,
+    Ring,
+    Subtle
+  };
+  /** Their names, code 1 first: "hyperintense", "hypointense", "foreign",
+   *  "foci", "mass", "texture", "ring", "subtle". */
+  static const std::vector<std::string> &
+  GetAnomalyKindNames();
+
+  /** The kind validation subjects never get (a name; "" for none). */
+  itkSetStringMacro(HeldOutKind);
+  itkGetStringMacro(HeldOutKind);
+
   struct Subject
   {
     ImageType::Pointer     Image;
     MaskImageType::Pointer Mask;
     MaskImageType::Pointer Label; // all zero for healthy subjects
+    MaskImageType::Pointer Kinds; // the kind code of each label voxel, 0 elsewhere
   };
 
-  /** Subject `index` (deterministic in Seed and index); anomalies if asked. */
+  /** Subject `index` (deterministic in Seed and index); anomalies if asked,
+   *  of every kind or of all but the HeldOutKind. */
   Subject
-  MakeSubject(unsigned int index, bool withAnomalies);
+  MakeSubject(unsigned int index, bool withAnomalies, bool withHeldOutKind = true);
 
   /** Writes the whole data set under `folder`. */
   void
@@ -153,7 +183,8 @@ private:
 
   unsigned int m_NumberOfTrainingSubjects{ 20 };
   unsigned int m_NumberOfValidationSubjects{ 4 };
-  unsigned int m_NumberOfTestSubjects{ 6 };
+  unsigned int m_NumberOfTestSubjects{ 8 };
+  std::string  m_HeldOutKind{ "ring" };
   double       m_OutputSpacing{ 2.0 };
   unsigned int m_Seed{ 0 };
   double       m_MaximumRotation{ 0.08 };

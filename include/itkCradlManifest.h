@@ -70,6 +70,7 @@ public:
     std::string  Image;
     std::string  Mask;
     std::string  Label;
+    std::string  Kinds; // optional column "kinds": each label voxel's anomaly kind code
     unsigned int Row = 0;  // 1-based, header excluded
     unsigned int Line = 0; // 1-based line of the CSV file
   };
@@ -80,6 +81,7 @@ public:
     ScanImageType::Pointer Image;
     MaskImageType::Pointer Mask;
     MaskImageType::Pointer Label;
+    MaskImageType::Pointer Kinds; // kind codes (0 = none), not binarised; null without a kinds column
   };
 
   /** Parses `fileName` and checks that all listed files exist. */

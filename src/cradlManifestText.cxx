@@ -93,6 +93,7 @@ parseManifest(std::istream & text, const std::string & name, const fs::path & fo
   int                      imageColumn = -1;
   int                      maskColumn = -1;
   int                      labelColumn = -1;
+  int                      kindsColumn = -1;
   std::size_t              columnCount = 0;
   std::string              line;
   unsigned int             lineNumber = 0;
@@ -117,8 +118,11 @@ parseManifest(std::istream & text, const std::string & name, const fs::path & fo
       for (std::size_t column = 0; column < fields.size(); ++column)
       {
         const std::string heading = lowercase(fields[column]);
-        int &             slot = heading == "image" ? imageColumn : heading == "mask" ? maskColumn : labelColumn;
-        if (heading == "image" || heading == "mask" || heading == "label")
+        int &             slot = heading == "image" ? imageColumn
+                                 : heading == "mask"  ? maskColumn
+                                 : heading == "kinds" ? kindsColumn
+                                                      : labelColumn;
+        if (heading == "image" || heading == "mask" || heading == "label" || heading == "kinds")
         {
           if (slot >= 0)
           {
@@ -152,6 +156,7 @@ parseManifest(std::istream & text, const std::string & name, const fs::path & fo
     entry.image = resolved(imageColumn);
     entry.mask = resolved(maskColumn);
     entry.label = resolved(labelColumn);
+    entry.kinds = resolved(kindsColumn);
     if (entry.image.empty())
     {
       throwManifestError(manifestRowContext(name, entry.row, entry.line), ": the image field is empty");

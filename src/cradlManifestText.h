@@ -1,7 +1,7 @@
 #ifndef cradlManifestText_h
 #define cradlManifestText_h
 
-// The text of a manifest: a CSV with the header image,mask,label (any order,
+// The text of a manifest: a CSV with the header image,mask,label[,kinds] (any order,
 // any case, other columns ignored), double quotes protecting commas, one row
 // per scan. No ITK here: the fuzz targets build it on its own.
 
@@ -18,6 +18,7 @@ struct ManifestRow
   std::string  image; // resolved against the manifest's folder; "" where empty
   std::string  mask;
   std::string  label;
+  std::string  kinds; // optional: the anomaly kind of each label voxel (codes 1, 2, ...)
   unsigned int row = 0;  // 1-based, header excluded
   unsigned int line = 0; // 1-based line of the file
 };

@@ -15,6 +15,10 @@ struct AnomalyMapEvaluator::Accumulators
   EvaluatorMetric::Pointer baseline = EvaluatorMetric::New();
   EvaluatorMetric::Pointer baselineInBrain = EvaluatorMetric::New();
 
+  // Per kind: the map's and the baseline's rankings inside the brain.
+  std::vector<CradlRankingAccumulator> kindMap;
+  std::vector<CradlRankingAccumulator> kindBaseline;
+
   Accumulators()
   {
     mapInBrain->RestrictToMaskOn();
@@ -27,6 +31,19 @@ AnomalyMapEvaluator::AnomalyMapEvaluator()
 {}
 
 AnomalyMapEvaluator::~AnomalyMapEvaluator() = default;
+
+void
+AnomalyMapEvaluator::SetAnomalyKinds(const std::vector<std::string> & names)
+{
+  if (m_NumberOfScans > 0)
+  {
+    itkExceptionMacro(<< "SetAnomalyKinds must come before the first AddScan");
+  }
+  m_KindNames = names;
+  m_Accumulators->kindMap = std::vector<CradlRankingAccumulator>(names.size());
+  m_Accumulators->kindBaseline = std::vector<CradlRankingAccumulator>(names.size());
+  this->Modified();
+}
 
 void
 AnomalyMapEvaluator::SetThreshold(double threshold)
@@ -58,7 +75,8 @@ AnomalyMapEvaluator::AddScan(const std::string &         name,
                              const MaskImageType *       mask,
                              const MaskImageType *       label,
                              const ImageType *           anomalyMap,
-                             const std::vector<double> & sliceScores)
+                             const std::vector<double> & sliceScores,
+                             const MaskImageType *       kinds)
 {
   if (scan == nullptr || anomalyMap == nullptr || label == nullptr)
   {
@@ -94,6 +112,30 @@ AnomalyMapEvaluator::AddScan(const std::string &         name,
   intensity->Update();
   a.baseline->AddImages(intensity->GetOutput(), label, mask, name);
   a.baselineInBrain->AddImages(intensity->GetOutput(), label, mask, name);
+  if (kinds != nullptr && !m_KindNames.empty())
+  {
+    // Each kind: its voxels are positives, healthy brain voxels negatives.
+    const SizeValueType n = anomalyMap->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (std::size_t k = 0; k < m_KindNames.size(); ++k)
+    {
+      std::vector<float>         mapScores, baselineScores;
+      std::vector<unsigned char> positive;
+      for (SizeValueType i = 0; i < n; ++i)
+      {
+        const bool inBrain = mask == nullptr || mask->GetBufferPointer()[i] != 0;
+        const bool healthy = label->GetBufferPointer()[i] == 0;
+        const bool ofKind = kinds->GetBufferPointer()[i] == k + 1;
+        if (inBrain && (healthy || ofKind))
+        {
+          mapScores.push_back(anomalyMap->GetBufferPointer()[i]);
+          baselineScores.push_back(intensity->GetOutput()->GetBufferPointer()[i]);
+          positive.push_back(!healthy && ofKind ? 1 : 0);
+        }
+      }
+      a.kindMap[k].Add(mapScores.data(), positive.data(), positive.size(), name);
+      a.kindBaseline[k].Add(baselineScores.data(), positive.data(), positive.size(), name);
+    }
+  }
   ++m_NumberOfScans;
   this->Modified();
   return segmentation;
@@ -120,6 +162,16 @@ AnomalyMapEvaluator::Compute()
   m_Metrics.Thresholded = m_Thresholded;
   m_Metrics.Threshold = m_Threshold;
   m_Metrics.Dice = m_Thresholded ? 2.0 * m_Overlap / std::max(1.0, m_Predicted + m_Actual) : 0.0;
+  m_Metrics.Kinds.clear();
+  for (std::size_t k = 0; k < m_KindNames.size(); ++k)
+  {
+    if (a.kindMap[k].GetNumberOfPositives() == 0 || a.kindMap[k].GetNumberOfNegatives() == 0)
+    {
+      continue;
+    }
+    m_Metrics.Kinds.push_back({ m_KindNames[k], static_cast<unsigned int>(k + 1), a.kindMap[k].Compute(),
+                                a.kindBaseline[k].Compute() });
+  }
 }
 
 void

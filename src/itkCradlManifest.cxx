@@ -97,7 +97,7 @@ CradlManifest::Read(const std::string & fileName)
   try
   {
     for (const auto & row : cradl::parseManifest(file, fileName, fs::absolute(fs::path(fileName)).parent_path()))
-      entries.push_back({ row.image, row.mask, row.label, row.row, row.line });
+      entries.push_back({ row.image, row.mask, row.label, row.kinds, row.row, row.line });
   }
   catch (const std::runtime_error & error)
   {
@@ -110,7 +110,8 @@ CradlManifest::Read(const std::string & fileName)
   {
     for (const auto & [role, path] : { std::pair<const char *, const std::string &>{ "image", entry.Image },
                                        { "mask", entry.Mask },
-                                       { "label", entry.Label } })
+                                       { "label", entry.Label },
+                                       { "kinds", entry.Kinds } })
     {
       if (!path.empty() && !fs::is_regular_file(path))
       {
@@ -236,6 +237,32 @@ CradlManifest::LoadScan(std::size_t index) const -> Scan
   };
   scan.Mask = readBinary(entry.Mask, "mask");
   scan.Label = readBinary(entry.Label, "label");
+  if (!entry.Kinds.empty())
+  {
+    // Codes, not a mask: read the values, refuse what is not a code.
+    const auto codes = ReadScanImage(entry.Kinds, context);
+    const auto mismatch = CradlDescribeGridMismatch<3>(scan.Image, codes);
+    if (!mismatch.empty())
+    {
+      itkGenericExceptionMacro(<< context << ": the kinds '" << entry.Kinds << "' are not on the grid of the image '"
+                               << entry.Image << "' (" << mismatch << "): resample them onto the image's grid");
+    }
+    scan.Kinds = MaskImageType::New();
+    scan.Kinds->CopyInformation(codes);
+    scan.Kinds->SetRegions(codes->GetLargestPossibleRegion());
+    scan.Kinds->Allocate();
+    const SizeValueType voxels = codes->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (SizeValueType i = 0; i < voxels; ++i)
+    {
+      const float code = codes->GetBufferPointer()[i];
+      if (!(code >= 0.0f && code <= 255.0f) || code != std::floor(code))
+      {
+        itkGenericExceptionMacro(<< context << ": the kinds '" << entry.Kinds << "' hold " << code
+                                 << ", not a kind code from 0 to 255");
+      }
+      scan.Kinds->GetBufferPointer()[i] = static_cast<unsigned char>(code);
+    }
+  }
   // Outside the brain a non-finite voxel carries nothing and becomes 0; inside
   // it would poison the z-score and every map, so it is refused or, when
   // asked for, zeroed too.

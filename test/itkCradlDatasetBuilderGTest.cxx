@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 namespace
 {
@@ -122,4 +123,39 @@ TEST(CradlDatasetBuilder, FindsColin27FromMricronData)
   EXPECT_EQ(fs::path(path).filename(), "ch2bet.nii.gz");
   const auto colin = itk::CradlManifest::ReadScanImage(path);
   EXPECT_EQ(colin->GetLargestPossibleRegion().GetSize(), Image::SizeType({ { 181, 217, 181 } }));
+}
+
+TEST(CradlDatasetBuilder, EveryKindAppearsWithItsCodeAndValidationNeverGetsTheHeldOutOne)
+{
+  auto         builder = smallBuilder();
+  const auto & names = itk::CradlDatasetBuilder::GetAnomalyKindNames();
+  ASSERT_EQ(names.size(), 8u);
+  std::set<unsigned int> seen;
+  for (unsigned int s = 0; s < 4; ++s) // four test subjects of at least two lesions: 8 kinds in turn
+  {
+    const auto subject = builder->MakeSubject(200000 + s, true, true);
+    for (itk::SizeValueType i = 0; i < subject.Label->GetBufferedRegion().GetNumberOfPixels(); ++i)
+    {
+      const unsigned char code = subject.Kinds->GetBufferPointer()[i];
+      // A kind where and only where there is a label, and always inside the brain.
+      ASSERT_EQ(code != 0, subject.Label->GetBufferPointer()[i] != 0) << "voxel " << i;
+      ASSERT_TRUE(code == 0 || subject.Mask->GetBufferPointer()[i] != 0);
+      ASSERT_LE(code, names.size());
+      if (code != 0)
+        seen.insert(code);
+    }
+  }
+  EXPECT_GE(seen.size(), 6u) << "most kinds leave labelled voxels on this small brain";
+  const auto ring = std::find(names.begin(), names.end(), "ring") - names.begin() + 1;
+  EXPECT_EQ(std::string(builder->GetHeldOutKind()), "ring");
+  for (unsigned int s = 0; s < 4; ++s)
+  {
+    const auto subject = builder->MakeSubject(100000 + s, true, false);
+    for (itk::SizeValueType i = 0; i < subject.Kinds->GetBufferedRegion().GetNumberOfPixels(); ++i)
+      ASSERT_NE(subject.Kinds->GetBufferPointer()[i], ring) << "validation subject " << s;
+  }
+  builder->SetHeldOutKind("no such kind");
+  EXPECT_NE(cradl_test::exceptionMessage([&] { builder->Write(cradl_test::scratchFolder("bad-kind").string()); })
+              .find("unknown held-out kind"),
+            std::string::npos);
 }

@@ -198,3 +198,36 @@ TEST(AnomalyMapFusionImageFilter, EqualsItsFormulaInNumpy)
       << "pixel " << i;
   EXPECT_EQ(fusion->GetOutput()->GetOrigin(), mask->GetOrigin());
 }
+
+TEST(AnomalyMapEvaluator, PerKindMetricsRankEachKindAgainstHealthyBrain)
+{
+  // Kinds 1 and 2 in one scan; each kind's metric leaves the other's voxels out.
+  const auto mask = grid<Mask>([](auto i) { return number(i) >= 1; });
+  const auto scan = grid<Scan>([](auto i) { return 5.0 + number(i) % 3; });
+  const auto kinds = grid<Mask>([](auto i) { return number(i) == 4 ? 1 : number(i) == 9 || number(i) == 10 ? 2 : 0; });
+  const auto label = grid<Mask>([&](auto i) { return kinds->GetPixel(i) != 0; });
+  const auto map = grid<Scan>([](auto i) { return 0.1 * ((number(i) * 5) % 12); });
+  auto       evaluator = itk::AnomalyMapEvaluator::New();
+  evaluator->SetAnomalyKinds({ "first", "second", "absent" });
+  evaluator->AddScan("scan", scan, mask, label, map, {}, kinds);
+  evaluator->Compute();
+  const auto & perKind = evaluator->GetMetrics().Kinds;
+  ASSERT_EQ(perKind.size(), 2u); // "absent" has no voxel
+  for (const auto & kind : perKind)
+  {
+    // The same ranking by AUPRCMetric, restricted to healthy brain + this kind.
+    const auto only = grid<Mask>([&](auto i) { return kinds->GetPixel(i) == kind.Code; });
+    const auto counted = grid<Mask>([&](auto i) {
+      return mask->GetPixel(i) != 0 && (label->GetPixel(i) == 0 || kinds->GetPixel(i) == kind.Code);
+    });
+    auto reference = itk::AUPRCMetric<Scan, Mask>::New();
+    reference->RestrictToMaskOn();
+    reference->AddImages(map, only, counted);
+    reference->Compute();
+    EXPECT_EQ(kind.PixelsInBrain.AUPRC, reference->GetAUPRC()) << kind.Name;
+    EXPECT_EQ(kind.PixelsInBrain.AUROC, reference->GetAUROC()) << kind.Name;
+    EXPECT_EQ(kind.PixelsInBrain.Positives, kind.Code == 1 ? 1u : 2u);
+    EXPECT_EQ(kind.PixelsInBrain.Negatives, 11u - 3u); // brain pixels 1..11, three of them anomalous
+  }
+  EXPECT_EQ(perKind[0].Name, "first");
+}

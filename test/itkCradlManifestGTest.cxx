@@ -270,3 +270,24 @@ TEST_F(CradlManifestTest, NonFiniteVoxelsInTheBrainAreAnErrorOrZeroedOnRequest)
   manifest->Read((m_Folder / "data" / "set.csv").string());
   EXPECT_EQ(manifest->LoadScan(0).Image->GetPixel({ { 1, 3, 0 } }), 0.0f);
 }
+
+TEST_F(CradlManifestTest, KindMapsKeepTheirCodesAndRefuseOtherValues)
+{
+  write(cradl_test::makeImageLike<ByteVolume>(volume().GetPointer(), [](auto i) { return i[0] == 3 ? 7 : 0; }).GetPointer(),
+        m_Folder / "scans" / "a_kinds.nii.gz");
+  writeText(m_Folder / "data" / "set.csv",
+            "kinds,image,label\n../scans/a_kinds.nii.gz,../scans/a.nii.gz,../scans/a_label.nii.gz\n");
+  auto manifest = itk::CradlManifest::New();
+  manifest->Read((m_Folder / "data" / "set.csv").string());
+  EXPECT_EQ(fs::path(manifest->GetEntry(0).Kinds).filename(), "a_kinds.nii.gz");
+  const auto scan = manifest->LoadScan(0);
+  ASSERT_TRUE(scan.Kinds);
+  EXPECT_EQ(scan.Kinds->GetPixel({ { 3, 1, 1 } }), 7); // the code itself, not binarised
+  EXPECT_EQ(scan.Kinds->GetPixel({ { 2, 1, 1 } }), 0);
+  EXPECT_EQ(scan.Label->GetPixel({ { 3, 1, 1 } }), 1);
+
+  write(cradl_test::makeImageLike<Volume>(volume().GetPointer(), [](auto i) { return i[0] == 3 ? 2.5 : 0.0; }).GetPointer(),
+        m_Folder / "scans" / "a_kinds.nii.gz");
+  EXPECT_NE(errorReading("image,kinds\n../scans/a.nii.gz,../scans/a_kinds.nii.gz\n").find("not a kind code"),
+            std::string::npos);
+}

@@ -15,20 +15,36 @@ namespace cradl_cli
 
 namespace
 {
+// The builder's own defaults, so that they are written once.
 struct Options
 {
   std::string  out;
   std::string  templateFile;
   std::string  templateMask;
-  unsigned int train = 20;
-  unsigned int validation = 4;
-  unsigned int test = 6;
-  double       spacing = 2.0;
-  unsigned int seed = 0;
-  unsigned int lesions = 3;
-  double       minimumRadius = 5.0;
-  double       maximumRadius = 14.0;
+  unsigned int train;
+  unsigned int validation;
+  unsigned int test;
+  double       spacing;
+  unsigned int seed;
+  unsigned int lesions;
+  double       minimumRadius;
+  double       maximumRadius;
+  std::string  heldOutKind;
   unsigned int threads = 0;
+
+  Options()
+  {
+    const auto defaults = itk::CradlDatasetBuilder::New();
+    train = defaults->GetNumberOfTrainingSubjects();
+    validation = defaults->GetNumberOfValidationSubjects();
+    test = defaults->GetNumberOfTestSubjects();
+    spacing = defaults->GetOutputSpacing();
+    seed = defaults->GetSeed();
+    lesions = defaults->GetMaximumLesions();
+    minimumRadius = defaults->GetMinimumLesionRadius();
+    maximumRadius = defaults->GetMaximumLesionRadius();
+    heldOutKind = defaults->GetHeldOutKind();
+  }
 };
 
 void
@@ -54,6 +70,7 @@ run(const Options & options)
   builder->SetMaximumLesions(options.lesions);
   builder->SetMinimumLesionRadius(options.minimumRadius);
   builder->SetMaximumLesionRadius(options.maximumRadius);
+  builder->SetHeldOutKind(options.heldOutKind == "none" ? "" : options.heldOutKind);
   ProgressLine progress("make-dataset", options.train + options.validation + options.test);
   unsigned int done = 0;
   builder->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { progress.update(++done, "subjects"); });
@@ -80,6 +97,11 @@ addMakeDataset(CLI::App & app)
   command->add_option("--lesions", options->lesions, "most anomalies per subject")->capture_default_str();
   command->add_option("--min-radius", options->minimumRadius, "smallest anomaly radius, mm")->capture_default_str();
   command->add_option("--max-radius", options->maximumRadius, "largest anomaly radius, mm")->capture_default_str();
+  std::vector<std::string> kinds = itk::CradlDatasetBuilder::GetAnomalyKindNames();
+  kinds.push_back("none");
+  command->add_option("--held-out-kind", options->heldOutKind, "the anomaly kind validation never gets (none: none)")
+    ->check(CLI::IsMember(kinds))
+    ->capture_default_str();
   command->add_option("--threads", options->threads, "threads (0 = all cores)")->capture_default_str();
   command->callback([options] { run(*options); });
 }

@@ -6,6 +6,7 @@
 
 #include "itkAnomalyMapEvaluator.h"
 #include "itkContrastiveEncoderTrainer.h"
+#include "itkCradlDatasetBuilder.h"
 #include "itkCradlImageIO.h"
 #include "itkCradlManifest.h"
 #include "itkCradlRuntime.h"
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace cradl_cli
@@ -203,9 +205,10 @@ readSliceScores(const Layout & layout)
 }
 
 // The label-free threshold from the chosen mixture's validation maps, which
-// the select stage kept: nothing is scored again.
+// the select stage kept: nothing is scored again. Also notes the anomaly
+// kinds the validation scans hold (the others were never seen in selection).
 double
-labelFreeThreshold(const PipelineConfig & config, const Layout & layout)
+labelFreeThreshold(const PipelineConfig & config, const Layout & layout, std::set<unsigned int> & validationKinds)
 {
   const auto manifest = readManifest(config, config.validation, "validation");
   auto       threshold = itk::LabelFreeThresholdCalculator::New();
@@ -218,6 +221,13 @@ labelFreeThreshold(const PipelineConfig & config, const Layout & layout)
       throw std::runtime_error("no '" + path + "': run cradl select first");
     const auto map = itk::CradlManifest::ReadScanImage(path, "validation map");
     threshold->AddScores(map, scan.Mask, scan.Label);
+    if (scan.Kinds)
+    {
+      const auto * codes = scan.Kinds->GetBufferPointer();
+      for (itk::SizeValueType i = 0; i < scan.Kinds->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+        if (codes[i] != 0)
+          validationKinds.insert(codes[i]);
+    }
   }
   return threshold->Compute();
 }
@@ -232,7 +242,8 @@ summary(const itk::CradlRankingMetrics & m)
 }
 
 nlohmann::json
-metricsJson(const itk::AnomalyMapEvaluator::Metrics & m, const PipelineConfig & config)
+metricsJson(const itk::AnomalyMapEvaluator::Metrics & m, const PipelineConfig & config,
+            const std::set<unsigned int> & validationKinds)
 {
   nlohmann::json metrics;
   metrics["pixels"] = "all pixels of every scan pooled (the paper's protocol)";
@@ -247,6 +258,12 @@ metricsJson(const itk::AnomalyMapEvaluator::Metrics & m, const PipelineConfig & 
                                         { "value", m.Threshold },
                                         { "dice", m.Dice },
                                         { "source", "post-processed scores in the brain on healthy validation slices" } };
+  }
+  for (const auto & kind : m.Kinds)
+  {
+    metrics["per_kind"][kind.Name] = { { "cradl_brain_only", summary(kind.PixelsInBrain) },
+                                       { "baseline_brain_only", summary(kind.BaselinePixelsInBrain) },
+                                       { "in_validation", validationKinds.count(kind.Code) > 0 } };
   }
   metrics["config"] = config.toJson();
   return metrics;
@@ -272,6 +289,19 @@ printMetricsTable(const nlohmann::json & metrics)
     const auto & m = metrics[key];
     std::printf("%-28s %8.4f %8.4f %8.4f %9.4f\n", key, m["auroc"].get<double>(), m["auprc"].get<double>(),
                 m["fpr_at_95_tpr"].get<double>(), m["best_dice"].get<double>());
+  }
+  if (metrics.contains("per_kind"))
+  {
+    std::printf("\nper anomaly kind, inside the brain   AUROC    AUPRC  baseline AUROC  AUPRC   AUPRC ratio\n");
+    for (const auto & [name, kind] : metrics["per_kind"].items())
+    {
+      const auto & ours = kind["cradl_brain_only"];
+      const auto & base = kind["baseline_brain_only"];
+      const std::string label = name + (kind["in_validation"].get<bool>() ? "" : " (never in validation)");
+      std::printf("  %-34s %6.4f   %6.4f          %6.4f %6.4f   %6.2fx\n", label.c_str(), ours["auroc"].get<double>(),
+                  ours["auprc"].get<double>(), base["auroc"].get<double>(), base["auprc"].get<double>(),
+                  ours["auprc"].get<double>() / std::max(1e-12, base["auprc"].get<double>()));
+    }
   }
   if (metrics.contains("label_free_threshold"))
   {
@@ -522,9 +552,11 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   const auto   manifest = readManifest(config, manifestPath, "evaluation");
   const auto   sliceScores = readSliceScores(layout);
   auto         evaluator = itk::AnomalyMapEvaluator::New();
+  evaluator->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
+  std::set<unsigned int> validationKinds;
   if (hasValidation(config))
   {
-    evaluator->SetThreshold(labelFreeThreshold(config, layout));
+    evaluator->SetThreshold(labelFreeThreshold(config, layout, validationKinds));
     fs::create_directories(layout.out / "segmentations");
   }
   fs::create_directories(layout.report());
@@ -539,14 +571,15 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     const auto scores = sliceScores.find(stem);
     if (scores == sliceScores.end())
       throw std::runtime_error("'" + layout.scores() + "' has no slice scores of " + stem + ": run cradl score again");
-    const auto segmentation = evaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, map, scores->second);
+    const auto segmentation =
+      evaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, map, scores->second, scan.Kinds);
     if (segmentation)
       itk::CradlWriteImage(segmentation.GetPointer(), layout.segmentation(stem));
     writeScanOverlays(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label, scores->second);
   }
   evaluator->Compute();
   writeCurves(evaluator->GetPixelMetrics(), layout);
-  const nlohmann::json metrics = metricsJson(evaluator->GetMetrics(), config);
+  const nlohmann::json metrics = metricsJson(evaluator->GetMetrics(), config, validationKinds);
   itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
   printMetricsTable(metrics);
   return metrics;

@@ -47,7 +47,7 @@ struct PipelineConfig
   std::string               initialization = cradl::defaults::Initialization;
   std::vector<unsigned int> patchLayers{ 1, 2 }; // encoder ReLUs with a patch density
   // Scoring: one recipe for selection, scoring and the threshold.
-  std::string  scoreMode = cradl::defaults::ScoringMode; // or "patch", or "auto": chosen by select
+  std::string  scoreMode = cradl::defaults::PipelineScoringMode; // gradient, patch, fused, or auto: chosen by select
   unsigned int medianRadius = cradl::defaults::MedianRadius;
   double       sigma = cradl::defaults::GaussianSigma;
   unsigned int gaussianRadius = cradl::defaults::GaussianRadius;

@@ -195,12 +195,7 @@ foreignPatchShift(const Subject & subject, const std::vector<SizeValueType> & br
   return shift;
 }
 
-enum class LesionKind
-{
-  Hyperintense, // tumour-like
-  Hypointense,  // stroke-like
-  Foreign       // tissue moved from elsewhere in the same brain
-};
+using LesionKind = CradlDatasetBuilder::AnomalyKind;
 
 // The shape of one lesion: an irregular outline and an inner texture from a
 // few random low-frequency waves, blended in with a soft border.
@@ -209,17 +204,50 @@ struct Lesion
   LesionKind            kind = LesionKind::Hyperintense;
   ImageType::IndexType  centre;
   double                radius = 0.0;
+  double                border = 0.6; // the soft border's width, in voxels
   double                target = 0.0; // the intensity of hyper- and hypo-intense lesions
   ImageType::OffsetType shift;        // foreign patches: where their tissue comes from
   double                shape[3][4];
   double                texture[3][4];
 };
 
+// What a lesion puts at `index`: its own intensity, by kind.
+double
+lesionIntensity(const Lesion & lesion, const ImageType * original, const ImageType::IndexType & index,
+                const double offset[3], double distance, double outline, double grain, double mean)
+{
+  switch (lesion.kind)
+  {
+    case LesionKind::Foreign:
+    {
+      const auto from = index + lesion.shift;
+      return original->GetLargestPossibleRegion().IsInside(from) ? original->GetPixel(from) : original->GetPixel(index);
+    }
+    case LesionKind::Texture:
+    {
+      // The tissue's own mean, with a strong fine-grained texture: iso-intense.
+      double ripple = 0.0;
+      for (int k = 0; k < 3; ++k)
+      {
+        const auto & t = lesion.texture[k];
+        ripple += std::sin(1.9 * (offset[0] * t[1] + offset[1] * t[2] + offset[2] * t[3]) + 3.0 * t[0]);
+      }
+      return original->GetPixel(index) * (1.0 + 0.3 * ripple / 3.0 * 2.0);
+    }
+    case LesionKind::Ring:
+      return mean * (distance > 0.65 * lesion.radius * outline ? 1.7 : 0.55) * grain;
+    case LesionKind::Subtle:
+      return original->GetPixel(index) * 1.2;
+    default: // hyper- and hypo-intense, foci, the core of a mass
+      return lesion.target * grain;
+  }
+}
+
 void
-paintLesion(const Lesion & lesion, const ImageType * original, double spacing, Subject & subject)
+paintLesion(const Lesion & lesion, const ImageType * original, double spacing, double mean, Subject & subject)
 {
   const auto region = subject.Image->GetLargestPossibleRegion();
-  const auto reach = static_cast<IndexValueType>(std::ceil(1.5 * lesion.radius / spacing));
+  const auto reach = static_cast<IndexValueType>(std::ceil(1.5 * lesion.radius / spacing + lesion.border * 4));
   ImageType::RegionType box;
   for (unsigned int axis = 0; axis < 3; ++axis)
   {
@@ -251,42 +279,85 @@ paintLesion(const Lesion & lesion, const ImageType * original, double spacing, S
       outline += 0.12 * s[0] * std::sin(2.0 * (k + 1) * (u[0] * s[1] + u[1] * s[2] + u[2] * s[3]) + k);
       grain += 0.08 * t[0] * std::sin(0.6 * (offset[0] * t[1] + offset[1] * t[2] + offset[2] * t[3]));
     }
-    const double weight = 1.0 / (1.0 + std::exp((distance - lesion.radius * outline) / (0.6 * spacing)));
+    const double weight = 1.0 / (1.0 + std::exp((distance - lesion.radius * outline) / (lesion.border * spacing)));
     if (weight < 1e-3)
       continue;
-    double replacement = lesion.target * grain;
-    if (lesion.kind == LesionKind::Foreign)
-    {
-      const auto from = index + lesion.shift;
-      replacement = region.IsInside(from) ? original->GetPixel(from) : original->GetPixel(index);
-    }
+    const double replacement = lesionIntensity(lesion, original, index, offset, distance, outline, grain, mean);
     it.Set(static_cast<float>((1.0 - weight) * it.Get() + weight * replacement));
     if (weight >= 0.5)
+    {
       subject.Label->SetPixel(index, 1);
+      subject.Kinds->SetPixel(index, static_cast<unsigned char>(lesion.kind));
+    }
+  }
+}
+
+// A mass pushes the tissue around it outwards: tissue at distance d from the
+// centre now comes from d (1 - 0.45 exp(-(d / 1.5R)^2)), within 3R.
+void
+displaceAround(const ImageType::IndexType & centre, double radius, double spacing, Subject & subject)
+{
+  const ImageType::Pointer before = resampleOnto<ImageType>(subject.Image, subject.Image, nullptr, false);
+  const auto               region = subject.Image->GetLargestPossibleRegion();
+  const auto               reach = static_cast<IndexValueType>(std::ceil(3.0 * radius / spacing));
+  ImageType::RegionType    box;
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    box.SetIndex(axis, centre[axis] - reach);
+    box.SetSize(axis, 2 * reach + 1);
+  }
+  if (!box.Crop(region))
+    return;
+  for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, box); !it.IsAtEnd(); ++it)
+  {
+    const auto index = it.GetIndex();
+    if (!subject.Mask->GetPixel(index))
+      continue;
+    double distance = 0.0;
+    for (unsigned int axis = 0; axis < 3; ++axis)
+      distance += std::pow((index[axis] - centre[axis]) * spacing, 2);
+    distance = std::sqrt(distance);
+    const double          pull = 1.0 - 0.45 * std::exp(-std::pow(distance / (1.5 * radius), 2));
+    ImageType::IndexType  from;
+    for (unsigned int axis = 0; axis < 3; ++axis)
+      from[axis] = centre[axis] + static_cast<IndexValueType>(std::lround((index[axis] - centre[axis]) * pull));
+    if (region.IsInside(from) && subject.Mask->GetPixel(from))
+      it.Set(before->GetPixel(from));
   }
 }
 
 // 2. Anomalies, in the subject's own tissue intensities; the label is where
-// a lesion's weight is at least 0.5.
+// a lesion's weight is at least 0.5, the kind map says which kind it is.
 void
-renderAnomalies(const CradlDatasetBuilder & builder, Subject & subject, Random & random)
+renderAnomalies(const CradlDatasetBuilder & builder, Subject & subject, const std::vector<LesionKind> & kinds,
+                unsigned int index, Random & random)
 {
   const auto                 region = subject.Image->GetLargestPossibleRegion();
   const double               spacing = builder.GetOutputSpacing();
   const double               mean = brainMean(subject.Image, subject.Mask);
-  const ImageType::Pointer   original = resampleOnto<ImageType>(subject.Image, subject.Image, nullptr, false);
   std::vector<SizeValueType> brainVoxels;
   for (SizeValueType i = 0; i < region.GetNumberOfPixels(); ++i)
     if (subject.Mask->GetBufferPointer()[i])
       brainVoxels.push_back(i);
-  std::uniform_int_distribution<unsigned int> lesionCount(1, std::max(1u, builder.GetMaximumLesions()));
+  // At least two lesions, so that two subjects per kind cover all kinds: the
+  // kinds go in turn over the subjects of a split (index modulo 100000, the
+  // split's own numbering in Write()).
+  std::uniform_int_distribution<unsigned int> lesionCount(std::min(2u, std::max(1u, builder.GetMaximumLesions())),
+                                                          std::max(1u, builder.GetMaximumLesions()));
   const unsigned int                          lesions = lesionCount(random);
   for (unsigned int l = 0; l < lesions && !brainVoxels.empty(); ++l)
   {
-    Lesion lesion;
+    const ImageType::Pointer original = resampleOnto<ImageType>(subject.Image, subject.Image, nullptr, false);
+    Lesion                   lesion;
+    // Kinds in turn over subjects and lesions, so that every kind appears.
+    lesion.kind = kinds[((index % 100000) * 2 + l) % kinds.size()];
     lesion.radius = builder.GetMinimumLesionRadius() +
                     (builder.GetMaximumLesionRadius() - builder.GetMinimumLesionRadius()) * (uniformSigned(random) + 1) / 2;
-    lesion.kind = static_cast<LesionKind>(static_cast<int>(std::floor((uniformSigned(random) + 1.0) * 1.5)) % 3);
+    if (lesion.kind == LesionKind::Subtle)
+    {
+      lesion.radius *= 1.5; // broad, with a very soft border
+      lesion.border = 2.0;
+    }
     lesion.centre = lesionCentre(subject, brainVoxels, lesion.radius, spacing, random);
     for (int k = 0; k < 3; ++k)
       for (int j = 0; j < 4; ++j)
@@ -294,12 +365,36 @@ renderAnomalies(const CradlDatasetBuilder & builder, Subject & subject, Random &
         lesion.shape[k][j] = uniformSigned(random);
         lesion.texture[k][j] = uniformSigned(random);
       }
-    lesion.target = lesion.kind == LesionKind::Hyperintense ? mean * (1.55 + 0.25 * uniformSigned(random))
-                                                           : mean * (0.3 + 0.1 * uniformSigned(random));
+    const double level = uniformSigned(random);
+    lesion.target = lesion.kind == LesionKind::Hypointense ? mean * (0.3 + 0.1 * level)
+                    : lesion.kind == LesionKind::Foci      ? mean * (1.45 + 0.15 * level)
+                    : lesion.kind == LesionKind::Mass      ? mean * (1.3 + 0.1 * level)
+                                                           : mean * (1.55 + 0.25 * level);
     lesion.shift.Fill(0);
     if (lesion.kind == LesionKind::Foreign)
       lesion.shift = foreignPatchShift(subject, brainVoxels, lesion.centre, lesion.radius, spacing, random);
-    paintLesion(lesion, original, spacing, subject);
+    if (lesion.kind == LesionKind::Mass)
+    {
+      displaceAround(lesion.centre, lesion.radius, spacing, subject);
+      lesion.radius *= 0.6; // the solid core
+    }
+    if (lesion.kind == LesionKind::Foci)
+    {
+      // Several small foci scattered within the lesion's reach.
+      const unsigned int foci = 4 + static_cast<unsigned int>(random() % 5);
+      Lesion             focus = lesion;
+      focus.radius = std::max(1.2 * spacing, 0.25 * lesion.radius);
+      for (unsigned int f = 0; f < foci; ++f)
+      {
+        for (unsigned int axis = 0; axis < 3; ++axis)
+          focus.centre[axis] =
+            lesion.centre[axis] + static_cast<IndexValueType>(std::lround(uniformSigned(random) * lesion.radius / spacing));
+        if (region.IsInside(focus.centre) && subject.Mask->GetPixel(focus.centre))
+          paintLesion(focus, original, spacing, mean, subject);
+      }
+      continue;
+    }
+    paintLesion(lesion, original, spacing, mean, subject);
   }
 }
 
@@ -443,7 +538,7 @@ CradlDatasetBuilder::PrepareTemplate()
 }
 
 auto
-CradlDatasetBuilder::MakeSubject(unsigned int index, bool withAnomalies) -> Subject
+CradlDatasetBuilder::MakeSubject(unsigned int index, bool withAnomalies, bool withHeldOutKind) -> Subject
 {
   PrepareTemplate();
   // One generator per subject, drawn from in this order: warp, anomalies,
@@ -458,21 +553,47 @@ CradlDatasetBuilder::MakeSubject(unsigned int index, bool withAnomalies) -> Subj
   subject.Label->CopyInformation(grid);
   subject.Label->SetRegions(grid->GetLargestPossibleRegion());
   subject.Label->Allocate(true);
+  subject.Kinds = MaskImageType::New();
+  subject.Kinds->CopyInformation(grid);
+  subject.Kinds->SetRegions(grid->GetLargestPossibleRegion());
+  subject.Kinds->Allocate(true);
   if (withAnomalies)
   {
-    renderAnomalies(*this, subject, random);
+    std::vector<AnomalyKind> kinds;
+    for (unsigned int code = 1; code <= GetAnomalyKindNames().size(); ++code)
+    {
+      if (withHeldOutKind || GetAnomalyKindNames()[code - 1] != m_HeldOutKind)
+      {
+        kinds.push_back(static_cast<AnomalyKind>(code));
+      }
+    }
+    renderAnomalies(*this, subject, kinds, index, random);
   }
   applyBiasAndContrast(*this, subject, random);
   addNoise(*this, subject, random);
   return subject;
 }
 
+const std::vector<std::string> &
+CradlDatasetBuilder::GetAnomalyKindNames()
+{
+  static const std::vector<std::string> names{ "hyperintense", "hypointense", "foreign", "foci",
+                                               "mass",         "texture",     "ring",    "subtle" };
+  return names;
+}
+
 void
 CradlDatasetBuilder::Write(const std::string & folder)
 {
+  const auto & names = GetAnomalyKindNames();
+  if (!m_HeldOutKind.empty() && std::find(names.begin(), names.end(), m_HeldOutKind) == names.end())
+  {
+    itkExceptionMacro(<< "unknown held-out kind '" << m_HeldOutKind << "': use one of hyperintense, hypointense, "
+                         "foreign, foci, mass, texture, ring, subtle, or none");
+  }
   CradlManifest::RegisterImageIOFactories();
   const fs::path root(folder);
-  for (const char * part : { "images", "masks", "labels" })
+  for (const char * part : { "images", "masks", "labels", "kinds" })
   {
     fs::create_directories(root / part);
   }
@@ -482,27 +603,30 @@ CradlDatasetBuilder::Write(const std::string & folder)
     unsigned int count;
     unsigned int firstIndex;
     bool         anomalies;
+    bool         heldOutKind;
   };
-  for (const Split & split : { Split{ "train", m_NumberOfTrainingSubjects, 0, false },
-                               Split{ "val", m_NumberOfValidationSubjects, 100000, true },
-                               Split{ "test", m_NumberOfTestSubjects, 200000, true } })
+  for (const Split & split : { Split{ "train", m_NumberOfTrainingSubjects, 0, false, false },
+                               Split{ "val", m_NumberOfValidationSubjects, 100000, true, false },
+                               Split{ "test", m_NumberOfTestSubjects, 200000, true, true } })
   {
-    std::string manifest = "image,mask,label\n";
+    std::string manifest = "image,mask,label,kinds\n";
     for (unsigned int s = 0; s < split.count; ++s)
     {
-      const Subject     subject = MakeSubject(split.firstIndex + s, split.anomalies);
+      const Subject     subject = MakeSubject(split.firstIndex + s, split.anomalies, split.heldOutKind);
       char              stem[64];
       std::snprintf(stem, sizeof stem, "%s_%03u", split.name, s);
       const std::string image = std::string("images/") + stem + ".nii.gz";
       const std::string mask = std::string("masks/") + stem + "_brain.nii.gz";
       const std::string label = std::string("labels/") + stem + "_label.nii.gz";
+      const std::string kinds = std::string("kinds/") + stem + "_kinds.nii.gz";
       CradlWriteImage(subject.Image.GetPointer(), (root / image).string());
       CradlWriteImage(subject.Mask.GetPointer(), (root / mask).string());
       if (split.anomalies)
       {
         CradlWriteImage(subject.Label.GetPointer(), (root / label).string());
+        CradlWriteImage(subject.Kinds.GetPointer(), (root / kinds).string());
       }
-      manifest += image + "," + mask + "," + (split.anomalies ? label : std::string()) + "\n";
+      manifest += image + "," + mask + "," + (split.anomalies ? label + "," + kinds : std::string(",")) + "\n";
       this->InvokeEvent(IterationEvent());
     }
     CradlWriteFileAtomically((root / (std::string(split.name) + ".csv")).string(), manifest);
@@ -513,6 +637,7 @@ void
 CradlDatasetBuilder::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
+  os << indent << "HeldOutKind: " << (m_HeldOutKind.empty() ? "none" : m_HeldOutKind) << std::endl;
   os << indent << "Template: " << (m_Template ? "set" : "Colin27 (mricron-data)") << std::endl;
   os << indent << "Subjects: " << m_NumberOfTrainingSubjects << " train, " << m_NumberOfValidationSubjects << " val, "
      << m_NumberOfTestSubjects << " test" << std::endl;
