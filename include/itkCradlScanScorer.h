@@ -25,6 +25,7 @@
 #include "itkImage.h"
 #include "itkObject.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ public:
     ImageType::Pointer  RawMap;     // the mode's map before post-processing, scan grid
     ImageType::Pointer  SliceMap;   // the same on the slice grid
     std::vector<double> SliceNLL;   // -log p(f(x)) per axial slice
+    /** Mode "fused": each post-processed map it combined, by name ("gradient",
+     *  "patch", "intensity"); empty in the other modes. */
+    std::map<std::string, ImageType::Pointer> Components;
   };
 
   void

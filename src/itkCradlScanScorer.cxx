@@ -110,7 +110,8 @@ CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
   // the intensity deviation, each post-processed, standardised on the scan's
   // brain and averaged. Raw and slice maps and slice scores are the gradient's.
   Result result = this->ScoreMap("gradient", scan, mask);
-  auto   fusion = AnomalyMapFusionImageFilter<ImageType, MaskImageType>::New();
+  result.Components["gradient"] = result.AnomalyMap;
+  auto fusion = AnomalyMapFusionImageFilter<ImageType, MaskImageType>::New();
   fusion->SetMap(0, result.AnomalyMap);
   auto intensity = IntensityZScoreImageFilter<ImageType, MaskImageType>::New();
   intensity->SetInput(scan);
@@ -120,10 +121,12 @@ CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
     fusion->SetMaskImage(mask);
   }
   intensity->Update();
-  fusion->SetMap(1, postProcess(intensity->GetOutput(), mask, m_Settings));
+  result.Components["intensity"] = postProcess(intensity->GetOutput(), mask, m_Settings);
+  fusion->SetMap(1, result.Components["intensity"]);
   if (m_Mixture->HasPatchDensity())
   {
-    fusion->SetMap(2, this->ScoreMap("patch", scan, mask).AnomalyMap);
+    result.Components["patch"] = this->ScoreMap("patch", scan, mask).AnomalyMap;
+    fusion->SetMap(2, result.Components["patch"]);
   }
   fusion->Update();
   result.AnomalyMap = fusion->GetOutput();

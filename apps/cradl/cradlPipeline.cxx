@@ -72,6 +72,12 @@ struct Layout
   {
     return (out / "maps" / (stem + "_" + kind + ".nii.gz")).string();
   }
+  // --score-mode auto: every mode's post-processed map, for the comparison.
+  std::string
+  modeMap(const std::string & mode, const std::string & stem) const
+  {
+    return (out / "maps" / "modes" / mode / (stem + "_anomaly.nii.gz")).string();
+  }
   std::string
   sliceMap(const std::string & stem) const
   {
@@ -122,6 +128,15 @@ requireManifestPath(const std::string & path, const char * role)
   if (path.empty())
     throw std::runtime_error(std::string("no ") + role + " manifest given");
   return path;
+}
+
+// The maps --score-mode auto chooses among.
+constexpr const char * ScoringModes[] = { "gradient", "patch", "fused" };
+
+bool
+hasPatchDensity(const Layout & layout)
+{
+  return fs::exists(layout.mixture()) && itk::GaussianMixtureModel::Load(layout.mixture())->HasPatchDensity();
 }
 
 itk::CradlManifest::Pointer
@@ -290,6 +305,15 @@ printMetricsTable(const nlohmann::json & metrics)
     std::printf("%-28s %8.4f %8.4f %8.4f %9.4f\n", key, m["auroc"].get<double>(), m["auprc"].get<double>(),
                 m["fpr_at_95_tpr"].get<double>(), m["best_dice"].get<double>());
   }
+  if (metrics.contains("modes"))
+  {
+    std::printf("\nevery map (the chosen one above: %s)   AUROC    AUPRC   brain AUROC  AUPRC\n",
+                metrics.contains("score_mode") ? metrics["score_mode"].get<std::string>().c_str() : "-");
+    for (const auto & [mode, m] : metrics["modes"].items())
+      std::printf("  %-36s %6.4f   %6.4f        %6.4f %6.4f\n", mode.c_str(), m["pixels"]["auroc"].get<double>(),
+                  m["pixels"]["auprc"].get<double>(), m["brain_only"]["auroc"].get<double>(),
+                  m["brain_only"]["auprc"].get<double>());
+  }
   if (metrics.contains("per_kind"))
   {
     std::printf("\nper anomaly kind, inside the brain   AUROC    AUPRC  baseline AUROC  AUPRC   AUPRC ratio\n");
@@ -445,7 +469,7 @@ selectStage(const PipelineConfig & config)
   selector->SetEncoder(encoder);
   selector->SetScoringSettings(scoringSettings(config));
   if (config.scoreMode == "auto")
-    selector->SetScoringModes({ "gradient", "patch", "fused" });
+    selector->SetScoringModes({ std::begin(ScoringModes), std::end(ScoringModes) });
   std::vector<itk::GaussianMixtureModel::Pointer> candidates;
   for (const unsigned int components : config.components)
   {
@@ -510,11 +534,18 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   {
     const std::string stem = stemOf(entry.Image);
     outputs.insert(outputs.end(), { layout.map(stem, "anomaly"), layout.map(stem, "raw"), layout.sliceMap(stem) });
+    if (config.scoreMode == "auto")
+      for (const char * mode : ScoringModes)
+        if (std::string(mode) != "patch" || hasPatchDensity(layout))
+          outputs.push_back(layout.modeMap(mode, stem));
   }
   if (upToDate(record, outputs, config, "score"))
     return;
   fs::create_directories(layout.out / "maps");
   fs::create_directories(layout.out / "slices");
+  if (config.scoreMode == "auto")
+    for (const char * mode : ScoringModes)
+      fs::create_directories(layout.out / "maps" / "modes" / mode);
   itk::CradlRuntime::SetNumberOfThreads(config.threads);
   const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
   const auto mixture = itk::GaussianMixtureModel::Load(layout.mixture());
@@ -522,6 +553,12 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   scorer->SetEncoder(encoder);
   scorer->SetMixture(mixture);
   scorer->SetSettings(scoringSettings(config, mixture));
+  auto fusedScorer = itk::CradlScanScorer::New();
+  fusedScorer->SetEncoder(encoder);
+  fusedScorer->SetMixture(mixture);
+  auto fusedSettings = scorer->GetSettings();
+  fusedSettings.Mode = "fused";
+  fusedScorer->SetSettings(fusedSettings);
   std::string  scores = "image,slice,nll\n";
   ProgressLine progress("score", manifest->GetNumberOfEntries());
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
@@ -532,6 +569,15 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
     itk::CradlWriteImage(scored.AnomalyMap.GetPointer(), layout.map(stem, "anomaly"));
     itk::CradlWriteImage(scored.RawMap.GetPointer(), layout.map(stem, "raw"));
     itk::CradlWriteImage(scored.SliceMap.GetPointer(), layout.sliceMap(stem));
+    if (config.scoreMode == "auto")
+    {
+      // Every mode's map beside the chosen one's, for evaluate's comparison.
+      const auto fused = scorer->GetSettings().Mode == "fused" ? scored : fusedScorer->Score(scan.Image, scan.Mask);
+      itk::CradlWriteImage(fused.AnomalyMap.GetPointer(), layout.modeMap("fused", stem));
+      for (const char * mode : { "gradient", "patch" })
+        if (fused.Components.count(mode))
+          itk::CradlWriteImage(fused.Components.at(mode).GetPointer(), layout.modeMap(mode, stem));
+    }
     for (std::size_t slice = 0; slice < scored.SliceNLL.size(); ++slice)
     {
       char line[256];
@@ -560,6 +606,16 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     fs::create_directories(layout.out / "segmentations");
   }
   fs::create_directories(layout.report());
+  // With --score-mode auto, score wrote every mode's maps: each is evaluated too.
+  std::map<std::string, itk::AnomalyMapEvaluator::Pointer> byMode;
+  for (const char * mode : ScoringModes)
+  {
+    if (fs::is_directory(layout.out / "maps" / "modes" / mode))
+    {
+      byMode[mode] = itk::AnomalyMapEvaluator::New();
+      byMode[mode]->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
+    }
+  }
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
     const auto        scan = manifest->LoadScan(row);
@@ -576,10 +632,25 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
     if (segmentation)
       itk::CradlWriteImage(segmentation.GetPointer(), layout.segmentation(stem));
     writeScanOverlays(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label, scores->second);
+    for (auto & [mode, modeEvaluator] : byMode)
+    {
+      const auto modeMap = itk::CradlManifest::ReadScanImage(layout.modeMap(mode, stem), mode + " map of " + stem);
+      modeEvaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, modeMap, scores->second, scan.Kinds);
+    }
   }
   evaluator->Compute();
   writeCurves(evaluator->GetPixelMetrics(), layout);
-  const nlohmann::json metrics = metricsJson(evaluator->GetMetrics(), config, validationKinds);
+  nlohmann::json metrics = metricsJson(evaluator->GetMetrics(), config, validationKinds);
+  if (fs::exists(layout.mixture()))
+    metrics["score_mode"] = scoringSettings(config, itk::GaussianMixtureModel::Load(layout.mixture())).Mode;
+  for (auto & [mode, modeEvaluator] : byMode)
+  {
+    modeEvaluator->Compute();
+    const auto & m = modeEvaluator->GetMetrics();
+    metrics["modes"][mode] = { { "pixels", summary(m.Pixels) }, { "brain_only", summary(m.PixelsInBrain) } };
+    for (const auto & kind : m.Kinds)
+      metrics["modes"][mode]["per_kind"][kind.Name] = summary(kind.PixelsInBrain);
+  }
   itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
   printMetricsTable(metrics);
   return metrics;

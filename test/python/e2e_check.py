@@ -71,4 +71,24 @@ brains = np.concatenate(brains)
 assert np.array_equal(segmented, (scores.astype(np.float32) >= np.float32(threshold["value"])) & brains)
 dice = 2 * (segmented & labels).sum() / max(1, segmented.sum() + labels.sum())
 assert abs(threshold["dice"] - dice) < 1e-12, (threshold["dice"], dice)
-print("end-to-end outputs, geometry and metrics (AUPRC %.6f, AUROC %.6f) check out" % (ap, auc))
+# Every mode's maps (--score-mode auto) and every anomaly kind, inside the
+# brain, equal scikit-learn on the written maps; 1e-9: both sum in float64.
+kinds = np.concatenate([nifti(os.path.join(folder, row["kinds"]))[1] for row in rows])
+names = ["hyperintense", "hypointense", "foreign", "foci", "mass", "texture", "ring", "subtle"]
+def brain_metrics(values):
+    return average_precision_score(labels[brains], values[brains]), roc_auc_score(labels[brains], values[brains])
+for name, entry in metrics["per_kind"].items():
+    counted = brains & (~labels | (kinds == names.index(name) + 1))
+    kind_ap = average_precision_score(kinds[counted] != 0, scores[counted])
+    assert abs(entry["cradl_brain_only"]["auprc"] - kind_ap) < 1e-9, (name, entry, kind_ap)
+assert metrics["per_kind"], "no per-kind metrics"
+for mode, entry in metrics["modes"].items():
+    values = np.concatenate([nifti(os.path.join(out, "maps/modes/%s/%s_anomaly.nii.gz"
+                                                % (mode, os.path.basename(row["image"])[: -len(".nii.gz")])))[1]
+                             for row in rows]).astype(np.float64)
+    mode_ap, mode_auc = brain_metrics(values)
+    assert abs(entry["brain_only"]["auprc"] - mode_ap) < 1e-9, (mode, entry["brain_only"], mode_ap)
+    assert abs(entry["brain_only"]["auroc"] - mode_auc) < 1e-9, (mode, entry["brain_only"], mode_auc)
+assert set(metrics["modes"]) == {"gradient", "patch", "fused"}, metrics["modes"].keys()
+print("end-to-end outputs, geometry and metrics (AUPRC %.6f, AUROC %.6f; %d kinds, %d maps) check out"
+      % (ap, auc, len(metrics["per_kind"]), len(metrics["modes"])))
