@@ -6,6 +6,7 @@
 
 #include "cradlDevice.h"
 #include "cradlNLLGradient.h"
+#include "cradlPatchDensity.h"
 #include "cradlThreads.h"
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@ struct Options
   int         repeats = 1;
   std::string device = "cpu";
   bool        bfloat16 = false;
+  std::string map = "gradient";
 };
 
 void
@@ -56,18 +58,29 @@ run(const Options & options)
                                           covariances),
                                         at::zeros({ d }, at::kDouble), at::ones({ d }, at::kDouble) };
   const at::Tensor slices = at::randn({ options.slices, 1, options.size, options.size }).clamp(-1.5, 1.5);
-  cradl::nllGradient(encoder, density, slices.slice(0, 0, options.batch), options.batch); // warm-up
+  // The patch density of these slices (whole slices as brain), when timed.
+  cradl::PatchDensity patch;
+  if (options.map == "patch")
+    patch = cradl::fitPatchDensity(encoder, slices, at::ones_like(slices, at::kByte), {});
+  const auto score = [&](const at::Tensor & part) {
+    if (options.map == "patch")
+      cradl::patchDensityMap(encoder, patch, part, options.batch);
+    else
+      cradl::nllGradient(encoder, density, part, options.batch, options.bfloat16);
+  };
+  score(slices.slice(0, 0, options.batch)); // warm-up
 
   std::vector<double> seconds;
   for (int repeat = 0; repeat < options.repeats; ++repeat)
   {
     const auto start = std::chrono::steady_clock::now();
-    cradl::nllGradient(encoder, density, slices, options.batch, options.bfloat16);
+    score(slices);
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   const double median = medianOf(seconds);
   nlohmann::json result;
   result["bench"] = "nllgrad";
+  result["map"] = options.map;
   result["device"] = cradl::deviceName(device);
   result["threads"] = cradl::computeThreads();
   result["slices"] = options.slices;
@@ -98,6 +111,9 @@ addBenchNllgrad(CLI::App & bench)
   command->add_option("--repeats", options->repeats, "timed repeats (median reported)")->capture_default_str();
   command->add_option("--device", options->device, "cpu, cuda or cuda:N")->capture_default_str();
   command->add_flag("--bf16", options->bfloat16, "bfloat16 autocast for the encoder");
+  command->add_option("--map", options->map, "gradient (backward pass) or patch (feature density, forward only)")
+    ->check(CLI::IsMember({ "gradient", "patch" }))
+    ->capture_default_str();
   command->callback([options] { run(*options); });
 }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Quality against seeds and training budget on the default data set: runs
+# `cradl run` for each seed and configuration and prints, per configuration,
+# the mean and spread (sample standard deviation) over seeds of every map's
+# figures inside the brain, per anomaly kind, beside the intensity baseline.
+#   bash scripts/quality-sweep.sh [OUT] [SEEDS] [CONFIGS]
+#   SEEDS default "0 1 2"; CONFIGS default "e10 e30 e100" (64 px, the demo
+#   configuration with 10, 30, 100 epochs); "px128" adds 128 px, 30 epochs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-quality}
+seeds=${2:-"0 1 2"}
+configs=${3:-"e10 e30 e100"}
+bash scripts/build.sh >/dev/null
+cradl=${CRADL_BUILD_DIR:-build}/apps/cradl
+[ -f "$out/data/test.csv" ] || "$cradl" make-dataset --out "$out/data" >/dev/null
+for config in $configs; do
+  case $config in
+    e*) args=(--epochs "${config#e}") ;;
+    px128) args=(--slice-size 128 --epochs 30) ;;
+    *) echo "unknown configuration $config" >&2; exit 2 ;;
+  esac
+  for seed in $seeds; do
+    run="$out/$config-seed$seed"
+    start=$(date +%s)
+    "$cradl" run --config examples/demo-config.json "${args[@]}" --seed "$seed" --train "$out/data/train.csv" \
+      --val "$out/data/val.csv" --test "$out/data/test.csv" --out "$run" >"$run.log" 2>&1
+    echo "$config seed $seed: $(( $(date +%s) - start )) s" >&2
+  done
+done
+/usr/bin/python3 test/python/quality_summary.py "$out" $configs
