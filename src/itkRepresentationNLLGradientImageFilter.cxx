@@ -1,9 +1,8 @@
 #include "itkRepresentationNLLGradientImageFilter.h"
 
 #include "cradlDevice.h"
-#include "cradlErrorText.h"
-#include "cradlImageTensorBridge.h"
 #include "cradlNLLGradient.h"
+#include "cradlSliceScoring.h"
 #include "itkContrastiveEncoderModelImpl.h"
 #include "itkGaussianMixtureModelImpl.h"
 
@@ -14,33 +13,23 @@ namespace
 {
 template <unsigned int VDimension>
 typename Image<float, VDimension>::Pointer
-scoreSlices(const ContrastiveEncoderModel & encoder,
-            const GaussianMixtureModel &    mixture,
+scoreSlices(const ContrastiveEncoderModel &  encoder,
+            const GaussianMixtureModel &     mixture,
             const Image<float, VDimension> * slices,
-            const std::string &             device,
-            unsigned int                    batchSize,
-            bool                            mixedPrecision,
-            std::vector<double> &           sliceNLL)
+            const std::string &              device,
+            unsigned int                     batchSize,
+            bool                             mixedPrecision,
+            std::vector<double> &            sliceNLL)
 {
-  try
-  {
+  return cradl::scoreSliceImage<VDimension>(slices, "scoring", sliceNLL, [&](const at::Tensor & batch, at::Tensor & nll) {
     auto network = encoder.GetImpl()->encoder();
     network->to(cradl::parseDevice(device));
     const auto &                       fitted = *mixture.GetImpl();
     const cradl::RepresentationDensity density{ fitted.mixture, fitted.featureMean, fitted.featureStd };
-    const auto result = cradl::nllGradient(network, density, cradl::imageToSliceBatch(slices), batchSize, mixedPrecision);
-    const at::Tensor scores = result.nll.to(at::kCPU, at::kDouble).contiguous();
-    sliceNLL.assign(scores.data_ptr<double>(), scores.data_ptr<double>() + scores.numel());
-    return cradl::sliceBatchToImage(result.map, slices);
-  }
-  catch (const ExceptionObject &)
-  {
-    throw;
-  }
-  catch (const std::exception & error)
-  {
-    itkGenericExceptionMacro(<< "scoring failed: " << cradl::messageOf(error));
-  }
+    auto result = cradl::nllGradient(network, density, batch, batchSize, mixedPrecision);
+    nll = result.nll;
+    return result.map;
+  });
 }
 } // namespace
 

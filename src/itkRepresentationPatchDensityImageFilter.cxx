@@ -1,10 +1,9 @@
 #include "itkRepresentationPatchDensityImageFilter.h"
 
 #include "cradlDevice.h"
-#include "cradlErrorText.h"
-#include "cradlImageTensorBridge.h"
 #include "cradlNLLGradient.h"
 #include "cradlPatchDensity.h"
+#include "cradlSliceScoring.h"
 #include "itkContrastiveEncoderModelImpl.h"
 #include "itkGaussianMixtureModelImpl.h"
 
@@ -24,38 +23,28 @@ scoreSlices(const ContrastiveEncoderModel &  encoder,
             unsigned int                     batchSize,
             std::vector<double> &            sliceNLL)
 {
-  try
+  const auto & fitted = *mixture.GetImpl();
+  if (fitted.patch.empty())
   {
-    const auto & fitted = *mixture.GetImpl();
-    if (fitted.patch.empty())
-    {
-      itkGenericExceptionMacro(<< "the mixture has no patch density: fit it from scans with GaussianMixtureFitter");
-    }
-    auto network = encoder.GetImpl()->encoder();
-    network->to(cradl::parseDevice(device));
-    const at::Tensor batch = cradl::imageToSliceBatch(slices);
-    const at::Tensor map = cradl::patchDensityMap(network, fitted.patch, batch, batchSize);
-    // The slice score, as the gradient map's: -log p of the representation.
-    const cradl::RepresentationDensity density{ fitted.mixture, fitted.featureMean, fitted.featureStd };
-    torch::NoGradGuard                 noGrad;
-    std::vector<at::Tensor>            nll;
-    for (int64_t start = 0; start < batch.size(0); start += batchSize)
-    {
-      const at::Tensor part = batch.slice(0, start, std::min(batch.size(0), start + int64_t{ batchSize }));
-      nll.push_back(-density.logDensity(network->forward(part.to(cradl::parseDevice(device)))).to(at::kCPU));
-    }
-    const at::Tensor scores = at::cat(nll).to(at::kDouble).contiguous();
-    sliceNLL.assign(scores.data_ptr<double>(), scores.data_ptr<double>() + scores.numel());
-    return cradl::sliceBatchToImage(map, slices);
+    itkGenericExceptionMacro(<< "the mixture has no patch density: fit it from scans with GaussianMixtureFitter");
   }
-  catch (const ExceptionObject &)
-  {
-    throw;
-  }
-  catch (const std::exception & error)
-  {
-    itkGenericExceptionMacro(<< "patch scoring failed: " << cradl::messageOf(error));
-  }
+  return cradl::scoreSliceImage<VDimension>(
+    slices, "patch scoring", sliceNLL, [&](const at::Tensor & batch, at::Tensor & nll) {
+      const c10::Device target = cradl::parseDevice(device);
+      auto              network = encoder.GetImpl()->encoder();
+      network->to(target);
+      // The slice score, as the gradient map's: -log p of the representation.
+      const cradl::RepresentationDensity density{ fitted.mixture, fitted.featureMean, fitted.featureStd };
+      torch::NoGradGuard                 noGrad;
+      std::vector<at::Tensor>            parts;
+      for (int64_t start = 0; start < batch.size(0); start += batchSize)
+      {
+        const at::Tensor part = batch.slice(0, start, std::min(batch.size(0), start + int64_t{ batchSize }));
+        parts.push_back(-density.logDensity(network->forward(part.to(target))).to(at::kCPU));
+      }
+      nll = at::cat(parts);
+      return cradl::patchDensityMap(network, fitted.patch, batch, batchSize);
+    });
 }
 } // namespace
 

@@ -197,6 +197,21 @@ foreignPatchShift(const Subject & subject, const std::vector<SizeValueType> & br
 
 using LesionKind = CradlDatasetBuilder::AnomalyKind;
 
+// The cube of half-width `reach` voxels about `centre`, inside `region`;
+// false when they do not meet.
+bool
+boxAround(const ImageType::IndexType & centre, double reach, const ImageType::RegionType & region,
+          ImageType::RegionType & box)
+{
+  const auto voxels = static_cast<IndexValueType>(std::ceil(reach));
+  for (unsigned int axis = 0; axis < 3; ++axis)
+  {
+    box.SetIndex(axis, centre[axis] - voxels);
+    box.SetSize(axis, 2 * voxels + 1);
+  }
+  return box.Crop(region);
+}
+
 // The shape of one lesion: an irregular outline and an inner texture from a
 // few random low-frequency waves, blended in with a soft border.
 struct Lesion
@@ -247,14 +262,8 @@ void
 paintLesion(const Lesion & lesion, const ImageType * original, double spacing, double mean, Subject & subject)
 {
   const auto region = subject.Image->GetLargestPossibleRegion();
-  const auto reach = static_cast<IndexValueType>(std::ceil(1.5 * lesion.radius / spacing + lesion.border * 4));
   ImageType::RegionType box;
-  for (unsigned int axis = 0; axis < 3; ++axis)
-  {
-    box.SetIndex(axis, lesion.centre[axis] - reach);
-    box.SetSize(axis, 2 * reach + 1);
-  }
-  if (!box.Crop(region))
+  if (!boxAround(lesion.centre, 1.5 * lesion.radius / spacing + lesion.border * 4, region, box))
     return;
   for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, box); !it.IsAtEnd(); ++it)
   {
@@ -299,14 +308,8 @@ displaceAround(const ImageType::IndexType & centre, double radius, double spacin
 {
   const ImageType::Pointer before = resampleOnto<ImageType>(subject.Image, subject.Image, nullptr, false);
   const auto               region = subject.Image->GetLargestPossibleRegion();
-  const auto               reach = static_cast<IndexValueType>(std::ceil(3.0 * radius / spacing));
   ImageType::RegionType    box;
-  for (unsigned int axis = 0; axis < 3; ++axis)
-  {
-    box.SetIndex(axis, centre[axis] - reach);
-    box.SetSize(axis, 2 * reach + 1);
-  }
-  if (!box.Crop(region))
+  if (!boxAround(centre, 3.0 * radius / spacing, region, box))
     return;
   for (ImageRegionIteratorWithIndex<ImageType> it(subject.Image, box); !it.IsAtEnd(); ++it)
   {

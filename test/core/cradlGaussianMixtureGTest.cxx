@@ -1,5 +1,6 @@
 #include "cradlGaussianMixture.h"
 #include "cradlNpy.h"
+#include "cradlTensorFiles.h"
 #include "../cradlErrorModel.h"
 #include "../cradlPythonOracle.h"
 
@@ -10,20 +11,6 @@
 
 namespace
 {
-at::Tensor
-loadTensor(const std::filesystem::path & path)
-{
-  const auto array = cradl::readNpy(path.string());
-  return at::tensor(array.asDoubles(), at::kDouble).view(array.shape);
-}
-
-void
-save(const std::filesystem::path & path, const at::Tensor & tensor)
-{
-  const at::Tensor contiguous = tensor.to(at::kDouble).contiguous();
-  cradl::writeNpy(path.string(), "<f8", tensor.sizes().vec(), contiguous.data_ptr<double>());
-}
-
 double
 maxRelative(const at::Tensor & actual, const at::Tensor & expected)
 {
@@ -60,10 +47,10 @@ clusters(int64_t n, int64_t d, int64_t K, uint64_t seed)
 std::map<std::string, double>
 sklearnFit(const Problem & problem, const std::filesystem::path & folder, double tol, int maxIter, double reg)
 {
-  save(folder / "X.npy", problem.X);
-  save(folder / "weights.npy", problem.start.weights);
-  save(folder / "means.npy", problem.start.means);
-  save(folder / "precisions.npy", problem.precisions);
+  cradl_test::saveTensor(folder / "X.npy", problem.X);
+  cradl_test::saveTensor(folder / "weights.npy", problem.start.weights);
+  cradl_test::saveTensor(folder / "means.npy", problem.start.means);
+  cradl_test::saveTensor(folder / "precisions.npy", problem.precisions);
   return cradl_test::runPythonOracle("gmm_oracle.py", { folder.string(), std::to_string(tol), std::to_string(maxIter),
                                                         std::to_string(reg) });
 }
@@ -117,7 +104,7 @@ TEST_P(GaussianMixtureOracle, MatchesSklearnFromTheSameStart)
     return at::linalg_cond(covariances).max().item<double>();
   };
   const double step = cradl_test::gamma(n * d, cradl_test::Float64UnitRoundoff);
-  EXPECT_LT(maxRelative(cradl::mixtureLogDensity(problem.start, problem.X), loadTensor(folder / "score_samples.npy")),
+  EXPECT_LT(maxRelative(cradl::mixtureLogDensity(problem.start, problem.X), cradl_test::loadTensor(folder / "score_samples.npy")),
             2 * step * conditionOf(problem.start.covariances));
   cradl::EmOptions options;
   options.components = K;
@@ -130,11 +117,11 @@ TEST_P(GaussianMixtureOracle, MatchesSklearnFromTheSameStart)
                      std::max(conditionOf(result.parameters.covariances), conditionOf(problem.start.covariances));
   EXPECT_NEAR(result.lowerBound, oracle.at("lower_bound"), fit * std::abs(oracle.at("lower_bound")));
   EXPECT_LT(maxRelative(cradl::mixtureLogDensity(result.parameters, problem.X),
-                        loadTensor(folder / "fitted_score_samples.npy")),
+                        cradl_test::loadTensor(folder / "fitted_score_samples.npy")),
             fit);
-  EXPECT_LT(maxRelative(result.parameters.weights, loadTensor(folder / "fitted_weights.npy")), fit);
-  EXPECT_LT(maxRelative(result.parameters.means, loadTensor(folder / "fitted_means.npy")), fit);
-  EXPECT_LT(maxRelative(result.parameters.covariances, loadTensor(folder / "fitted_covariances.npy")), fit);
+  EXPECT_LT(maxRelative(result.parameters.weights, cradl_test::loadTensor(folder / "fitted_weights.npy")), fit);
+  EXPECT_LT(maxRelative(result.parameters.means, cradl_test::loadTensor(folder / "fitted_means.npy")), fit);
+  EXPECT_LT(maxRelative(result.parameters.covariances, cradl_test::loadTensor(folder / "fitted_covariances.npy")), fit);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes,

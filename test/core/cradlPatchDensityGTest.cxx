@@ -1,6 +1,7 @@
 // The patch density against NumPy (covariance, Mahalanobis distance) and
 // PyTorch's bilinear upsampling, on the encoder's own features.
 #include "cradlNpy.h"
+#include "cradlTensorFiles.h"
 #include "cradlPatchDensity.h"
 #include "../cradlErrorModel.h"
 #include "../cradlPythonOracle.h"
@@ -11,20 +12,6 @@
 
 namespace
 {
-at::Tensor
-loadTensor(const std::filesystem::path & path)
-{
-  const auto array = cradl::readNpy(path.string());
-  return at::tensor(array.asDoubles(), at::kDouble).view(array.shape);
-}
-
-void
-save(const std::filesystem::path & path, const at::Tensor & tensor)
-{
-  const at::Tensor contiguous = tensor.to(at::kDouble).contiguous();
-  cradl::writeNpy(path.string(), "<f8", tensor.sizes().vec(), contiguous.data_ptr<double>());
-}
-
 cradl::ContrastiveEncoder
 tinyEncoder()
 {
@@ -91,7 +78,7 @@ TEST(PatchDensity, EqualsNumpyCovarianceMahalanobisAndTorchUpsampling)
     cradl::writeNpy((folder / ("features_" + std::to_string(l) + ".npy")).string(), "<f4", f.sizes().vec(),
                     f.data_ptr<float>());
   }
-  save(folder / "masks.npy", masks);
+  cradl_test::saveTensor(folder / "masks.npy", masks);
   const auto oracle = cradl_test::runPythonOracle("patch_density_oracle.py", { folder.string(), "2", "0.01", "64" });
 
   const auto distances = cradl::patchDistanceMaps(encoder, density, slices, 4);
@@ -100,18 +87,18 @@ TEST(PatchDensity, EqualsNumpyCovarianceMahalanobisAndTorchUpsampling)
   {
     const std::string layer = std::to_string(l);
     const auto &      gaussian = density.layers[l].gaussian;
-    const at::Tensor  covariance = loadTensor(folder / ("covariance_" + layer + ".npy"));
+    const at::Tensor  covariance = cradl_test::loadTensor(folder / ("covariance_" + layer + ".npy"));
     // Sums of up to n products of float32 features, in float64: gamma_n of the
     // magnitudes; the two sides sum in other orders.
     const int64_t n = slices.size(0) * (features[l].size(2) * features[l].size(3));
     const double  scale = covariance.abs().max().item<double>() + features[l].pow(2).max().item<double>();
     const double  sumBound = cradl_test::DrawSafetyFactor * 2 * cradl_test::gamma(n, cradl_test::Float64UnitRoundoff) * scale;
-    EXPECT_LE((gaussian.means[0] - loadTensor(folder / ("mean_" + layer + ".npy"))).abs().max().item<double>(), sumBound);
+    EXPECT_LE((gaussian.means[0] - cradl_test::loadTensor(folder / ("mean_" + layer + ".npy"))).abs().max().item<double>(), sumBound);
     EXPECT_LE((gaussian.covariances[0] - covariance).abs().max().item<double>(), sumBound);
     // The distance goes through a solve of condition number kappa (Cholesky
     // here, LU there), then is rounded to float32 and upsampled in float32
     // (4 products): a few float32 round-offs of the distance.
-    const at::Tensor expected = loadTensor(folder / ("distance_" + layer + ".npy"));
+    const at::Tensor expected = cradl_test::loadTensor(folder / ("distance_" + layer + ".npy"));
     const double     kappa = at::linalg_cond(covariance).item<double>();
     const double     distanceBound =
       cradl_test::DrawSafetyFactor *
@@ -130,7 +117,7 @@ TEST(PatchDensity, EqualsNumpyCovarianceMahalanobisAndTorchUpsampling)
   }
   // The map: the mean of the standardised layers (its formula, in float32).
   const at::Tensor map = cradl::patchDensityMap(encoder, density, slices, 4).to(at::kDouble);
-  const at::Tensor expectedMap = loadTensor(folder / "map.npy");
+  const at::Tensor expectedMap = cradl_test::loadTensor(folder / "map.npy");
   EXPECT_LE((map - expectedMap).abs().max().item<double>(), cradl_test::DrawSafetyFactor * mapBound);
   // Inside healthy brain the map is standardised: mean 0, std 1 per layer.
   const at::Tensor brain = (masks != 0);
