@@ -78,6 +78,16 @@ public:
     std::map<std::string, ImageType::Pointer> Components;
   };
 
+  /** The maps of a scan before post-processing: what the Mode needs, by name
+   *  ("gradient", "patch", "intensity"), with the slice map and slice scores
+   *  (the gradient's in fused mode). Post-processing settings do not enter. */
+  struct RawMaps
+  {
+    std::map<std::string, ImageType::Pointer> Maps;
+    ImageType::Pointer                        SliceMap;
+    std::vector<double>                       SliceNLL;
+  };
+
   void
   SetEncoder(const ContrastiveEncoderModel * encoder);
   const ContrastiveEncoderModel *
@@ -105,6 +115,14 @@ public:
   Result
   Score(const ImageType * scan, const MaskImageType * mask) const;
 
+  /** Score() in two steps, so that several post-processing settings can
+   *  finish one scoring pass (MixtureModelSelector tries sigmas this way):
+   *  the encoder's maps, then post-processing (and fusion) with the Settings. */
+  RawMaps
+  ScoreRaw(const ImageType * scan, const MaskImageType * mask) const;
+  Result
+  Finish(const RawMaps & raw, const MaskImageType * mask) const;
+
 protected:
   CradlScanScorer() = default;
   ~CradlScanScorer() override = default;
@@ -112,9 +130,11 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
 private:
-  /** One encoder map ("gradient" or "patch"), raw and post-processed. */
-  Result
-  ScoreMap(const std::string & mode, const ImageType * scan, const MaskImageType * mask) const;
+  /** One encoder map ("gradient" or "patch") into `raw`; the slice map and
+   *  slice scores too when `withSlices`. */
+  void
+  ScoreMap(const std::string & mode, const ImageType * scan, const MaskImageType * mask, RawMaps & raw,
+           bool withSlices) const;
 
   ContrastiveEncoderModel::ConstPointer m_Encoder;
   GaussianMixtureModel::ConstPointer    m_Mixture;

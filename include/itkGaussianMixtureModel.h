@@ -99,6 +99,9 @@ public:
    *  MixtureModelSelector, empty when none was. */
   std::string
   GetSelectedScoringMode() const;
+  /** The post-processing sigma chosen with it; NaN when none was. */
+  double
+  GetSelectedGaussianSigma() const;
 
   /** How this model was chosen among candidates ("bic", "validation AUPRC"),
    *  empty when it was not chosen among several. */

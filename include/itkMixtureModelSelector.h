@@ -41,8 +41,9 @@ namespace itk
  * candidate's post-processed maps (CradlScanScorer) are pooled by AUPRCMetric
  * and the best pixel AUPRC wins (the paper's protocol; ties keep the earlier
  * candidate); with several ScoringModes every (mixture, mode) pair is a
- * candidate, so the map itself is chosen by the same measurement. Without
- * validation scans: the lowest BIC, with the first mode. The output is the chosen mixture,
+ * candidate, so the map itself is chosen by the same measurement, and with
+ * several GaussianSigmas the post-processing scale too. Without validation
+ * scans: the lowest BIC, with the first mode and the first sigma. The output is the chosen mixture,
  * recording how it was chosen and every candidate's figures;
  * GetValidationResults() keeps the chosen candidate's validation maps so that
  * evaluation (the label-free threshold) does not score them again.
@@ -75,6 +76,7 @@ public:
     double       BIC = 0.0;
     double       ValidationAUPRC = -1.0; // -1: not scored (no validation scans)
     std::string  ScoringMode;            // the map this row was scored with
+    double       GaussianSigma = 0.0;    // and its post-processing scale
   };
 
   void
@@ -107,7 +109,17 @@ public:
   {
     return m_ScoringModes;
   }
-  /** The ScoringSettings with the chosen Mode, after Update(). */
+  /** Post-processing scales to choose among (Gaussian sigma, pixels); each
+   *  (mixture, mode) pair is scored once and post-processed with each.
+   *  Empty (the default): the ScoringSettings' GaussianSigma only. */
+  void
+  SetGaussianSigmas(const std::vector<double> & sigmas);
+  const std::vector<double> &
+  GetGaussianSigmas() const
+  {
+    return m_GaussianSigmas;
+  }
+  /** The ScoringSettings with the chosen Mode and GaussianSigma, after Update(). */
   const CradlScoringSettings &
   GetSelectedScoringSettings() const
   {
@@ -152,11 +164,18 @@ protected:
 private:
   const GaussianMixtureModel *
   GetCandidateInput(unsigned int index) const;
+  const ImageType *
+  ValidationImage(unsigned int scan) const;
+  const MaskImageType *
+  ValidationMask(unsigned int scan) const;
+  const MaskImageType *
+  ValidationLabel(unsigned int scan) const;
 
   unsigned int                         m_NumberOfCandidates{ 0 };
   unsigned int                         m_NumberOfValidationScans{ 0 };
   CradlScoringSettings                 m_ScoringSettings;
   std::vector<std::string>             m_ScoringModes;
+  std::vector<double>                  m_GaussianSigmas;
   CradlScoringSettings                 m_SelectedScoringSettings;
   std::vector<Candidate>               m_Candidates;
   unsigned int                         m_SelectedIndex{ 0 };

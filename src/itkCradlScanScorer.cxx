@@ -57,8 +57,9 @@ postProcess(const ScanType * map, const MaskType * mask, const CradlScoringSetti
 }
 } // namespace
 
-CradlScanScorer::Result
-CradlScanScorer::ScoreMap(const std::string & mode, const ImageType * scan, const MaskImageType * mask) const
+void
+CradlScanScorer::ScoreMap(const std::string & mode, const ImageType * scan, const MaskImageType * mask, RawMaps & raw,
+                          bool withSlices) const
 {
   CradlEncoderScoreImageFilter<ImageType, MaskImageType>::Pointer map;
   if (mode == "gradient")
@@ -81,57 +82,99 @@ CradlScanScorer::ScoreMap(const std::string & mode, const ImageType * scan, cons
   map->SetDevice(m_Settings.Device);
   map->SetBatchSize(m_Settings.BatchSize);
   map->Update();
-  Result result;
-  result.RawMap = map->GetOutput();
-  result.RawMap->DisconnectPipeline();
-  result.AnomalyMap = postProcess(result.RawMap, mask, m_Settings);
-  result.SliceMap = const_cast<ImageType *>(map->GetSliceMap());
-  result.SliceNLL = map->GetSliceNLL();
-  return result;
+  raw.Maps[mode] = map->GetOutput();
+  raw.Maps[mode]->DisconnectPipeline();
+  if (withSlices)
+  {
+    raw.SliceMap = const_cast<ImageType *>(map->GetSliceMap());
+    raw.SliceNLL = map->GetSliceNLL();
+  }
 }
 
-CradlScanScorer::Result
-CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
+CradlScanScorer::RawMaps
+CradlScanScorer::ScoreRaw(const ImageType * scan, const MaskImageType * mask) const
 {
   if (m_Encoder == nullptr || m_Mixture == nullptr)
   {
     itkExceptionMacro(<< "scoring needs the trained encoder (SetEncoder) and the fitted mixture (SetMixture)");
   }
   const std::string & mode = m_Settings.Mode;
+  RawMaps             raw;
   if (mode == "gradient" || mode == "patch")
   {
-    return this->ScoreMap(mode, scan, mask);
+    this->ScoreMap(mode, scan, mask, raw, true);
+    return raw;
   }
   if (mode != "fused")
   {
     itkExceptionMacro(<< "unknown scoring mode \"" << mode << "\": use \"gradient\", \"patch\" or \"fused\"");
   }
   // The gradient map, the patch map (when the mixture has a patch density) and
-  // the intensity deviation, each post-processed, standardised on the scan's
-  // brain and averaged. Raw and slice maps and slice scores are the gradient's.
-  Result result = this->ScoreMap("gradient", scan, mask);
-  result.Components["gradient"] = result.AnomalyMap;
-  auto fusion = AnomalyMapFusionImageFilter<ImageType, MaskImageType>::New();
-  fusion->SetMap(0, result.AnomalyMap);
+  // the intensity deviation. Slice map and slice scores are the gradient's.
+  this->ScoreMap("gradient", scan, mask, raw, true);
   auto intensity = IntensityZScoreImageFilter<ImageType, MaskImageType>::New();
   intensity->SetInput(scan);
   if (mask != nullptr)
   {
     intensity->SetMaskImage(mask);
-    fusion->SetMaskImage(mask);
   }
   intensity->Update();
-  result.Components["intensity"] = postProcess(intensity->GetOutput(), mask, m_Settings);
-  fusion->SetMap(1, result.Components["intensity"]);
+  raw.Maps["intensity"] = intensity->GetOutput();
+  raw.Maps["intensity"]->DisconnectPipeline();
   if (m_Mixture->HasPatchDensity())
   {
-    result.Components["patch"] = this->ScoreMap("patch", scan, mask).AnomalyMap;
-    fusion->SetMap(2, result.Components["patch"]);
+    this->ScoreMap("patch", scan, mask, raw, false);
+  }
+  return raw;
+}
+
+CradlScanScorer::Result
+CradlScanScorer::Finish(const RawMaps & raw, const MaskImageType * mask) const
+{
+  Result result;
+  result.SliceMap = raw.SliceMap;
+  result.SliceNLL = raw.SliceNLL;
+  const std::string & mode = m_Settings.Mode;
+  if (mode != "fused")
+  {
+    if (raw.Maps.count(mode) == 0)
+    {
+      itkExceptionMacro(<< "Finish: the raw maps hold no \"" << mode << "\" map: score them in this mode");
+    }
+    result.RawMap = raw.Maps.at(mode);
+    result.AnomalyMap = postProcess(result.RawMap, mask, m_Settings);
+    return result;
+  }
+  // Each map post-processed, standardised on the scan's brain, averaged.
+  if (raw.Maps.count("gradient") == 0 || raw.Maps.count("intensity") == 0)
+  {
+    itkExceptionMacro(<< "Finish: the raw maps hold no gradient and intensity maps: score them in fused mode");
+  }
+  result.RawMap = raw.Maps.at("gradient");
+  auto         fusion = AnomalyMapFusionImageFilter<ImageType, MaskImageType>::New();
+  unsigned int index = 0;
+  for (const char * name : { "gradient", "intensity", "patch" })
+  {
+    if (raw.Maps.count(name))
+    {
+      result.Components[name] = postProcess(raw.Maps.at(name), mask, m_Settings);
+      fusion->SetMap(index++, result.Components[name]);
+    }
+  }
+  if (mask != nullptr)
+  {
+    fusion->SetMaskImage(mask);
   }
   fusion->Update();
   result.AnomalyMap = fusion->GetOutput();
   result.AnomalyMap->DisconnectPipeline();
   return result;
+}
+
+CradlScanScorer::Result
+CradlScanScorer::Score(const ImageType * scan, const MaskImageType * mask) const
+{
+  return this->Finish(this->ScoreRaw(scan, mask), mask);
 }
 
 void

@@ -174,6 +174,14 @@ GaussianMixtureModel::GetSelectedScoringMode() const
                                                                         : std::string();
 }
 
+double
+GaussianMixtureModel::GetSelectedGaussianSigma() const
+{
+  const auto & fit = fitted(m_Impl).fit;
+  return fit.contains("score_sigma") && fit.at("score_sigma").isDouble() ? fit.at("score_sigma").toDouble()
+                                                                          : std::numeric_limits<double>::quiet_NaN();
+}
+
 std::string
 GaussianMixtureModel::GetSelectionCriterion() const
 {

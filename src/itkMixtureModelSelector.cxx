@@ -60,6 +60,24 @@ MixtureModelSelector::AddCandidate(const GaussianMixtureModel * mixture)
   ++m_NumberOfCandidates;
 }
 
+auto
+MixtureModelSelector::ValidationImage(unsigned int scan) const -> const ImageType *
+{
+  return static_cast<const ImageType *>(this->ProcessObject::GetInput(inputName("ValidationScan", scan)));
+}
+
+auto
+MixtureModelSelector::ValidationMask(unsigned int scan) const -> const MaskImageType *
+{
+  return static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName("ValidationMask", scan)));
+}
+
+auto
+MixtureModelSelector::ValidationLabel(unsigned int scan) const -> const MaskImageType *
+{
+  return static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName("ValidationLabel", scan)));
+}
+
 const GaussianMixtureModel *
 MixtureModelSelector::GetCandidateInput(unsigned int index) const
 {
@@ -119,63 +137,94 @@ MixtureModelSelector::SetScoringModes(const std::vector<std::string> & modes)
 }
 
 void
+MixtureModelSelector::SetGaussianSigmas(const std::vector<double> & sigmas)
+{
+  for (const double sigma : sigmas)
+  {
+    if (!(sigma > 0.0))
+    {
+      itkExceptionMacro(<< "Gaussian sigmas must be positive, got " << sigma);
+    }
+  }
+  if (sigmas != m_GaussianSigmas)
+  {
+    m_GaussianSigmas = sigmas;
+    this->Modified();
+  }
+}
+
+void
 MixtureModelSelector::GenerateData()
 {
   const std::vector<std::string> modes =
     m_ScoringModes.empty() ? std::vector<std::string>{ m_ScoringSettings.Mode } : m_ScoringModes;
+  const std::vector<double> sigmas =
+    m_GaussianSigmas.empty() ? std::vector<double>{ m_ScoringSettings.GaussianSigma } : m_GaussianSigmas;
   m_Candidates.clear();
   m_ValidationResults.clear();
-  // One row per (mixture, mode), mixtures outside.
+  // One row per (mixture, mode, sigma), mixtures outermost.
   std::vector<unsigned int> mixtureOf;
   for (unsigned int c = 0; c < m_NumberOfCandidates; ++c)
   {
     const GaussianMixtureModel * mixture = this->GetCandidateInput(c);
     for (const auto & mode : modes)
     {
-      m_Candidates.push_back({ mixture->GetNumberOfComponents(), mixture->GetNumberOfIterations(),
-                               mixture->GetMeanLogLikelihood(), mixture->GetBIC(), -1.0, mode });
-      mixtureOf.push_back(c);
+      for (const double sigma : sigmas)
+      {
+        m_Candidates.push_back({ mixture->GetNumberOfComponents(), mixture->GetNumberOfIterations(),
+                                 mixture->GetMeanLogLikelihood(), mixture->GetBIC(), -1.0, mode, sigma });
+        mixtureOf.push_back(c);
+      }
     }
   }
   m_SelectedIndex = 0;
   if (m_NumberOfValidationScans > 0)
   {
     m_SelectionCriterion = "validation AUPRC";
-    auto scorer = CradlScanScorer::New();
-    scorer->SetEncoder(this->GetEncoder());
+    auto       scorer = CradlScanScorer::New();
     const auto rows = static_cast<unsigned int>(m_Candidates.size());
-    for (unsigned int row = 0; row < rows; ++row)
+    scorer->SetEncoder(this->GetEncoder());
+    for (unsigned int first = 0; first < rows; first += static_cast<unsigned int>(sigmas.size()))
     {
+      // One scoring pass per (mixture, mode); each sigma finishes it.
       CradlScoringSettings settings = m_ScoringSettings;
-      settings.Mode = m_Candidates[row].ScoringMode;
+      settings.Mode = m_Candidates[first].ScoringMode;
       scorer->SetSettings(settings);
-      scorer->SetMixture(this->GetCandidateInput(mixtureOf[row]));
-      auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
-      std::vector<CradlScanScorer::Result> results;
+      scorer->SetMixture(this->GetCandidateInput(mixtureOf[first]));
+      std::vector<CradlScanScorer::RawMaps> raw;
       for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
       {
-        const auto * image = static_cast<const ImageType *>(this->ProcessObject::GetInput(inputName("ValidationScan", scan)));
-        const auto * mask = static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName("ValidationMask", scan)));
-        const auto * label =
-          static_cast<const MaskImageType *>(this->ProcessObject::GetInput(inputName("ValidationLabel", scan)));
-        results.push_back(scorer->Score(image, mask));
-        metric->AddImages(results.back().AnomalyMap, label, mask, "validation scan " + std::to_string(scan + 1));
-        this->UpdateProgress(static_cast<float>(row * m_NumberOfValidationScans + scan + 1) /
+        raw.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan)));
+        this->UpdateProgress(static_cast<float>(first * m_NumberOfValidationScans + scan + 1) /
                              (rows * m_NumberOfValidationScans));
       }
-      metric->Compute();
-      m_Candidates[row].ValidationAUPRC = metric->GetAUPRC();
-      if (row == 0 || m_Candidates[row].ValidationAUPRC > m_Candidates[m_SelectedIndex].ValidationAUPRC)
+      for (unsigned int row = first; row < first + sigmas.size(); ++row)
       {
-        m_SelectedIndex = row;
-        m_ValidationResults = std::move(results);
+        settings.GaussianSigma = m_Candidates[row].GaussianSigma;
+        scorer->SetSettings(settings);
+        auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
+        std::vector<CradlScanScorer::Result> results;
+        for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
+        {
+          results.push_back(scorer->Finish(raw[scan], this->ValidationMask(scan)));
+          metric->AddImages(results.back().AnomalyMap, this->ValidationLabel(scan), this->ValidationMask(scan),
+                            "validation scan " + std::to_string(scan + 1));
+        }
+        metric->Compute();
+        m_Candidates[row].ValidationAUPRC = metric->GetAUPRC();
+        if (row == 0 || m_Candidates[row].ValidationAUPRC > m_Candidates[m_SelectedIndex].ValidationAUPRC)
+        {
+          m_SelectedIndex = row;
+          m_ValidationResults = std::move(results);
+        }
       }
     }
   }
   else
   {
     m_SelectionCriterion = "bic";
-    for (unsigned int row = 0; row < m_Candidates.size(); row += static_cast<unsigned int>(modes.size()))
+    const auto perMixture = static_cast<unsigned int>(modes.size() * sigmas.size());
+    for (unsigned int row = 0; row < m_Candidates.size(); row += perMixture)
     {
       if (m_Candidates[row].BIC < m_Candidates[m_SelectedIndex].BIC)
       {
@@ -185,6 +234,7 @@ MixtureModelSelector::GenerateData()
   }
   m_SelectedScoringSettings = m_ScoringSettings;
   m_SelectedScoringSettings.Mode = m_Candidates[m_SelectedIndex].ScoringMode;
+  m_SelectedScoringSettings.GaussianSigma = m_Candidates[m_SelectedIndex].GaussianSigma;
   try
   {
     // The output records the choice; the candidate itself stays as it was.
@@ -202,6 +252,7 @@ MixtureModelSelector::GenerateData()
     }
     cradl::recordSelection(*chosen, m_SelectionCriterion, figures, validationAUPRC);
     cradl::recordScoringMode(*chosen, m_SelectedScoringSettings.Mode, rowModes);
+    chosen->fit.insert_or_assign("score_sigma", m_SelectedScoringSettings.GaussianSigma);
     this->GetOutput()->SetImpl(chosen);
   }
   catch (const std::exception & error)
@@ -218,6 +269,12 @@ MixtureModelSelector::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "NumberOfCandidates: " << m_NumberOfCandidates << std::endl;
   os << indent << "NumberOfValidationScans: " << m_NumberOfValidationScans << std::endl;
   os << indent << "ScoringSettings: " << m_ScoringSettings << std::endl;
+  os << indent << "GaussianSigmas:";
+  for (const double sigma : m_GaussianSigmas)
+  {
+    os << " " << sigma;
+  }
+  os << std::endl;
   os << indent << "ScoringModes:";
   for (const auto & mode : m_ScoringModes)
   {
@@ -228,6 +285,7 @@ MixtureModelSelector::PrintSelf(std::ostream & os, Indent indent) const
   for (unsigned int c = 0; c < m_Candidates.size(); ++c)
   {
     os << indent << "Candidate K=" << m_Candidates[c].NumberOfComponents << " " << m_Candidates[c].ScoringMode
+       << " sigma " << m_Candidates[c].GaussianSigma
        << ": BIC " << m_Candidates[c].BIC
        << ", validation AUPRC " << m_Candidates[c].ValidationAUPRC << (c == m_SelectedIndex ? " (selected)" : "")
        << std::endl;

@@ -257,6 +257,23 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   patchMetric->Compute();
   EXPECT_EQ(both->GetCandidates()[1].ValidationAUPRC, patchMetric->GetAUPRC());
 
+  // Sigmas: one scoring pass per (mixture, mode), finished with each sigma,
+  // gives the AUPRC that scoring with that sigma from scratch gives.
+  auto scales = itk::MixtureModelSelector::New();
+  scales->SetEncoder(trainer->GetOutput());
+  scales->AddCandidate(candidates->GetCandidateModel(0));
+  scales->AddCandidate(candidates->GetCandidateModel(1));
+  scales->AddValidationScan(lesioned, mask, label);
+  scales->SetGaussianSigmas({ 1.5, 3.0 });
+  scales->Update();
+  ASSERT_EQ(scales->GetCandidates().size(), 4u);
+  EXPECT_EQ(scales->GetCandidates()[0].ValidationAUPRC, figures[0].ValidationAUPRC); // sigma 1.5, as `chooser`
+  EXPECT_EQ(scales->GetCandidates()[2].ValidationAUPRC, figures[1].ValidationAUPRC);
+  EXPECT_EQ(scales->GetCandidates()[1].ValidationAUPRC, both->GetCandidates()[0].ValidationAUPRC); // sigma 3
+  EXPECT_EQ(scales->GetSelectedScoringSettings().GaussianSigma,
+            scales->GetCandidates()[scales->GetSelectedIndex()].GaussianSigma);
+  EXPECT_EQ(scales->GetOutput()->GetSelectedGaussianSigma(), scales->GetSelectedScoringSettings().GaussianSigma);
+
   // The fused map is the fusion filter over the three post-processed maps.
   itk::CradlScoringSettings fusedSettings;
   fusedSettings.Mode = "fused";

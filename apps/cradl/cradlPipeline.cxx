@@ -15,6 +15,7 @@
 #include "itkLabelFreeThresholdCalculator.h"
 #include "itkMixtureModelSelector.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -171,7 +172,11 @@ scoringSettings(const PipelineConfig & config, const itk::GaussianMixtureModel *
   if (config.scoreMode != "auto")
     settings.Mode = config.scoreMode;
   else if (chosen != nullptr && !chosen->GetSelectedScoringMode().empty())
+  {
     settings.Mode = chosen->GetSelectedScoringMode();
+    if (std::isfinite(chosen->GetSelectedGaussianSigma()))
+      settings.GaussianSigma = chosen->GetSelectedGaussianSigma();
+  }
   settings.Device = config.device;
   settings.MixedPrecision = config.scoreMixedPrecision;
   settings.MedianRadius = config.medianRadius;
@@ -471,7 +476,10 @@ selectStage(const PipelineConfig & config)
   selector->SetEncoder(encoder);
   selector->SetScoringSettings(scoringSettings(config));
   if (config.scoreMode == "auto")
+  {
     selector->SetScoringModes({ std::begin(ScoringModes), std::end(ScoringModes) });
+    selector->SetGaussianSigmas(config.selectSigmas);
+  }
   std::vector<itk::GaussianMixtureModel::Pointer> candidates;
   for (const unsigned int components : config.components)
   {
@@ -497,8 +505,8 @@ selectStage(const PipelineConfig & config)
   for (unsigned int c = 0; c < selector->GetCandidates().size(); ++c)
   {
     const auto & candidate = selector->GetCandidates()[c];
-    std::cerr << "cradl: select: K=" << candidate.NumberOfComponents << " " << candidate.ScoringMode << " BIC "
-              << candidate.BIC
+    std::cerr << "cradl: select: K=" << candidate.NumberOfComponents << " " << candidate.ScoringMode << " sigma "
+              << candidate.GaussianSigma << " BIC " << candidate.BIC
               << (candidate.ValidationAUPRC >= 0 ? " validation AUPRC " + std::to_string(candidate.ValidationAUPRC) : "")
               << (c == selector->GetSelectedIndex() ? "  <- kept (" + std::string(selector->GetSelectionCriterion()) + ")" : "")
               << std::endl;

@@ -40,7 +40,8 @@ struct PipelineOptions
       CLI::Option * option = std::visit(
         [&](auto member) { return command->add_option(setting.flag, flags.*member, help)->capture_default_str(); },
         setting.field);
-      if (std::holds_alternative<std::vector<unsigned int> PipelineConfig::*>(setting.field))
+      if (std::holds_alternative<std::vector<unsigned int> PipelineConfig::*>(setting.field) ||
+          std::holds_alternative<std::vector<double> PipelineConfig::*>(setting.field))
         option->delimiter(',');
       if (!setting.choices.empty())
         option->check(CLI::IsMember(setting.choices));

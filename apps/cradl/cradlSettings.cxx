@@ -78,6 +78,20 @@ read(const Setting & setting, const Json & value, C & config)
           refuse(key, "true or false", value);
         config.*member = value.get<bool>();
       }
+      else if constexpr (std::is_same_v<T, std::vector<double>>)
+      {
+        const std::string wanted = "a list of numbers " + rangeText(setting);
+        if (!value.is_array())
+          refuse(key, wanted, value);
+        T list;
+        for (const auto & item : value)
+        {
+          if (!item.is_number() || !inRange(setting, item.get<double>()))
+            refuse(key, wanted, value);
+          list.push_back(item.get<double>());
+        }
+        config.*member = list;
+      }
       else
       {
         const std::string wanted = "a non-empty list of integers " + rangeText(setting);
@@ -142,6 +156,9 @@ settingsTable()
     { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma, 0, false },
     { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius },
     { "score_mixed_precision", "--score-mixed-precision", "bf16 scoring", Scoring, &C::scoreMixedPrecision },
+    { "select_sigmas", "--select-sigmas",
+      "with --score-mode auto, the Gaussian sigmas select tries (each map scored once); empty: --sigma only",
+      { "select" }, &C::selectSigmas, 0, false },
     { "threshold_quantile", "--threshold-quantile",
       "quantile of healthy validation scores used as label-free threshold", {}, &C::thresholdQuantile, 0, true, 1 },
   };

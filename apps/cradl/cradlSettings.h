@@ -52,6 +52,8 @@ struct PipelineConfig
   double       sigma = cradl::defaults::GaussianSigma;
   unsigned int gaussianRadius = cradl::defaults::GaussianRadius;
   bool         scoreMixedPrecision = cradl::defaults::ScoringMixedPrecision;
+  // --score-mode auto also chooses the Gaussian sigma among these.
+  std::vector<double> selectSigmas{ 1.0, 1.5, 3.0 };
   // Evaluation.
   double thresholdQuantile = cradl::defaults::ThresholdQuantile;
   // Re-run finished stages (a flag only, never recorded).
@@ -76,7 +78,8 @@ struct PipelineConfig
 struct Setting
 {
   using Field = std::variant<std::string PipelineConfig::*, unsigned int PipelineConfig::*, double PipelineConfig::*,
-                             bool PipelineConfig::*, std::vector<unsigned int> PipelineConfig::*>;
+                             bool PipelineConfig::*, std::vector<unsigned int> PipelineConfig::*,
+                             std::vector<double> PipelineConfig::*>;
   const char *             key;    // JSON key
   const char *             flag;   // command-line flag
   const char *             help;
