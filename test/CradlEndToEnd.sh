@@ -15,6 +15,15 @@ for stage in train fit select score; do
   grep -q "^cradl: $stage: up to date, skipped" "$work/rerun.log" || { cat "$work/rerun.log"; exit 1; }
 done
 "$python" "$check" "$work/data/test.csv" "$work/out"
+# --score-mode auto scores with the map and sigma select chose: the same maps
+# as asking for that map and sigma outright.
+read -r mode sigma < <("$python" -c "import torch, sys; f = torch.load(sys.argv[1])['fit']; print(f['score_mode'], f['score_sigma'])" "$work/out/mixture.pt")
+mkdir -p "$work/explicit" && cp "$work/out/encoder.pt" "$work/out/mixture.pt" "$work/explicit/"
+"$cradl" score --test "$work/data/test.csv" --out "$work/explicit" --score-mode "$mode" --sigma "$sigma" 2>/dev/null
+for map in "$work/out/maps/"*_anomaly.nii.gz; do
+  cmp -s <(gzip -dc "$map") <(gzip -dc "$work/explicit/maps/$(basename "$map")") ||
+    { echo "auto's $(basename "$map") is not the $mode map at sigma $sigma"; exit 1; }
+done
 # The settings table writes OUT/config.json and reads it back to the same settings.
 "$cradl" select --config "$work/out/config.json" 2>"$work/config.log"
 grep -q "^cradl: select: up to date, skipped" "$work/config.log" || { cat "$work/config.log"; exit 1; }

@@ -169,6 +169,11 @@ itk::CradlScoringSettings
 scoringSettings(const PipelineConfig & config, const itk::GaussianMixtureModel * chosen = nullptr)
 {
   itk::CradlScoringSettings settings;
+  settings.Device = config.device;
+  settings.MixedPrecision = config.scoreMixedPrecision;
+  settings.MedianRadius = config.medianRadius;
+  settings.GaussianSigma = config.sigma;
+  settings.GaussianRadius = config.gaussianRadius;
   if (config.scoreMode != "auto")
     settings.Mode = config.scoreMode;
   else if (chosen != nullptr && !chosen->GetSelectedScoringMode().empty())
@@ -177,11 +182,6 @@ scoringSettings(const PipelineConfig & config, const itk::GaussianMixtureModel *
     if (std::isfinite(chosen->GetSelectedGaussianSigma()))
       settings.GaussianSigma = chosen->GetSelectedGaussianSigma();
   }
-  settings.Device = config.device;
-  settings.MixedPrecision = config.scoreMixedPrecision;
-  settings.MedianRadius = config.medianRadius;
-  settings.GaussianSigma = config.sigma;
-  settings.GaussianRadius = config.gaussianRadius;
   return settings;
 }
 

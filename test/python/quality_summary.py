@@ -14,7 +14,7 @@ out, configs = sys.argv[1], sys.argv[2:]
 
 def spread(values):
     values = np.array(values, dtype=float)
-    return "%.3f +- %.3f" % (values.mean(), values.std(ddof=1) if len(values) > 1 else 0.0)
+    return "%.4f +- %.4f" % (values.mean(), values.std(ddof=1) if len(values) > 1 else 0.0)
 
 
 for config in configs:
