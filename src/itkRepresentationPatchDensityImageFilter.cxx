@@ -30,20 +30,16 @@ scoreSlices(const ContrastiveEncoderModel &  encoder,
   }
   return cradl::scoreSliceImage<VDimension>(
     slices, "patch scoring", sliceNLL, [&](const at::Tensor & batch, at::Tensor & nll) {
-      const c10::Device target = cradl::parseDevice(device);
-      auto              network = encoder.GetImpl()->encoder();
-      network->to(target);
-      // The slice score, as the gradient map's: -log p of the representation.
+      auto network = encoder.GetImpl()->encoder();
+      network->to(cradl::parseDevice(device));
+      // One encoder pass gives the feature maps and the representation, whose
+      // -log p is the slice score, as the gradient map's.
+      at::Tensor                         representations;
+      const at::Tensor                   map = cradl::patchDensityMap(network, fitted.patch, batch, batchSize, &representations);
       const cradl::RepresentationDensity density{ fitted.mixture, fitted.featureMean, fitted.featureStd };
       torch::NoGradGuard                 noGrad;
-      std::vector<at::Tensor>            parts;
-      for (int64_t start = 0; start < batch.size(0); start += batchSize)
-      {
-        const at::Tensor part = batch.slice(0, start, std::min(batch.size(0), start + int64_t{ batchSize }));
-        parts.push_back(-density.logDensity(network->forward(part.to(target))).to(at::kCPU));
-      }
-      nll = at::cat(parts);
-      return cradl::patchDensityMap(network, fitted.patch, batch, batchSize);
+      nll = -density.logDensity(representations).to(at::kCPU);
+      return map;
     });
 }
 } // namespace

@@ -16,7 +16,8 @@ featureLayerCount(const EncoderOptions & options)
 }
 
 std::vector<at::Tensor>
-encoderFeatureMaps(ContrastiveEncoder & encoder, const at::Tensor & slices, const std::vector<int64_t> & relus)
+encoderFeatureMaps(ContrastiveEncoder & encoder, const at::Tensor & slices, const std::vector<int64_t> & relus,
+                   at::Tensor * representation)
 {
   const int64_t count = featureLayerCount(encoder->options());
   int64_t       deepest = -1;
@@ -34,12 +35,14 @@ encoderFeatureMaps(ContrastiveEncoder & encoder, const at::Tensor & slices, cons
   int64_t                 relu = 0;
   for (auto & module : *encoder->layers)
   {
-    if (relu > deepest)
+    if (relu > deepest && representation == nullptr)
       break;
     x = module.forward(x);
     if (module.ptr()->as<torch::nn::ReLUImpl>() != nullptr)
       byRelu[relu++] = x;
   }
+  if (representation != nullptr)
+    *representation = x.flatten(1);
   std::vector<at::Tensor> features;
   for (const int64_t wanted : relus)
     features.push_back(byRelu[wanted]);
@@ -87,7 +90,7 @@ distanceAt(const PatchLayerDensity & layer, const at::Tensor & features, int64_t
 
 std::vector<at::Tensor>
 patchDistanceMaps(ContrastiveEncoder & encoder, const PatchDensity & density, const at::Tensor & slices,
-                  int64_t batchSize)
+                  int64_t batchSize, at::Tensor * representations)
 {
   if (slices.dim() != 4 || slices.size(1) != 1)
     throw std::invalid_argument("patchDistanceMaps: slices must be [N, 1, S, S]");
@@ -98,25 +101,31 @@ patchDistanceMaps(ContrastiveEncoder & encoder, const PatchDensity & density, co
     relus.push_back(layer.relu);
   const c10::Device                    device = deviceOf(encoder);
   std::vector<std::vector<at::Tensor>> parts(relus.size());
+  std::vector<at::Tensor>              outputs;
   torch::NoGradGuard                   noGrad;
   for (int64_t start = 0; start < slices.size(0); start += batchSize)
   {
     const at::Tensor batch = slices.slice(0, start, std::min(slices.size(0), start + batchSize)).to(device, at::kFloat);
-    const auto       features = encoderFeatureMaps(encoder, batch, relus);
+    at::Tensor       output;
+    const auto       features = encoderFeatureMaps(encoder, batch, relus, representations ? &output : nullptr);
+    if (representations != nullptr)
+      outputs.push_back(output.to(at::kCPU));
     for (std::size_t l = 0; l < relus.size(); ++l)
       parts[l].push_back(distanceAt(density.layers[l], features[l], slices.size(3)).to(at::kCPU));
   }
   std::vector<at::Tensor> maps;
   for (auto & part : parts)
     maps.push_back(at::cat(part, 0));
+  if (representations != nullptr)
+    *representations = at::cat(outputs, 0);
   return maps;
 }
 
 at::Tensor
 patchDensityMap(ContrastiveEncoder & encoder, const PatchDensity & density, const at::Tensor & slices,
-                int64_t batchSize)
+                int64_t batchSize, at::Tensor * representations)
 {
-  const auto distances = patchDistanceMaps(encoder, density, slices, batchSize);
+  const auto distances = patchDistanceMaps(encoder, density, slices, batchSize, representations);
   at::Tensor map = at::zeros_like(distances.front());
   for (std::size_t l = 0; l < distances.size(); ++l)
   {

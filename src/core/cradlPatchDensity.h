@@ -21,9 +21,11 @@ namespace cradl
 
 /** The encoder's activations after its i-th ReLU, for each i of `relus`
  *  (0-based; ReLU i follows the (i+1)-th stride-2 convolution: nf 2^i
- *  channels at S / 2^(i+1) pixels). Eval mode, no gradient. */
+ *  channels at S / 2^(i+1) pixels). Eval mode, no gradient. With
+ *  `representation`, the same pass runs to the end and stores f(x) [N, nz]. */
 CRADL_CORE_EXPORT std::vector<at::Tensor>
-encoderFeatureMaps(ContrastiveEncoder & encoder, const at::Tensor & slices, const std::vector<int64_t> & relus);
+encoderFeatureMaps(ContrastiveEncoder & encoder, const at::Tensor & slices, const std::vector<int64_t> & relus,
+                   at::Tensor * representation = nullptr);
 
 /** Number of ReLUs of the encoder's convolution stack (the layers a patch
  *  density can use). */
@@ -76,13 +78,14 @@ fitPatchDensity(ContrastiveEncoder & encoder, const at::Tensor & slices, const a
  *  slice grid: [N, 1, S, S] each, float32 (before standardisation). */
 CRADL_CORE_EXPORT std::vector<at::Tensor>
 patchDistanceMaps(ContrastiveEncoder & encoder, const PatchDensity & density, const at::Tensor & slices,
-                  int64_t batchSize = 64);
+                  int64_t batchSize = 64, at::Tensor * representations = nullptr);
 
 /** The patch map: the mean over layers of (distance - healthyMean) / healthyStd,
- *  [N, 1, S, S], float32, CPU. */
+ *  [N, 1, S, S], float32, CPU. With `representations`, the same encoder pass
+ *  also gives f(x) [N, nz] (CPU), for the slice scores. */
 CRADL_CORE_EXPORT at::Tensor
 patchDensityMap(ContrastiveEncoder & encoder, const PatchDensity & density, const at::Tensor & slices,
-                int64_t batchSize = 64);
+                int64_t batchSize = 64, at::Tensor * representations = nullptr);
 
 } // namespace cradl
 

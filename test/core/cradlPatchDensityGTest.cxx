@@ -56,6 +56,10 @@ TEST(PatchDensity, FeatureMapsAreTheEncodersOwnLayers)
   auto &             layers = *encoder->layers;
   const at::Tensor   representation = layers[layers.size() - 1]->as<torch::nn::Conv2dImpl>()->forward(features[3]).flatten(1);
   EXPECT_TRUE(at::equal(representation, encoder->forward(slices)));
+  // One pass can also give the representation itself.
+  at::Tensor passed;
+  cradl::encoderFeatureMaps(encoder, slices, { 1 }, &passed);
+  EXPECT_TRUE(at::equal(passed, encoder->forward(slices)));
   EXPECT_THROW(cradl::encoderFeatureMaps(encoder, slices, { 4 }), std::invalid_argument);
 }
 
