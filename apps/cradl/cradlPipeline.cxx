@@ -539,21 +539,23 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   record.addFile("encoder", layout.encoder());
   record.addFile("mixture", layout.mixture());
   record.addManifest("test manifest", manifestPath);
+  const bool               everyMap = config.scoreMode == "auto";
+  const bool               withPatch = everyMap && hasPatchDensity(layout);
   std::vector<std::string> outputs{ layout.scores() };
   for (const auto & entry : manifest->GetEntries())
   {
     const std::string stem = stemOf(entry.Image);
     outputs.insert(outputs.end(), { layout.map(stem, "anomaly"), layout.map(stem, "raw"), layout.sliceMap(stem) });
-    if (config.scoreMode == "auto")
+    if (everyMap)
       for (const char * mode : ScoringModes)
-        if (std::string(mode) != "patch" || hasPatchDensity(layout))
+        if (std::string(mode) != "patch" || withPatch)
           outputs.push_back(layout.modeMap(mode, stem));
   }
   if (upToDate(record, outputs, config, "score"))
     return;
   fs::create_directories(layout.out / "maps");
   fs::create_directories(layout.out / "slices");
-  if (config.scoreMode == "auto")
+  if (everyMap)
     for (const char * mode : ScoringModes)
       fs::create_directories(layout.out / "maps" / "modes" / mode);
   itk::CradlRuntime::SetNumberOfThreads(config.threads);
@@ -573,21 +575,30 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   ProgressLine progress("score", manifest->GetNumberOfEntries());
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
-    const auto        scan = manifest->LoadScan(row);
-    const auto        scored = scorer->Score(scan.Image, scan.Mask);
-    const std::string stem = stemOf(manifest->GetEntry(row).Image);
-    itk::CradlWriteImage(scored.AnomalyMap.GetPointer(), layout.map(stem, "anomaly"));
-    itk::CradlWriteImage(scored.RawMap.GetPointer(), layout.map(stem, "raw"));
-    itk::CradlWriteImage(scored.SliceMap.GetPointer(), layout.sliceMap(stem));
-    if (config.scoreMode == "auto")
+    const auto                   scan = manifest->LoadScan(row);
+    const std::string            stem = stemOf(manifest->GetEntry(row).Image);
+    itk::CradlScanScorer::Result scored;
+    if (everyMap)
     {
-      // Every mode's map beside the chosen one's, for evaluate's comparison.
-      const auto fused = scorer->GetSettings().Mode == "fused" ? scored : fusedScorer->Score(scan.Image, scan.Mask);
+      // Every mode's map beside the chosen one's, for evaluate's comparison,
+      // from one scoring pass; the chosen map is finished from the same pass,
+      // unless it is the patch map, whose slice scores are its own filter's.
+      const auto raw = fusedScorer->ScoreRaw(scan.Image, scan.Mask);
+      const auto fused = fusedScorer->Finish(raw, scan.Mask);
+      const auto & chosen = scorer->GetSettings().Mode;
+      scored = chosen == "fused" ? fused : chosen == "patch" ? scorer->Score(scan.Image, scan.Mask) : scorer->Finish(raw, scan.Mask);
       itk::CradlWriteImage(fused.AnomalyMap.GetPointer(), layout.modeMap("fused", stem));
       for (const char * mode : { "gradient", "patch" })
         if (fused.Components.count(mode))
           itk::CradlWriteImage(fused.Components.at(mode).GetPointer(), layout.modeMap(mode, stem));
     }
+    else
+    {
+      scored = scorer->Score(scan.Image, scan.Mask);
+    }
+    itk::CradlWriteImage(scored.AnomalyMap.GetPointer(), layout.map(stem, "anomaly"));
+    itk::CradlWriteImage(scored.RawMap.GetPointer(), layout.map(stem, "raw"));
+    itk::CradlWriteImage(scored.SliceMap.GetPointer(), layout.sliceMap(stem));
     for (std::size_t slice = 0; slice < scored.SliceNLL.size(); ++slice)
     {
       char line[256];
