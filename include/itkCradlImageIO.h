@@ -36,6 +36,15 @@ namespace itk
 Cradl_EXPORT void
 CradlWriteFileAtomically(const std::string & fileName, const std::string & bytes);
 
+/** The prefix CradlWriteImage gives an image while it is written (the
+ * extension stays last, since ITK picks the format by it). */
+constexpr const char * CradlPartialImagePrefix = "partial-";
+
+/** Whether `fileName` (a name, no folder) is one of the temporaries the two
+ * writers above use: an interrupted run's leftover, never an output. */
+Cradl_EXPORT bool
+CradlIsTemporaryFileName(const std::string & fileName);
+
 /** \brief Writes an image (NIfTI by the name's extension, compressed) to a
  * temporary name in the same folder, then renames it into place: a reader
  * never sees half a file, and an interrupted run leaves no broken output.
@@ -49,7 +58,7 @@ CradlWriteImage(const TImage * image, const std::string & fileName)
   const auto        slash = fileName.find_last_of('/');
   const std::string folder = slash == std::string::npos ? std::string() : fileName.substr(0, slash + 1);
   const std::string name = slash == std::string::npos ? fileName : fileName.substr(slash + 1);
-  const std::string temporary = folder + "partial-" + name; // keeps the extension ITK picks the format by
+  const std::string temporary = folder + CradlPartialImagePrefix + name;
   auto              writer = ImageFileWriter<TImage>::New();
   writer->SetInput(image);
   writer->SetFileName(temporary);

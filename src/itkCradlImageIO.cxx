@@ -2,9 +2,18 @@
 
 #include "cradlAtomicFile.h"
 #include "cradlErrorText.h"
+#include "cradlText.h"
 
 namespace itk
 {
+
+bool
+CradlIsTemporaryFileName(const std::string & fileName)
+{
+  const std::string suffix = cradl::temporaryNameOf("");
+  const bool        partSuffix = fileName.size() > suffix.size() && cradl::endsWith(fileName, suffix);
+  return partSuffix || fileName.rfind(CradlPartialImagePrefix, 0) == 0;
+}
 
 void
 CradlWriteFileAtomically(const std::string & fileName, const std::string & bytes)

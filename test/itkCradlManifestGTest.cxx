@@ -1,4 +1,6 @@
 #include "itkCradlManifest.h"
+#include "itkCradlImageIO.h"
+#include "cradlPythonOracle.h"
 #include "cradlErrorModel.h"
 #include "cradlTestImages.h"
 
@@ -290,4 +292,20 @@ TEST_F(CradlManifestTest, KindMapsKeepTheirCodesAndRefuseOtherValues)
         m_Folder / "scans" / "a_kinds.nii.gz");
   EXPECT_NE(errorReading("image,kinds\n../scans/a.nii.gz,../scans/a_kinds.nii.gz\n").find("not a kind code"),
             std::string::npos);
+}
+
+TEST(CradlImageIO, TheWritersTemporariesAreRecognisedAndNothingElse)
+{
+  EXPECT_TRUE(itk::CradlIsTemporaryFileName("metrics.json.part"));
+  EXPECT_TRUE(itk::CradlIsTemporaryFileName("partial-test_000_anomaly.nii.gz"));
+  EXPECT_FALSE(itk::CradlIsTemporaryFileName("test_000_anomaly.nii.gz"));
+  EXPECT_FALSE(itk::CradlIsTemporaryFileName(".part"));
+  EXPECT_FALSE(itk::CradlIsTemporaryFileName("departure.csv"));
+  // What the writers leave behind under a final name is never a temporary.
+  const auto folder = cradl_test::scratchFolder("temporaries");
+  itk::CradlWriteFileAtomically((folder / "a.csv").string(), "x\n");
+  itk::CradlWriteImage(volume().GetPointer(), (folder / "a.nii.gz").string());
+  for (const auto & entry : fs::directory_iterator(folder))
+    EXPECT_FALSE(itk::CradlIsTemporaryFileName(entry.path().filename().string())) << entry.path();
+  EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 2);
 }

@@ -87,9 +87,7 @@ removeLeftoverTemporaries(const PipelineConfig & config)
   std::vector<fs::path> leftovers;
   for (const auto & entry : fs::recursive_directory_iterator(config.out))
   {
-    const std::string name = entry.path().filename().string();
-    const bool partSuffix = name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0;
-    if (entry.is_regular_file() && (partSuffix || name.rfind("partial-", 0) == 0))
+    if (entry.is_regular_file() && itk::CradlIsTemporaryFileName(entry.path().filename().string()))
       leftovers.push_back(entry.path());
   }
   for (const auto & path : leftovers)
