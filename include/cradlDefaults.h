@@ -33,6 +33,14 @@ constexpr double       Tolerance = 1e-2;
 constexpr unsigned int MaximumIterations = 100;
 constexpr double       CovarianceRegularization = 1e-5;
 constexpr const char * Initialization = "kmeans++";
+// The patch density (stage 2): PaDiM's Gaussians of intermediate feature
+// vectors, per cell of an in-plane grid over the brain's bounding box times
+// bins of slice depth (grid 0: one location-agnostic Gaussian), each shrunk
+// toward the pooled fit by a prior of PatchPriorWeight x channels positions.
+// Chosen on the default data set (seed 0, then confirmed on seeds 1 and 2; README).
+constexpr unsigned int PatchPositionGrid = 8;
+constexpr unsigned int PatchDepthBins = 4;
+constexpr double       PatchPriorWeight = 0.25;
 
 // Scoring: the map (the paper's gradient, or the patch density) and its post-processing.
 constexpr const char * ScoringMode = "gradient";

@@ -99,8 +99,8 @@ CradlEncoderScoreImageFilter<TInputImage, TMaskImage>::GenerateData()
   preprocess->Update();
   this->UpdateProgress(0.1f);
 
+  m_SliceMask = preprocess->GetMaskOutput(); // before scoring: position-conditioned maps read it
   m_SliceMap = this->ScorePreprocessedSlices(preprocess->GetOutput(), m_SliceNLL);
-  m_SliceMask = preprocess->GetMaskOutput();
   this->UpdateProgress(0.9f);
 
   auto back = SliceMapToScanImageFilter<OutputImageType, InputImageType>::New();

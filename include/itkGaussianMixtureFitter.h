@@ -58,7 +58,14 @@ namespace itk
  * (PatchDensityLayers, default {1, 2}: the encoder's feature maps at 1/4 and
  * 1/8 of the slice size): a Gaussian of the feature vectors at healthy brain
  * positions per layer, which RepresentationPatchDensityImageFilter scores
- * with. Every candidate carries the same one; an empty list fits none.
+ * with. Every candidate carries the same one; an empty list fits none. With
+ * PatchPositionGrid > 0 (default 8) each layer also gets one Gaussian per
+ * position cell: PatchPositionGrid x PatchPositionGrid in-plane cells over
+ * the scan's brain bounding box times PatchDepthBins bins of slice depth
+ * (default 4), each the posterior mean of a normal-inverse-Wishart prior
+ * centred on the pooled Gaussian with PatchPriorWeight x channels
+ * pseudo-positions (default 0.25), so that cells with few positions stay near
+ * the pooled fit (PaDiM's per-position Gaussians, coarsened and shrunk).
  *
  * Errors (ExceptionObject): no encoder or scans, fewer slices than
  * components, non-finite representations, an unusable device.
@@ -151,6 +158,12 @@ public:
   {
     return m_PatchDensityLayers;
   }
+  itkSetClampMacro(PatchPositionGrid, unsigned int, 0, 64);
+  itkGetConstMacro(PatchPositionGrid, unsigned int);
+  itkSetClampMacro(PatchDepthBins, unsigned int, 1, 64);
+  itkGetConstMacro(PatchDepthBins, unsigned int);
+  itkSetMacro(PatchPriorWeight, double);
+  itkGetConstMacro(PatchPriorWeight, double);
   itkSetStringMacro(Device);
   itkGetStringMacro(Device);
   itkSetMacro(NumberOfThreads, unsigned int);
@@ -190,6 +203,9 @@ private:
   unsigned int              m_RepresentationColumns{ 0 };
   std::vector<unsigned int> m_ComponentCandidates{ 1 };
   std::vector<unsigned int> m_PatchDensityLayers{ 1, 2 };
+  unsigned int              m_PatchPositionGrid{ cradl::defaults::PatchPositionGrid };
+  unsigned int              m_PatchDepthBins{ cradl::defaults::PatchDepthBins };
+  double                    m_PatchPriorWeight{ cradl::defaults::PatchPriorWeight };
   double                    m_Tolerance{ cradl::defaults::Tolerance };
   unsigned int              m_MaximumNumberOfIterations{ cradl::defaults::MaximumIterations };
   double                    m_CovarianceRegularization{ cradl::defaults::CovarianceRegularization };

@@ -20,6 +20,7 @@
 
 #include "CradlExport.h"
 #include "itkCradlEncoderScoreImageFilter.h"
+#include "itkCradlSliceSelection.h"
 
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ namespace itk
 /** The engine of RepresentationPatchDensityImageFilter, for preprocessed
  * slices (one slice, or a stack along the last axis): the patch map on the
  * slices' grid; `sliceNLL` gets -log p(f(x)) per slice. Forward passes only.
+ * A stack's `frames` (CradlBrainSliceFrames of its brain mask), when given,
+ * let a density with position cells score each position under its cell's
+ * Gaussian; without them (and for one slice, whose depth is unknown) every
+ * position is scored under the pooled Gaussian.
  * Throws ExceptionObject when the mixture has no patch density or scoring fails.
  * \ingroup Cradl */
 Cradl_EXPORT Image<float, 2>::Pointer
@@ -45,7 +50,8 @@ CradlScorePreprocessedSlicesByPatchDensity(const ContrastiveEncoderModel & encod
                                            const Image<float, 3> *         slices,
                                            const std::string &             device,
                                            unsigned int                    batchSize,
-                                           std::vector<double> &           sliceNLL);
+                                           std::vector<double> &           sliceNLL,
+                                           const std::vector<CradlSliceFrame> & frames = {});
 
 /** \class RepresentationPatchDensityImageFilter
  * \brief Dense anomaly scores from the encoder's intermediate feature maps:
@@ -54,7 +60,11 @@ CradlScorePreprocessedSlicesByPatchDensity(const ContrastiveEncoderModel & encod
  * to the slice grid, standardised by its mean and standard deviation on
  * healthy brain pixels and averaged over the layers: the map says by how
  * many healthy standard deviations a pixel's neighbourhood is further from
- * healthy tissue than healthy tissue is (negative where it is closer).
+ * healthy tissue than healthy tissue is (negative where it is closer). When
+ * the density has position cells (GaussianMixtureFitter::PatchPositionGrid),
+ * a volume's positions are scored under the Gaussian of their cell (in-plane
+ * place in the brain's bounding box, slice depth), so that tissue in the
+ * wrong place stands out; a single 2D slice uses the pooled Gaussian.
  *
  * Forward passes only (several times faster than the gradient map); the
  * frame (preprocessing, slice grid, back onto the input's grid, slice NLL) is
@@ -96,8 +106,17 @@ protected:
   typename SliceImageType::Pointer
   ScorePreprocessedSlices(const SliceImageType * slices, std::vector<double> & sliceNLL) override
   {
-    return CradlScorePreprocessedSlicesByPatchDensity(*this->GetEncoder(), *this->GetMixture(), slices,
-                                                      this->GetDevice(), this->GetBatchSize(), sliceNLL);
+    if constexpr (Superclass::ImageDimension == 3)
+    {
+      return CradlScorePreprocessedSlicesByPatchDensity(*this->GetEncoder(), *this->GetMixture(), slices,
+                                                        this->GetDevice(), this->GetBatchSize(), sliceNLL,
+                                                        CradlBrainSliceFrames(this->GetSliceMask()));
+    }
+    else
+    {
+      return CradlScorePreprocessedSlicesByPatchDensity(*this->GetEncoder(), *this->GetMixture(), slices,
+                                                        this->GetDevice(), this->GetBatchSize(), sliceNLL);
+    }
   }
 };
 

@@ -1,5 +1,6 @@
 #include "cradlImageTensorBridge.h"
 #include "cradlErrorText.h"
+#include "cradlPatchDensity.h"
 
 #include "itkMacro.h"
 
@@ -71,6 +72,15 @@ FloatImage<3>::Pointer
 sliceBatchToImage(const at::Tensor & batch, const itk::ImageBase<3> * geometry)
 {
   return imageFrom<3>(batch, geometry);
+}
+
+at::Tensor
+sliceFramesToTensor(const std::vector<itk::CradlSliceFrame> & frames)
+{
+  static_assert(sizeof(itk::CradlSliceFrame) == 5 * sizeof(double), "a frame is five doubles");
+  if (frames.empty())
+    return {};
+  return viewMatrix(&frames.front().X0, static_cast<int64_t>(frames.size()), SliceFrameColumns).clone();
 }
 
 } // namespace cradl

@@ -8,6 +8,7 @@
 
 #include "CradlExport.h"
 #include "cradlTensorViews.h"
+#include "itkCradlSliceSelection.h"
 
 #include "itkImage.h"
 #include "itkImageRegionConstIterator.h"
@@ -70,6 +71,11 @@ Cradl_EXPORT FloatImage<2>::Pointer
 sliceBatchToImage(const at::Tensor & batch, const itk::ImageBase<2> * geometry);
 Cradl_EXPORT FloatImage<3>::Pointer
 sliceBatchToImage(const at::Tensor & batch, const itk::ImageBase<3> * geometry);
+
+/** Slice frames as a [N, 5] float64 tensor (the core's SliceFrameColumns);
+ *  undefined when there are none. */
+Cradl_EXPORT at::Tensor
+sliceFramesToTensor(const std::vector<itk::CradlSliceFrame> & frames);
 
 } // namespace cradl
 

@@ -1,6 +1,7 @@
 #include "cradlMixtureFitRun.h"
 
 #include "cradlDevice.h"
+#include "cradlImageTensorBridge.h"
 #include "cradlPatchDensity.h"
 #include "cradlTensorViews.h"
 #include "itkContrastiveEncoderModelImpl.h"
@@ -39,8 +40,7 @@ PatchDensityFit
 fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
                   const SliceSet &                                 slices,
                   const std::string &                              device,
-                  int64_t                                          batchSize,
-                  const std::vector<unsigned int> &                layers)
+                  const PatchDensitySettings &                     settings)
 {
   auto network = encoder.encoder();
   network->to(parseDevice(device));
@@ -48,9 +48,13 @@ fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
   const at::Tensor      pixels = viewSliceBatch(const_cast<float *>(slices.pixels.data()), shape, [](void *) {});
   const at::Tensor      masks = viewMaskBatch(slices.masks.data(), shape);
   PatchDensityOptions options;
-  options.relus.assign(layers.begin(), layers.end());
-  options.batchSize = batchSize;
-  return { std::make_shared<const PatchDensity>(fitPatchDensity(network, pixels, masks, options)) };
+  options.relus.assign(settings.layers.begin(), settings.layers.end());
+  options.batchSize = settings.batchSize;
+  options.cells.grid = settings.positionGrid;
+  options.cells.depthBins = settings.depthBins;
+  options.cells.priorWeight = settings.priorWeight;
+  return { std::make_shared<const PatchDensity>(
+    fitPatchDensity(network, pixels, masks, options, sliceFramesToTensor(slices.frames))) };
 }
 
 MixtureFitResult

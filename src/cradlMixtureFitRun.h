@@ -47,6 +47,16 @@ struct MixtureCandidate
   double       seconds = 0.0;
 };
 
+/** What the patch density is fitted to (GaussianMixtureFitter's settings). */
+struct PatchDensitySettings
+{
+  std::vector<unsigned int> layers{ 1, 2 };
+  unsigned int              positionGrid = defaults::PatchPositionGrid;
+  unsigned int              depthBins = defaults::PatchDepthBins;
+  double                    priorWeight = defaults::PatchPriorWeight;
+  int64_t                   batchSize = defaults::ScoringBatchSize;
+};
+
 /** A fitted patch density, behind a pointer so that this header needs no torch types. */
 struct PatchDensityFit
 {
@@ -66,14 +76,13 @@ encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
              const std::string &                              device,
              int64_t                                          batchSize);
 
-/** The patch density of the encoder's feature maps over `slices` and their
- *  brain masks (layers: the encoder's ReLU indices). */
+/** The patch density of the encoder's feature maps over `slices`, their
+ *  brain masks and frames. */
 PatchDensityFit
 fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
                   const SliceSet &                                 slices,
                   const std::string &                              device,
-                  int64_t                                          batchSize,
-                  const std::vector<unsigned int> &                layers);
+                  const PatchDensitySettings &                     settings);
 
 /** Fits every candidate K; each model records its fit and its BIC. */
 MixtureFitResult

@@ -7,25 +7,22 @@
 // through cradlImageTensorBridge.h.
 
 #include "cradlDefaults.h"
+#include "itkCradlSliceSelection.h"
 
 #include <cstdint>
 #include <vector>
-
-namespace itk
-{
-template <typename TPixel, unsigned int VImageDimension>
-class Image;
-} // namespace itk
 
 namespace cradl
 {
 
 /** `count` slices of size x size pixels, one after the other, x fastest,
- *  and their brain masks (1 = brain) in the same layout. */
+ *  their brain masks (1 = brain) in the same layout, and where each lies in
+ *  its scan's brain. */
 struct SliceSet
 {
-  std::vector<float>         pixels;
-  std::vector<unsigned char> masks;
+  std::vector<float>                pixels;
+  std::vector<unsigned char>        masks;
+  std::vector<itk::CradlSliceFrame> frames;
   int64_t                    count = 0;
   int64_t                    size = 0;
 };

@@ -5,6 +5,7 @@
 #include "itkImage.h"
 #include "itkImageRegionConstIterator.h"
 
+
 namespace itk
 {
 
@@ -62,11 +63,13 @@ appendBrainSlices(const itk::Image<float, 3> *         scan,
   const std::size_t pixelsPerSlice = static_cast<std::size_t>(settings.sliceSize) * settings.sliceSize;
   const float *         pixels = preprocess->GetOutput()->GetBufferPointer();
   const unsigned char * brain = preprocess->GetMaskOutput()->GetBufferPointer();
+  const auto            frames = itk::CradlBrainSliceFrames(preprocess->GetMaskOutput());
   for (const unsigned int slice :
        itk::CradlSelectBrainSlices(preprocess->GetMaskOutput(), settings.minimumBrainFraction, settings.sliceMargin))
   {
     slices.pixels.insert(slices.pixels.end(), pixels + slice * pixelsPerSlice, pixels + (slice + 1) * pixelsPerSlice);
     slices.masks.insert(slices.masks.end(), brain + slice * pixelsPerSlice, brain + (slice + 1) * pixelsPerSlice);
+    slices.frames.push_back(frames[slice]);
     ++slices.count;
   }
 }

@@ -121,6 +121,11 @@ GaussianMixtureFitter::VerifyPreconditions() ITKv5_CONST
   {
     itkExceptionMacro(<< "Initialization must be \"kmeans++\" or \"random\", got \"" << m_Initialization << "\"");
   }
+  if (!(m_PatchPriorWeight > 0.0))
+  {
+    itkExceptionMacro(<< "PatchPriorWeight must be positive (it weighs the pooled fit in every position cell), got "
+                      << m_PatchPriorWeight);
+  }
   CradlRuntime::ValidateDevice(m_Device);
 }
 
@@ -157,7 +162,13 @@ GaussianMixtureFitter::GenerateData()
       features = cradl::encodeSlices(*encoder->GetImpl(), slices, m_Device, m_BatchSize);
       if (!m_PatchDensityLayers.empty())
       {
-        patch = cradl::fitPatchDensityOf(*encoder->GetImpl(), slices, m_Device, m_BatchSize, m_PatchDensityLayers);
+        cradl::PatchDensitySettings patchSettings;
+        patchSettings.layers = m_PatchDensityLayers;
+        patchSettings.positionGrid = m_PatchPositionGrid;
+        patchSettings.depthBins = m_PatchDepthBins;
+        patchSettings.priorWeight = m_PatchPriorWeight;
+        patchSettings.batchSize = m_BatchSize;
+        patch = cradl::fitPatchDensityOf(*encoder->GetImpl(), slices, m_Device, patchSettings);
       }
       rows = slices.count;
       this->UpdateProgress(0.4f);
@@ -254,6 +265,9 @@ GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
     os << " " << layer;
   }
   os << std::endl;
+  os << indent << "PatchPositionGrid: " << m_PatchPositionGrid << std::endl;
+  os << indent << "PatchDepthBins: " << m_PatchDepthBins << std::endl;
+  os << indent << "PatchPriorWeight: " << m_PatchPriorWeight << std::endl;
   os << indent << "Device: " << m_Device << std::endl;
   os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
   for (const auto & c : m_Candidates)

@@ -21,7 +21,8 @@ scoreSlices(const ContrastiveEncoderModel &  encoder,
             const Image<float, VDimension> * slices,
             const std::string &              device,
             unsigned int                     batchSize,
-            std::vector<double> &            sliceNLL)
+            std::vector<double> &            sliceNLL,
+            const std::vector<CradlSliceFrame> & frames)
 {
   const auto & fitted = *mixture.GetImpl();
   if (fitted.patch.empty())
@@ -35,7 +36,8 @@ scoreSlices(const ContrastiveEncoderModel &  encoder,
       // One encoder pass gives the feature maps and the representation, whose
       // -log p is the slice score, as the gradient map's.
       at::Tensor                         representations;
-      const at::Tensor                   map = cradl::patchDensityMap(network, fitted.patch, batch, batchSize, &representations);
+      const at::Tensor                   map = cradl::patchDensityMap(network, fitted.patch, batch, batchSize,
+                                                    &representations, cradl::sliceFramesToTensor(frames));
       const cradl::RepresentationDensity density{ fitted.mixture, fitted.featureMean, fitted.featureStd };
       torch::NoGradGuard                 noGrad;
       nll = -density.logDensity(representations).to(at::kCPU);
@@ -52,7 +54,7 @@ CradlScorePreprocessedSlicesByPatchDensity(const ContrastiveEncoderModel & encod
                                            unsigned int                    batchSize,
                                            std::vector<double> &           sliceNLL)
 {
-  return scoreSlices<2>(encoder, mixture, slices, device, batchSize, sliceNLL);
+  return scoreSlices<2>(encoder, mixture, slices, device, batchSize, sliceNLL, {});
 }
 
 Image<float, 3>::Pointer
@@ -61,9 +63,10 @@ CradlScorePreprocessedSlicesByPatchDensity(const ContrastiveEncoderModel & encod
                                            const Image<float, 3> *         slices,
                                            const std::string &             device,
                                            unsigned int                    batchSize,
-                                           std::vector<double> &           sliceNLL)
+                                           std::vector<double> &           sliceNLL,
+                                           const std::vector<CradlSliceFrame> & frames)
 {
-  return scoreSlices<3>(encoder, mixture, slices, device, batchSize, sliceNLL);
+  return scoreSlices<3>(encoder, mixture, slices, device, batchSize, sliceNLL, frames);
 }
 
 } // namespace itk

@@ -120,6 +120,15 @@ exerciseMixture()
   ITK_TEST_SET_GET_VALUE(1u, fitter->GetNumberOfThreads());
   fitter->SetPatchDensityLayers({ 0, 2 });
   ITK_TEST_EXPECT_TRUE(fitter->GetPatchDensityLayers() == (std::vector<unsigned int>{ 0, 2 }));
+  ITK_TEST_SET_GET_VALUE(cradl::defaults::PatchPositionGrid, fitter->GetPatchPositionGrid());
+  fitter->SetPatchPositionGrid(6);
+  ITK_TEST_SET_GET_VALUE(6u, fitter->GetPatchPositionGrid());
+  fitter->SetPatchDepthBins(3);
+  ITK_TEST_SET_GET_VALUE(3u, fitter->GetPatchDepthBins());
+  fitter->SetPatchDepthBins(0); // clamped: at least one bin
+  ITK_TEST_SET_GET_VALUE(1u, fitter->GetPatchDepthBins());
+  fitter->SetPatchPriorWeight(0.5);
+  ITK_TEST_SET_GET_VALUE(0.5, fitter->GetPatchPriorWeight());
   fitter->SetComponentCandidates({ 1, 3 });
   ITK_TEST_EXPECT_TRUE(fitter->GetComponentCandidates() == (std::vector<unsigned int>{ 1, 3 }));
   ITK_TRY_EXPECT_EXCEPTION(fitter->SetComponentCandidates({ 0 }));

@@ -428,6 +428,9 @@ fitStage(const PipelineConfig & config)
   }
   fitter->SetComponentCandidates(config.components);
   fitter->SetPatchDensityLayers(config.patchLayers);
+  fitter->SetPatchPositionGrid(config.patchGrid);
+  fitter->SetPatchDepthBins(config.patchDepthBins);
+  fitter->SetPatchPriorWeight(config.patchPriorWeight);
   fitter->SetTolerance(config.tolerance);
   fitter->SetCovarianceRegularization(config.regularization);
   fitter->SetInitialization(config.initialization);

@@ -46,6 +46,9 @@ struct PipelineConfig
   double                    regularization = cradl::defaults::CovarianceRegularization;
   std::string               initialization = cradl::defaults::Initialization;
   std::vector<unsigned int> patchLayers{ 1, 2 }; // encoder ReLUs with a patch density
+  unsigned int              patchGrid = cradl::defaults::PatchPositionGrid;
+  unsigned int              patchDepthBins = cradl::defaults::PatchDepthBins;
+  double                    patchPriorWeight = cradl::defaults::PatchPriorWeight;
   // Scoring: one recipe for selection, scoring and the threshold.
   std::string  scoreMode = cradl::defaults::PipelineScoringMode; // gradient, patch, fused, or auto: chosen by select
   unsigned int medianRadius = cradl::defaults::MedianRadius;

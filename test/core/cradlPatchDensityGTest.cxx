@@ -142,3 +142,169 @@ TEST(PatchDensity, RoundTripsThroughItsDictAndRefusesDamage)
   EXPECT_THROW(cradl::PatchDensity::fromDict(damaged, "test"), std::runtime_error);
   EXPECT_THROW(cradl::fitPatchDensity(encoder, slices, at::zeros_like(masks), {}), std::invalid_argument);
 }
+
+namespace
+{
+// Frames of the disc slices of slicesAndMasks: the box of all discs, depths spread over 0..1.
+at::Tensor
+framesOf(const at::Tensor & masks)
+{
+  const int64_t    n = masks.size(0);
+  const at::Tensor any = masks.squeeze(1).amax(0) != 0; // [S, S]
+  const at::Tensor columns = any.any(0).nonzero().squeeze(1);
+  const at::Tensor rows = any.any(1).nonzero().squeeze(1);
+  const double     size = static_cast<double>(masks.size(3));
+  at::Tensor       frames = at::empty({ n, 5 }, at::kDouble);
+  frames.select(1, 0).fill_(columns.min().item<double>() / size);
+  frames.select(1, 1).fill_((columns.max().item<double>() + 1) / size);
+  frames.select(1, 2).fill_(rows.min().item<double>() / size);
+  frames.select(1, 3).fill_((rows.max().item<double>() + 1) / size);
+  frames.select(1, 4).copy_((at::arange(n, at::kDouble) + 0.5) / static_cast<double>(n));
+  return frames;
+}
+} // namespace
+
+TEST(PatchDensity, PositionCellsByHand)
+{
+  // Slice 0: box x 0.25..0.75, whole height, depth 0.1; slice 1: whole width, y 0.5..1, depth 0.9.
+  const at::Tensor frames = at::tensor({ 0.25, 0.75, 0.0, 1.0, 0.1, 0.0, 1.0, 0.5, 1.0, 0.9 }, at::kDouble).view({ 2, 5 });
+  const at::Tensor cells = cradl::positionCells(frames, 4, 4, { 2, 2, 1.0 });
+  ASSERT_EQ(cells.sizes(), at::IntArrayRef({ 2, 4, 4 }));
+  // Centres 1/8, 3/8, 5/8, 7/8. Slice 0: x cells 0 0 1 1, y cells 0 0 1 1, depth bin 0.
+  EXPECT_EQ(cells[0][0][3].item<int64_t>(), 1);
+  EXPECT_EQ(cells[0][2][1].item<int64_t>(), 2);
+  EXPECT_EQ(cells[0][3][3].item<int64_t>(), 3);
+  // Slice 1: x cells 0 0 1 1, y cells 0 0 0 1 (above the box: clamped), depth bin 1 (cells 4..7).
+  EXPECT_EQ(cells[1][0][0].item<int64_t>(), 4);
+  EXPECT_EQ(cells[1][2][3].item<int64_t>(), 5);
+  EXPECT_EQ(cells[1][3][3].item<int64_t>(), 7);
+  EXPECT_THROW(cradl::positionCells(frames.slice(1, 0, 4), 4, 4, { 2, 2, 1.0 }), std::invalid_argument);
+}
+
+TEST(PatchDensity, CellsEqualNumpyPosteriorMahalanobisAndTorchUpsampling)
+{
+  auto                       encoder = tinyEncoder();
+  const auto [slices, masks] = slicesAndMasks(8);
+  const at::Tensor           frames = framesOf(masks);
+  cradl::PatchDensityOptions options;
+  options.relus = { 1, 2 };
+  options.regularization = 0.01;
+  options.batchSize = 3; // the per-cell sums are streamed over batches
+  options.cells = { 2, 2, 0.5 };
+  const auto density = cradl::fitPatchDensity(encoder, slices, masks, options, frames);
+  ASSERT_TRUE(density.conditioned());
+  ASSERT_EQ(density.layers[0].cellGaussians.components(), 8);
+
+  const auto folder = cradl_test::scratchFolder("patch-density-cells");
+  const auto features = cradl::encoderFeatureMaps(encoder, slices, options.relus);
+  for (std::size_t l = 0; l < 2; ++l)
+  {
+    const at::Tensor f = features[l].contiguous();
+    cradl::writeNpy((folder / ("features_" + std::to_string(l) + ".npy")).string(), "<f4", f.sizes().vec(),
+                    f.data_ptr<float>());
+  }
+  cradl_test::saveTensor(folder / "masks.npy", masks);
+  cradl_test::saveTensor(folder / "frames.npy", frames);
+  const auto oracle =
+    cradl_test::runPythonOracle("patch_density_oracle.py", { folder.string(), "2", "0.01", "64", "2", "2", "0.5" });
+
+  const auto distances = cradl::patchDistanceMaps(encoder, density, slices, 3, nullptr, frames);
+  double     mapBound = 0.0;
+  for (std::size_t l = 0; l < 2; ++l)
+  {
+    const std::string layer = std::to_string(l);
+    const at::Tensor  expected = cradl_test::loadTensor(folder / ("cell_distance_" + layer + ".npy"));
+    // As the pooled distance, with the covariances' float32 rounding on both
+    // sides (a sum that differs in its last float64 bits can round to the
+    // neighbouring float32): one float32 round-off of Sigma, through kappa.
+    const at::Tensor covariances = density.layers[l].cellGaussians.covariances;
+    const double     kappa = at::linalg_cond(covariances).max().item<double>();
+    const double     dmax = expected.abs().max().item<double>();
+    const double     distanceBound =
+      cradl_test::DrawSafetyFactor *
+      ((cradl_test::gamma(4, cradl_test::Float32UnitRoundoff) + cradl_test::Float32UnitRoundoff) * dmax +
+       kappa * (cradl_test::gamma(covariances.size(1), cradl_test::Float64UnitRoundoff) + cradl_test::Float32UnitRoundoff) * dmax);
+    EXPECT_LE((distances[l].to(at::kDouble) - expected).abs().max().item<double>(), distanceBound) << "layer " << l;
+    const auto & fitted = density.layers[l];
+    EXPECT_NEAR(fitted.cellHealthyMean, oracle.at("healthy_cell_mean_" + layer), distanceBound);
+    EXPECT_NEAR(fitted.cellHealthyStd, oracle.at("healthy_cell_std_" + layer), 2 * distanceBound);
+    mapBound += (distanceBound + 3 * cradl_test::Float32UnitRoundoff * (dmax + fitted.cellHealthyMean)) /
+                fitted.cellHealthyStd / 2.0;
+  }
+  const at::Tensor map = cradl::patchDensityMap(encoder, density, slices, 3, nullptr, frames).to(at::kDouble);
+  EXPECT_LE((map - cradl_test::loadTensor(folder / "cell_map.npy")).abs().max().item<double>(),
+            cradl_test::DrawSafetyFactor * mapBound);
+  // Without frames the same density scores under the pooled Gaussian, as before.
+  const at::Tensor pooled = cradl::patchDensityMap(encoder, density, slices, 3).to(at::kDouble);
+  EXPECT_LE((pooled - cradl_test::loadTensor(folder / "map.npy")).abs().max().item<double>(), 1e-3);
+  EXPECT_GT((pooled - map).abs().max().item<double>(), 0.1);
+}
+
+TEST(PatchDensity, CellsFlagTissueInTheWrongPlace)
+{
+  // Healthy slices: noise on the left half of the disc, flat tissue on the
+  // right. The swapped slice holds only tissue seen in healthy slices, but
+  // each on the wrong side: only the position-conditioned density sees the
+  // noise where flat tissue belongs.
+  // The whole slice is brain, its halves the two cells (no other edges).
+  auto             encoder = tinyEncoder();
+  const at::Tensor noise = slicesAndMasks(10).first;
+  const at::Tensor masks = at::ones_like(noise, at::kByte);
+  const at::Tensor x = at::arange(64, at::kFloat).view({ 1, 1, 1, 64 });
+  const at::Tensor left = (x < 32).expand({ 10, 1, 64, 64 });
+  const at::Tensor flat = 1.0 + 0.1 * noise.flip(2); // faint texture on a bright level
+  const at::Tensor healthy = at::where(left, noise, flat);
+  const at::Tensor swapped = at::where(left, flat, noise).slice(0, 0, 1);
+  const at::Tensor frames = framesOf(masks);
+  cradl::PatchDensityOptions options;
+  options.relus = { 1 };
+  options.cells = { 2, 1, 0.25 };
+  const auto       density = cradl::fitPatchDensity(encoder, healthy, masks, options, frames);
+  // Distances away from the border between the halves (the features' reach),
+  // on the swapped slice and on a healthy one, under each position's cell
+  // and under the pooled Gaussian.
+  const at::Tensor wrongSide = (x >= 40).expand({ 1, 1, 64, 64 });
+  const auto       distance = [&](const at::Tensor & slice, bool byCell) {
+    return cradl::patchDistanceMaps(encoder, density, slice, 64, nullptr, byCell ? frames.slice(0, 0, 1) : at::Tensor())[0]
+      .index({ wrongSide })
+      .mean()
+      .item<double>();
+  };
+  const double byCell = distance(swapped, true) / distance(healthy.slice(0, 0, 1), true);
+  const double pooled = distance(swapped, false) / distance(healthy.slice(0, 0, 1), false);
+  std::cout << "noise where flat tissue belongs, distance / healthy distance: by cell " << byCell << ", pooled "
+            << pooled << std::endl;
+  // Deterministic figures (seeded; rounding moves them by ~1e-6): 3.56 and
+  // 2.23 here. Pooled, the strong noise is only as unusual as it is in the
+  // mixture of both halves; by cell, it is far from what belongs there.
+  EXPECT_GT(byCell, 3.0);
+  EXPECT_GT(byCell, 1.4 * pooled);
+}
+
+TEST(PatchDensity, CellsRoundTripExactlyAndOldFilesLoadWithout)
+{
+  auto                       encoder = tinyEncoder();
+  const auto [slices, masks] = slicesAndMasks(4);
+  const at::Tensor           frames = framesOf(masks);
+  cradl::PatchDensityOptions options;
+  options.cells = { 3, 2, 1.0 };
+  const auto density = cradl::fitPatchDensity(encoder, slices, masks, options, frames);
+  const auto back = cradl::PatchDensity::fromDict(density.toDict(), "test");
+  ASSERT_TRUE(back.conditioned());
+  EXPECT_TRUE(back.cells == density.cells);
+  // Stored in float32 and rounded so after the fit: the same map after the round trip.
+  EXPECT_TRUE(at::equal(cradl::patchDensityMap(encoder, back, slices, 64, nullptr, frames),
+                        cradl::patchDensityMap(encoder, density, slices, 64, nullptr, frames)));
+  // A file from before position cells: location-agnostic.
+  auto old = density.toDict();
+  for (const char * key : { "cell_grid", "cell_depth_bins", "cell_prior_weight" })
+    old.erase(key);
+  EXPECT_FALSE(cradl::PatchDensity::fromDict(old, "test").conditioned());
+  auto wrongCount = density.toDict();
+  wrongCount.insert_or_assign("cell_grid", static_cast<int64_t>(2));
+  EXPECT_THROW(cradl::PatchDensity::fromDict(wrongCount, "test"), std::runtime_error);
+  auto noPrior = density.toDict();
+  noPrior.insert_or_assign("cell_prior_weight", 0.0);
+  EXPECT_THROW(cradl::PatchDensity::fromDict(noPrior, "test"), std::runtime_error);
+  EXPECT_THROW(cradl::fitPatchDensity(encoder, slices, masks, options), std::invalid_argument); // cells need frames
+}
