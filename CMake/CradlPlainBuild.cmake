@@ -40,3 +40,17 @@ if(BUILD_TESTING)
 endif()
 add_subdirectory(examples)
 add_subdirectory(apps)
+option(CRADL_PYTHON "Build the cradl Python package (pybind11; Debian's pybind11-dev)" ON)
+if(CRADL_PYTHON)
+  add_subdirectory(python)
+  if(BUILD_TESTING)
+    # pytest in the venv of scripts/python-env.sh (PyPI's itk, Debian's torch/sklearn/scipy).
+    set(CRADL_VENV_PYTHON ${CMAKE_BINARY_DIR}/venv/bin/python CACHE FILEPATH
+      "Python of the venv the package's tests run in (scripts/python-env.sh makes it)")
+    add_test(NAME CradlPythonPackage
+      COMMAND ${CRADL_VENV_PYTHON} -m pytest -q -p no:cacheprovider ${PROJECT_SOURCE_DIR}/test/python/package)
+    set_tests_properties(CradlPythonPackage PROPERTIES
+      FIXTURES_REQUIRED CradlExampleModels
+      ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;CRADL_TEST_MODELS=${CRADL_EXAMPLE_MODELS};PYTHONDONTWRITEBYTECODE=1")
+  endif()
+endif()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Cradl and runs its tests (CTest), then the
+# Installs what is missing, builds Cradl, makes the Python tests' venv and runs
+# the tests (CTest, with pytest for the Python package), then the
 # reliability checks: every fuzz target for 20 s on its corpus (after its kept
 # regression inputs) and the torch-core tests under AddressSanitizer +
 # UndefinedBehaviorSanitizer.
@@ -12,6 +13,9 @@ if [ "${1:-}" = "--core-only" ]; then
   export CRADL_TORCH_CORE_ONLY=ON CRADL_BUILD_DIR=${CRADL_BUILD_DIR:-build-core}
 fi
 bash scripts/build.sh
+if [ "${CRADL_TORCH_CORE_ONLY:-OFF}" != ON ]; then
+  bash scripts/python-env.sh # the venv of the Python package's tests (PyPI's itk, pytest)
+fi
 ctest --test-dir "${CRADL_BUILD_DIR:-build}" --output-on-failure --no-tests=error --parallel "${CRADL_JOBS:-$(nproc)}"
 if [ "${CRADL_TORCH_CORE_ONLY:-OFF}" != ON ]; then
   bash scripts/fuzz.sh 20

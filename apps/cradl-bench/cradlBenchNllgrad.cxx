@@ -4,6 +4,7 @@
 #include "cradlBenchSupport.h"
 #include "cradlBenchCommands.h"
 
+#include "cradlDefaults.h"
 #include "cradlDevice.h"
 #include "cradlNLLGradient.h"
 #include "cradlPatchDensity.h"
@@ -58,13 +59,24 @@ run(const Options & options)
                                           covariances),
                                         at::zeros({ d }, at::kDouble), at::ones({ d }, at::kDouble) };
   const at::Tensor slices = at::randn({ options.slices, 1, options.size, options.size }).clamp(-1.5, 1.5);
-  // The patch density of these slices (whole slices as brain), when timed.
-  cradl::PatchDensity patch;
+  // The patch density of these slices (whole slices as brain, depths spread
+  // over the stack), by position cell (the default) or pooled, when timed.
+  cradl::PatchDensity        patch;
+  cradl::PatchDensityOptions patchOptions;
+  at::Tensor                 frames;
   if (options.map == "patch")
-    patch = cradl::fitPatchDensity(encoder, slices, at::ones_like(slices, at::kByte), {});
+  {
+    patchOptions.cells = { cradl::defaults::PatchPositionGrid, cradl::defaults::PatchDepthBins,
+                           cradl::defaults::PatchPriorWeight };
+    frames = at::tensor({ 0.0, 1.0, 0.0, 1.0, 0.0 }, at::kDouble).repeat({ options.slices, 1 });
+    frames.select(1, 4).copy_((at::arange(options.slices, at::kDouble) + 0.5) / static_cast<double>(options.slices));
+  }
+  if (options.map != "gradient")
+    patch = cradl::fitPatchDensity(encoder, slices, at::ones_like(slices, at::kByte), patchOptions, frames);
   const auto score = [&](const at::Tensor & part) {
-    if (options.map == "patch")
-      cradl::patchDensityMap(encoder, patch, part, options.batch);
+    if (options.map != "gradient")
+      cradl::patchDensityMap(encoder, patch, part, options.batch, nullptr,
+                             frames.defined() ? frames.slice(0, 0, part.size(0)) : at::Tensor());
     else
       cradl::nllGradient(encoder, density, part, options.batch, options.bfloat16);
   };
@@ -111,8 +123,11 @@ addBenchNllgrad(CLI::App & bench)
   command->add_option("--repeats", options->repeats, "timed repeats (median reported)")->capture_default_str();
   command->add_option("--device", options->device, "cpu, cuda or cuda:N")->capture_default_str();
   command->add_flag("--bf16", options->bfloat16, "bfloat16 autocast for the encoder");
-  command->add_option("--map", options->map, "gradient (backward pass) or patch (feature density, forward only)")
-    ->check(CLI::IsMember({ "gradient", "patch" }))
+  command
+    ->add_option("--map", options->map,
+                 "gradient (backward pass), patch (feature density by position cell, forward only) or patch-pooled "
+                 "(one location-agnostic Gaussian)")
+    ->check(CLI::IsMember({ "gradient", "patch", "patch-pooled" }))
     ->capture_default_str();
   command->callback([options] { run(*options); });
 }

@@ -166,7 +166,7 @@ TEST_F(ContrastiveTrainingTest, ModelFileRoundTripsAndPythonReadsIt)
   EXPECT_TRUE(at::equal(loaded->forward(input), expected)); // the same weights, kernels and threads
   EXPECT_EQ(contents.at("preprocessing").toGenericDict().at("slice_size").toInt(), 64);
 
-  // Python PyTorch, with only examples/python/cradl_model.py, gets the same representation.
+  // Python PyTorch, with only python/cradl/torch_model.py, gets the same representation.
   cradl::writeNpy((m_Folder / "slices.npy").string(), "<f4", { 5, 1, 64, 64 }, input.contiguous().data_ptr<float>());
   const auto oracle = cradl_test::runPythonOracle(
     "encoder_oracle.py",

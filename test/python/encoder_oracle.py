@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Oracle for model files: Python PyTorch loads a Cradl encoder file with
-examples/python/cradl_model.py alone and encodes the given slices.
+python/cradl/torch_model.py alone (PyTorch only, not the cradl package) and encodes the given slices.
 
 usage: encoder_oracle.py model.pt slices.npy representation.npy
 """
@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "python"))
-from cradl_model import load_encoder  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "cradl"))
+from torch_model import load_encoder  # noqa: E402
 
 encoder, model = load_encoder(sys.argv[1])
 with torch.no_grad():

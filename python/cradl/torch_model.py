@@ -4,7 +4,7 @@ A Cradl encoder file is what torch.save writes: a dict with "format"
 ("cradl.contrastive-encoder"), "format_version", "architecture", "preprocessing",
 "training", and the state dicts "encoder" and "head" of the networks below.
 
-    from cradl_model import load_encoder
+    from cradl.torch_model import load_encoder   # or this file alone, beside your code
     encoder, model = load_encoder("encoder.pt")
     representation = encoder(slices)          # slices: [N, 1, S, S] float32
 """

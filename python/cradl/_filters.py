@@ -1,0 +1,325 @@
+"""The module's filters in ITK Python's two spellings: objects
+(`Filter.New(image, **parameters)`, `Set<Name>`/`Get<Name>`, `Update()`,
+`GetOutput()`) and functions (`filter_name(image, **parameters)`)."""
+import re
+
+import numpy as np
+
+from . import _cradl
+from ._images import ImageArray, from_native, geometry_of, is_itk_image, to_native
+
+
+def _camel(name):
+    """snake_case or CamelCase -> CamelCase (ITK's setter names)."""
+    if "_" not in name and name[:1].isupper():
+        return name
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class _ProcessObject:
+    """Images in `_inputs` (the first is positional: the filter's input),
+    parameters in `_parameters` (CamelCase name -> default); `_aliases` maps
+    extra keyword names to them. Subclasses implement `_run()`."""
+
+    _inputs = ("Input",)
+    _parameters = {}
+    _aliases = {}
+
+    def __init__(self):
+        self._images = {name: None for name in self._inputs}
+        self._values = dict(self._parameters)
+        self._outputs = None
+
+    @classmethod
+    def New(cls, *inputs, **parameters):
+        if len(inputs) > len(cls._inputs):
+            raise TypeError(f"{cls.__name__}.New takes at most {len(cls._inputs)} images, got {len(inputs)}")
+        obj = cls()
+        for name, image in zip(cls._inputs, inputs):
+            obj._images[name] = image
+        for key, value in parameters.items():
+            obj._set(key, value)
+        return obj
+
+    def _set(self, key, value):
+        name = self._aliases.get(key, _camel(key))
+        if name in self._images:
+            self._images[name] = value
+        elif name in self._values:
+            self._values[name] = value
+        else:
+            known = ", ".join(_snake(n) for n in (*self._inputs, *self._parameters))
+            raise TypeError(f"{type(self).__name__} has no input or parameter '{key}' (it has: {known})")
+        self._outputs = None
+
+    def __getattr__(self, attribute):
+        if attribute.startswith(("Set", "Get")) and len(attribute) > 3:
+            name = attribute[3:]
+            known = name in self.__dict__.get("_images", {}) or name in self.__dict__.get("_values", {})
+            if known and attribute.startswith("Set"):
+                return lambda value: self._set(name, value)
+            if known:
+                return lambda: self._images[name] if name in self._images else self._values[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute '{attribute}'")
+
+    def SetInput(self, image):
+        self._set(self._inputs[0], image)
+
+    def GetInput(self):
+        return self._images[self._inputs[0]]
+
+    def Update(self):
+        image = self._images[self._inputs[0]]
+        if image is None:
+            raise ValueError(f"{type(self).__name__}: set the input image first")
+        self._outputs = self._run()
+
+    def GetOutput(self, index=0):
+        if self._outputs is None:
+            self.Update()
+        return self._outputs[index]
+
+    # Helpers for _run().
+    def _native(self, name, mask=False):
+        image = self._images[name]
+        if image is None:
+            return None
+        primary = self._images[self._inputs[0]]
+        # A plain NumPy mask beside an ImageArray or explicit geometry takes the input's geometry.
+        geometry = {} if (is_itk_image(image) or isinstance(image, ImageArray)) else geometry_of(primary)
+        return to_native(image, name, mask=mask, **geometry)
+
+    def _like_input(self, native):
+        return from_native(native, self._images[self._inputs[0]])
+
+
+def _functional(cls):
+    """ITK Python's functional spelling of `cls`: the first output."""
+
+    def call(*inputs, **parameters):
+        return cls.New(*inputs, **parameters).GetOutput()
+
+    call.__name__ = _snake(cls.__name__)
+    call.__doc__ = f"Functional form of {cls.__name__}: {cls.__name__}.New(*inputs, **parameters).GetOutput()."
+    return call
+
+
+class MedianGaussianPostprocessImageFilter(_ProcessObject):
+    """The paper's post-processing: the map masked to the brain, a median of
+    radius MedianRadius, then a Gaussian of GaussianSigma (pixels), in each
+    axial slice."""
+
+    _inputs = ("Input", "MaskImage")
+    _parameters = {"MedianRadius": 2, "GaussianSigma": 3.0, "GaussianRadius": 3}
+    _aliases = {"mask": "MaskImage", "sigma": "GaussianSigma"}
+
+    def _run(self):
+        v = self._values
+        out = _cradl.postprocess(self._native("Input"), self._native("MaskImage", mask=True), int(v["MedianRadius"]),
+                                 float(v["GaussianSigma"]), int(v["GaussianRadius"]))
+        return [self._like_input(out)]
+
+
+class IntensityZScoreImageFilter(_ProcessObject):
+    """The intensity baseline: |x - mean| / std inside the brain, 0 outside."""
+
+    _inputs = ("Input", "MaskImage")
+    _aliases = {"mask": "MaskImage"}
+
+    def _run(self):
+        return [self._like_input(_cradl.intensity_zscore(self._native("Input"), self._native("MaskImage", mask=True)))]
+
+
+class CradlPreprocessImageFilter(_ProcessObject):
+    """Onto CRADL's slice grid: z-score in the brain, each slice resampled to
+    SliceSize, clipped. Output 0: the slices; output 1 (GetMaskOutput()): the
+    brain on the slice grid. Both keep the scan's place in physical space."""
+
+    _inputs = ("Input", "MaskImage")
+    _parameters = {"SliceSize": 128, "ClipMinimum": -1.5, "ClipMaximum": 1.5, "PreserveAspectRatio": True}
+    _aliases = {"mask": "MaskImage"}
+
+    def _run(self):
+        v = self._values
+        slices, mask = _cradl.preprocess(self._native("Input"), self._native("MaskImage", mask=True),
+                                         int(v["SliceSize"]), float(v["ClipMinimum"]), float(v["ClipMaximum"]),
+                                         bool(v["PreserveAspectRatio"]))
+        return [self._like_input(slices), self._like_input(mask)]
+
+    def GetMaskOutput(self):
+        return self.GetOutput(1)
+
+
+class SliceMapToScanImageFilter(_ProcessObject):
+    """A map on the slice grid back onto the scan's grid (ReferenceImage),
+    0 outside MaskImage when given."""
+
+    _inputs = ("Input", "ReferenceImage", "MaskImage")
+    _aliases = {"mask": "MaskImage", "reference": "ReferenceImage", "reference_image": "ReferenceImage"}
+
+    def _run(self):
+        reference = self._images["ReferenceImage"]
+        if reference is None:
+            raise ValueError("SliceMapToScanImageFilter: set the reference image (the scan) first")
+        out = _cradl.slice_map_to_scan(self._native("Input"), to_native(reference, "reference"),
+                                       None if self._images["MaskImage"] is None else
+                                       to_native(self._images["MaskImage"], "mask", mask=True,
+                                                 **geometry_of(reference)))
+        return [from_native(out, reference)]
+
+
+class ContrastiveEncoderModel:
+    """A trained encoder (`cradl train`'s encoder.pt)."""
+
+    def __init__(self, native):
+        self._native = native
+
+    @classmethod
+    def load(cls, path):
+        return cls(_cradl.EncoderModel.load(str(path)))
+
+    Load = load
+
+    def save(self, path):
+        self._native.save(str(path))
+
+    def __getattr__(self, name):
+        return getattr(self._native, name)
+
+    def torch_module(self, path):
+        """The encoder as a torch.nn.Module (eval mode), read from its file with PyTorch."""
+        from .torch_model import load_encoder
+
+        return load_encoder(str(path))[0]
+
+
+class GaussianMixtureModel:
+    """A fitted mixture (`cradl fit`/`select`'s mixture.pt)."""
+
+    def __init__(self, native):
+        self._native = native
+
+    @classmethod
+    def load(cls, path):
+        return cls(_cradl.MixtureModel.load(str(path)))
+
+    Load = load
+
+    def save(self, path):
+        self._native.save(str(path))
+
+    def __getattr__(self, name):
+        return getattr(self._native, name)
+
+
+def _settings(values, mode):
+    settings = _cradl.ScoringSettings()
+    settings.mode = mode
+    settings.device = str(values["Device"])
+    settings.batch_size = int(values["BatchSize"])
+    settings.mixed_precision = bool(values["MixedPrecision"])
+    # The raw-map filters leave post-processing at the module's defaults (it does not touch the raw map).
+    settings.median_radius = int(values.get("MedianRadius", settings.median_radius))
+    settings.gaussian_sigma = float(values.get("GaussianSigma", settings.gaussian_sigma))
+    settings.gaussian_radius = int(values.get("GaussianRadius", settings.gaussian_radius))
+    return settings
+
+
+class _EncoderScoreFilter(_ProcessObject):
+    _inputs = ("Input", "MaskImage")
+    _parameters = {"Encoder": None, "Mixture": None, "Device": "cpu", "BatchSize": 64, "MixedPrecision": False}
+    _aliases = {"mask": "MaskImage"}
+    _mode = None
+
+    def _run(self):
+        encoder, mixture = self._values["Encoder"], self._values["Mixture"]
+        if encoder is None or mixture is None:
+            raise ValueError(f"{type(self).__name__}: set the encoder and the mixture (ContrastiveEncoderModel.load, "
+                             "GaussianMixtureModel.load) first")
+        result = _cradl.score(encoder._native, mixture._native, self._native("Input"),
+                              self._native("MaskImage", mask=True), _settings(self._values, self._mode))
+        self.slice_nll = np.asarray(result["slice_nll"])
+        return [self._like_input(result["raw_map"])]
+
+    def GetSliceNLL(self):
+        self.GetOutput()
+        return self.slice_nll
+
+
+class RepresentationNLLGradientImageFilter(_EncoderScoreFilter):
+    """The paper's map: |d(-log p(f(x)))/dx| of each slice, on the scan's grid
+    (before post-processing). Volumes (3D) only."""
+
+    _mode = "gradient"
+
+
+class RepresentationPatchDensityImageFilter(_EncoderScoreFilter):
+    """The patch map: standardised Mahalanobis distances of the encoder's
+    feature vectors under the healthy patch density (by position cell), on
+    the scan's grid (before post-processing). Volumes (3D) only."""
+
+    _mode = "patch"
+
+
+def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, median_radius=2, gaussian_radius=3,
+               device="cpu", batch_size=64, mixed_precision=False):
+    """The whole scoring recipe (the `cradl score` stage): the map of `mode`
+    ("gradient", "patch", "fused"; default the mixture's selected mode, else
+    "gradient"), post-processed with `sigma` (default the mixture's selected
+    sigma, else 3). Returns a dict: anomaly_map, raw_map (scan grid),
+    slice_map (slice grid), slice_nll, components (fused: each map)."""
+    mode = mode or mixture.selected_scoring_mode or "gradient"
+    if sigma is None:
+        sigma = mixture.selected_gaussian_sigma if mixture.selected_gaussian_sigma > 0 else 3.0
+    values = {"Device": device, "BatchSize": batch_size, "MixedPrecision": mixed_precision,
+              "MedianRadius": median_radius, "GaussianSigma": sigma, "GaussianRadius": gaussian_radius}
+    native_scan = to_native(scan, "scan")
+    native_mask = None if mask is None else to_native(
+        mask, "mask", mask=True, **({} if is_itk_image(mask) or isinstance(mask, ImageArray) else geometry_of(scan)))
+    result = _cradl.score(encoder._native, mixture._native, native_scan, native_mask, _settings(values, mode))
+    return {
+        "anomaly_map": from_native(result["anomaly_map"], scan),
+        "raw_map": from_native(result["raw_map"], scan),
+        "slice_map": from_native(result["slice_map"], ImageArray(np.zeros(0))) if not is_itk_image(scan)
+        else from_native(result["slice_map"], scan),
+        "slice_nll": np.asarray(result["slice_nll"]),
+        "components": {name: from_native(image, scan) for name, image in result["components"].items()},
+    }
+
+
+def pixel_metrics(maps, labels, masks=None, restrict_to_mask=False):
+    """AUPRC, AUROC, FPR at 95% TPR and the best Dice over the pooled pixels
+    of 3D maps and labels (non-zero = anomalous); with `restrict_to_mask`,
+    only pixels inside `masks` count."""
+    maps = list(maps)
+    labels = list(labels)
+    natives = [to_native(m, "map") for m in maps]
+    native_labels = [to_native(l, "label", mask=True, **geometry_of(m)) for l, m in zip(labels, maps)]
+    native_masks = [] if masks is None else [
+        None if k is None else to_native(k, "mask", mask=True, **geometry_of(m)) for k, m in zip(masks, maps)]
+    return _cradl.pixel_metrics(natives, native_labels, native_masks, bool(restrict_to_mask))
+
+
+def make_subject(index, with_anomalies=True, seed=0, spacing=2.0):
+    """One subject of the default data set (a warped Colin27 brain, Debian's
+    mricron-data): ImageArrays image, mask, label and kinds."""
+    subject = _cradl.make_subject(int(index), bool(with_anomalies), int(seed), float(spacing))
+    return {name: ImageArray(np.asarray(image), image.spacing, image.origin, image.direction)
+            for name, image in subject.items()}
+
+
+def anomaly_kind_names():
+    """Names of the anomaly kinds, kind code 1 first."""
+    return list(_cradl.anomaly_kind_names())
+
+
+median_gaussian_postprocess_image_filter = _functional(MedianGaussianPostprocessImageFilter)
+intensity_z_score_image_filter = _functional(IntensityZScoreImageFilter)
+cradl_preprocess_image_filter = _functional(CradlPreprocessImageFilter)
+slice_map_to_scan_image_filter = _functional(SliceMapToScanImageFilter)
+representation_nll_gradient_image_filter = _functional(RepresentationNLLGradientImageFilter)
+representation_patch_density_image_filter = _functional(RepresentationPatchDensityImageFilter)

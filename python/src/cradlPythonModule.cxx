@@ -1,0 +1,389 @@
+// The `cradl` Python package's compiled part (`cradl._cradl`): the module's
+// public C++ API over images that cross as buffers (cradlPyImage.h). Long
+// calls release the GIL; itk::ExceptionObject arrives as cradl.Error with the
+// module's message.
+
+#include "cradlPyImage.h"
+
+#include "itkAUPRCMetric.h"
+#include "itkContrastiveEncoderModel.h"
+#include "itkCradlDatasetBuilder.h"
+#include "itkCradlPreprocessImageFilter.h"
+#include "itkCradlRuntime.h"
+#include "itkCradlScanScorer.h"
+#include "itkGaussianMixtureModel.h"
+#include "itkIntensityZScoreImageFilter.h"
+#include "itkMedianGaussianPostprocessImageFilter.h"
+#include "itkSliceMapToScanImageFilter.h"
+#include "itkVersion.h"
+
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+using cradl_python::Byte2;
+using cradl_python::Byte3;
+using cradl_python::Float2;
+using cradl_python::Float3;
+using cradl_python::PyImage;
+
+namespace
+{
+
+template <typename TImage>
+typename TImage::Pointer
+detached(TImage * image)
+{
+  typename TImage::Pointer kept = image;
+  kept->DisconnectPipeline();
+  return kept;
+}
+
+// A mask argument: None, or a uint8 image of the scan's dimension.
+template <typename TMask>
+typename TMask::Pointer
+optionalMask(const std::optional<PyImage> & mask)
+{
+  return mask ? mask->As<TMask>("mask") : nullptr;
+}
+
+// --- Preprocessing and its inverse ------------------------------------------
+
+template <typename TScan, typename TMask>
+py::tuple
+preprocessAs(const PyImage & scan, const std::optional<PyImage> & mask, unsigned int sliceSize, double clipMinimum,
+             double clipMaximum, bool preserveAspectRatio)
+{
+  const auto input = scan.As<TScan>("scan");
+  const auto brain = optionalMask<TMask>(mask);
+  auto       filter = itk::CradlPreprocessImageFilter<TScan, TMask>::New();
+  {
+    py::gil_scoped_release release;
+    filter->SetInput(input);
+    if (brain)
+      filter->SetMaskImage(brain);
+    itk::Size<2> size;
+    size.Fill(sliceSize);
+    filter->SetSliceSize(size);
+    filter->SetClipMinimum(clipMinimum);
+    filter->SetClipMaximum(clipMaximum);
+    filter->SetPreserveAspectRatio(preserveAspectRatio);
+    filter->Update();
+  }
+  return py::make_tuple(PyImage(detached(filter->GetOutput())), PyImage(detached(filter->GetMaskOutput())));
+}
+
+py::tuple
+preprocess(const PyImage & scan, const std::optional<PyImage> & mask, unsigned int sliceSize, double clipMinimum,
+           double clipMaximum, bool preserveAspectRatio)
+{
+  if (scan.Dimension() == 2)
+    return preprocessAs<Float2, Byte2>(scan, mask, sliceSize, clipMinimum, clipMaximum, preserveAspectRatio);
+  return preprocessAs<Float3, Byte3>(scan, mask, sliceSize, clipMinimum, clipMaximum, preserveAspectRatio);
+}
+
+template <typename TMap, typename TMask>
+PyImage
+sliceMapToScanAs(const PyImage & map, const PyImage & reference, const std::optional<PyImage> & mask)
+{
+  const auto input = map.As<TMap>("map");
+  const auto brain = optionalMask<TMask>(mask);
+  auto       filter = itk::SliceMapToScanImageFilter<TMap, TMap, TMask>::New();
+  // The reference gives only the grid: any pixel type, as a float image of its geometry.
+  auto grid = TMap::New();
+  {
+    typename TMap::SizeType size;
+    const auto              buffer = reference.Buffer();
+    for (unsigned int axis = 0; axis < TMap::ImageDimension; ++axis)
+      size[axis] = static_cast<itk::SizeValueType>(buffer.shape[TMap::ImageDimension - 1 - axis]);
+    grid->SetRegions(size);
+    typename TMap::SpacingType   spacing;
+    typename TMap::PointType     origin;
+    typename TMap::DirectionType direction;
+    const auto                   s = reference.Spacing(), o = reference.Origin();
+    const auto                   d = reference.Direction();
+    for (unsigned int axis = 0; axis < TMap::ImageDimension; ++axis)
+    {
+      spacing[axis] = s[axis];
+      origin[axis] = o[axis];
+      for (unsigned int column = 0; column < TMap::ImageDimension; ++column)
+        direction[axis][column] = d[axis][column];
+    }
+    grid->SetSpacing(spacing);
+    grid->SetOrigin(origin);
+    grid->SetDirection(direction);
+  }
+  {
+    py::gil_scoped_release release;
+    filter->SetInput(input);
+    filter->SetReferenceImage(grid);
+    if (brain)
+      filter->SetMaskImage(brain);
+    filter->Update();
+  }
+  return PyImage(detached(filter->GetOutput()));
+}
+
+PyImage
+sliceMapToScan(const PyImage & map, const PyImage & reference, const std::optional<PyImage> & mask)
+{
+  if (map.Dimension() != reference.Dimension())
+    throw std::invalid_argument("the map and the reference scan must have the same dimension");
+  if (map.Dimension() == 2)
+    return sliceMapToScanAs<Float2, Byte2>(map, reference, mask);
+  return sliceMapToScanAs<Float3, Byte3>(map, reference, mask);
+}
+
+// --- Post-processing and the intensity baseline -----------------------------
+
+template <typename TImage, typename TMask>
+PyImage
+postprocessAs(const PyImage & map, const std::optional<PyImage> & mask, unsigned int medianRadius, double sigma,
+              unsigned int gaussianRadius)
+{
+  const auto input = map.As<TImage>("map");
+  const auto brain = optionalMask<TMask>(mask);
+  auto       filter = itk::MedianGaussianPostprocessImageFilter<TImage, TMask>::New();
+  {
+    py::gil_scoped_release release;
+    filter->SetInput(input);
+    if (brain)
+      filter->SetMaskImage(brain);
+    filter->SetMedianRadius(medianRadius);
+    filter->SetGaussianSigma(sigma);
+    filter->SetGaussianRadius(gaussianRadius);
+    filter->Update();
+  }
+  return PyImage(detached(filter->GetOutput()));
+}
+
+PyImage
+postprocess(const PyImage & map, const std::optional<PyImage> & mask, unsigned int medianRadius, double sigma,
+            unsigned int gaussianRadius)
+{
+  if (map.Dimension() == 2)
+    return postprocessAs<Float2, Byte2>(map, mask, medianRadius, sigma, gaussianRadius);
+  return postprocessAs<Float3, Byte3>(map, mask, medianRadius, sigma, gaussianRadius);
+}
+
+template <typename TImage, typename TMask>
+PyImage
+intensityZScoreAs(const PyImage & scan, const std::optional<PyImage> & mask)
+{
+  const auto input = scan.As<TImage>("scan");
+  const auto brain = optionalMask<TMask>(mask);
+  auto       filter = itk::IntensityZScoreImageFilter<TImage, TMask>::New();
+  {
+    py::gil_scoped_release release;
+    filter->SetInput(input);
+    if (brain)
+      filter->SetMaskImage(brain);
+    filter->Update();
+  }
+  return PyImage(detached(filter->GetOutput()));
+}
+
+PyImage
+intensityZScore(const PyImage & scan, const std::optional<PyImage> & mask)
+{
+  if (scan.Dimension() == 2)
+    return intensityZScoreAs<Float2, Byte2>(scan, mask);
+  return intensityZScoreAs<Float3, Byte3>(scan, mask);
+}
+
+// --- Models and scoring -------------------------------------------------------
+
+struct EncoderModel
+{
+  itk::ContrastiveEncoderModel::Pointer model;
+};
+
+struct MixtureModel
+{
+  itk::GaussianMixtureModel::Pointer model;
+};
+
+py::dict
+score(const EncoderModel & encoder, const MixtureModel & mixture, const PyImage & scan,
+      const std::optional<PyImage> & mask, const itk::CradlScoringSettings & settings)
+{
+  const auto                      input = scan.As<Float3>("scan");
+  const auto                      brain = optionalMask<Byte3>(mask);
+  itk::CradlScanScorer::Result    result;
+  {
+    py::gil_scoped_release release;
+    auto                   scorer = itk::CradlScanScorer::New();
+    scorer->SetEncoder(encoder.model);
+    scorer->SetMixture(mixture.model);
+    scorer->SetSettings(settings);
+    result = scorer->Score(input, brain);
+  }
+  py::dict out;
+  out["anomaly_map"] = PyImage(result.AnomalyMap);
+  out["raw_map"] = PyImage(result.RawMap);
+  out["slice_map"] = PyImage(result.SliceMap);
+  out["slice_nll"] = result.SliceNLL;
+  py::dict components;
+  for (const auto & [name, image] : result.Components)
+    components[py::str(name)] = PyImage(image);
+  out["components"] = components;
+  return out;
+}
+
+// --- Metrics -------------------------------------------------------------------
+
+py::dict
+pixelMetrics(const std::vector<PyImage> & maps, const std::vector<PyImage> & labels,
+             const std::vector<std::optional<PyImage>> & masks, bool restrictToMask)
+{
+  if (maps.empty() || maps.size() != labels.size() || (!masks.empty() && masks.size() != maps.size()))
+    throw std::invalid_argument("give as many labels (and masks, if any) as maps, at least one");
+  using Metric = itk::AUPRCMetric<Float3>;
+  auto metric = Metric::New();
+  metric->SetRestrictToMask(restrictToMask);
+  std::vector<Float3::Pointer> keptMaps;
+  std::vector<Byte3::Pointer>  keptLabels, keptMasks;
+  for (std::size_t i = 0; i < maps.size(); ++i)
+  {
+    keptMaps.push_back(maps[i].As<Float3>("map"));
+    keptLabels.push_back(labels[i].As<Byte3>("label"));
+    keptMasks.push_back(masks.empty() ? nullptr : optionalMask<Byte3>(masks[i]));
+  }
+  {
+    py::gil_scoped_release release;
+    for (std::size_t i = 0; i < maps.size(); ++i)
+      metric->AddImages(keptMaps[i], keptLabels[i], keptMasks[i]);
+    metric->Compute();
+  }
+  py::dict out;
+  out["auprc"] = metric->GetAUPRC();
+  out["auroc"] = metric->GetAUROC();
+  out["fpr95"] = metric->GetFPRAt95TPR();
+  out["best_dice"] = metric->GetBestDice();
+  out["best_dice_threshold"] = metric->GetBestDiceThreshold();
+  return out;
+}
+
+// --- The default data set ---------------------------------------------------
+
+py::dict
+makeSubject(unsigned int index, bool withAnomalies, unsigned int seed, double spacing)
+{
+  itk::CradlDatasetBuilder::Subject subject;
+  {
+    py::gil_scoped_release release;
+    auto                   builder = itk::CradlDatasetBuilder::New();
+    builder->SetSeed(seed);
+    builder->SetOutputSpacing(spacing);
+    subject = builder->MakeSubject(index, withAnomalies);
+  }
+  py::dict out;
+  out["image"] = PyImage(subject.Image);
+  out["mask"] = PyImage(subject.Mask);
+  out["label"] = PyImage(subject.Label);
+  out["kinds"] = PyImage(subject.Kinds);
+  return out;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_cradl, m)
+{
+  m.doc() = "Cradl's compiled core: images cross as buffers; see the `cradl` package.";
+  static py::exception<itk::ExceptionObject> error(m, "Error", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr thrown) {
+    try
+    {
+      if (thrown)
+        std::rethrow_exception(thrown);
+    }
+    catch (const itk::ExceptionObject & e)
+    {
+      error(e.GetDescription());
+    }
+  });
+  m.attr("itk_version") = itk::Version::GetITKVersion();
+
+  py::class_<PyImage>(m, "Image", py::buffer_protocol())
+    .def(py::init(&PyImage::FromBuffer), py::arg("pixels"), py::arg("spacing"), py::arg("origin"),
+         py::arg("direction"), "A copy of float32 or uint8 pixels (z, y, x) with ITK's (x, y, z) geometry.")
+    .def_buffer(&PyImage::Buffer)
+    .def_property_readonly("dimension", &PyImage::Dimension)
+    .def_property_readonly("spacing", &PyImage::Spacing)
+    .def_property_readonly("origin", &PyImage::Origin)
+    .def_property_readonly("direction", &PyImage::Direction);
+
+  m.def("preprocess", &preprocess, py::arg("scan"), py::arg("mask"), py::arg("slice_size"), py::arg("clip_minimum"),
+        py::arg("clip_maximum"), py::arg("preserve_aspect_ratio"));
+  m.def("slice_map_to_scan", &sliceMapToScan, py::arg("map"), py::arg("reference"), py::arg("mask"));
+  m.def("postprocess", &postprocess, py::arg("map"), py::arg("mask"), py::arg("median_radius"), py::arg("sigma"),
+        py::arg("gaussian_radius"));
+  m.def("intensity_zscore", &intensityZScore, py::arg("scan"), py::arg("mask"));
+
+  py::class_<EncoderModel>(m, "EncoderModel")
+    .def_static(
+      "load",
+      [](const std::string & path) {
+        py::gil_scoped_release release;
+        return EncoderModel{ itk::ContrastiveEncoderModel::Load(path) };
+      },
+      py::arg("path"))
+    .def(
+      "save",
+      [](const EncoderModel & self, const std::string & path) {
+        py::gil_scoped_release release;
+        self.model->Save(path);
+      },
+      py::arg("path"))
+    .def_property_readonly("image_size", [](const EncoderModel & self) { return self.model->GetImageSize(); })
+    .def_property_readonly("nf", [](const EncoderModel & self) { return self.model->GetNumberOfFilters(); })
+    .def_property_readonly("nz", [](const EncoderModel & self) { return self.model->GetRepresentationSize(); })
+    .def_property_readonly("clip_minimum", [](const EncoderModel & self) { return self.model->GetClipMinimum(); })
+    .def_property_readonly("clip_maximum", [](const EncoderModel & self) { return self.model->GetClipMaximum(); })
+    .def_property_readonly("preserve_aspect_ratio",
+                           [](const EncoderModel & self) { return self.model->GetPreserveAspectRatio(); })
+    .def_property_readonly("completed_epochs", [](const EncoderModel & self) { return self.model->GetCompletedEpochs(); });
+
+  py::class_<MixtureModel>(m, "MixtureModel")
+    .def_static(
+      "load",
+      [](const std::string & path) {
+        py::gil_scoped_release release;
+        return MixtureModel{ itk::GaussianMixtureModel::Load(path) };
+      },
+      py::arg("path"))
+    .def(
+      "save",
+      [](const MixtureModel & self, const std::string & path) {
+        py::gil_scoped_release release;
+        self.model->Save(path);
+      },
+      py::arg("path"))
+    .def_property_readonly("components", [](const MixtureModel & self) { return self.model->GetNumberOfComponents(); })
+    .def_property_readonly("dimension", [](const MixtureModel & self) { return self.model->GetDimension(); })
+    .def_property_readonly("weights", [](const MixtureModel & self) { return self.model->GetWeights(); })
+    .def_property_readonly("bic", [](const MixtureModel & self) { return self.model->GetBIC(); })
+    .def_property_readonly("has_patch_density", [](const MixtureModel & self) { return self.model->HasPatchDensity(); })
+    .def_property_readonly("selected_scoring_mode",
+                           [](const MixtureModel & self) { return self.model->GetSelectedScoringMode(); })
+    .def_property_readonly("selected_gaussian_sigma",
+                           [](const MixtureModel & self) { return self.model->GetSelectedGaussianSigma(); });
+
+  py::class_<itk::CradlScoringSettings>(m, "ScoringSettings")
+    .def(py::init<>())
+    .def_readwrite("mode", &itk::CradlScoringSettings::Mode)
+    .def_readwrite("device", &itk::CradlScoringSettings::Device)
+    .def_readwrite("batch_size", &itk::CradlScoringSettings::BatchSize)
+    .def_readwrite("mixed_precision", &itk::CradlScoringSettings::MixedPrecision)
+    .def_readwrite("median_radius", &itk::CradlScoringSettings::MedianRadius)
+    .def_readwrite("gaussian_sigma", &itk::CradlScoringSettings::GaussianSigma)
+    .def_readwrite("gaussian_radius", &itk::CradlScoringSettings::GaussianRadius);
+  m.def("score", &score, py::arg("encoder"), py::arg("mixture"), py::arg("scan"), py::arg("mask"), py::arg("settings"));
+
+  m.def("pixel_metrics", &pixelMetrics, py::arg("maps"), py::arg("labels"), py::arg("masks"),
+        py::arg("restrict_to_mask"));
+  m.def("make_subject", &makeSubject, py::arg("index"), py::arg("with_anomalies"), py::arg("seed"),
+        py::arg("spacing"));
+  m.def("anomaly_kind_names", &itk::CradlDatasetBuilder::GetAnomalyKindNames);
+  m.def("cuda_available", &itk::CradlRuntime::IsCudaAvailable);
+  m.def("set_number_of_threads", &itk::CradlRuntime::SetNumberOfThreads, py::arg("threads"));
+}

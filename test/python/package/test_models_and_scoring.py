@@ -1,0 +1,118 @@
+"""Models, scoring and metrics from Python against the `cradl` tool and
+scikit-learn; the package beside other libraries."""
+import csv
+import os
+import subprocess
+import sys
+
+import itk
+import nibabel
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import cradl
+
+
+def first_test_scan(models):
+    with open(models / "data" / "test.csv") as f:
+        row = next(csv.DictReader(f))
+    return {key: models / "data" / row[key] for key in ("image", "mask", "label")}
+
+
+def test_a_map_from_python_equals_the_tools_map(models):
+    files = first_test_scan(models)
+    encoder = cradl.ContrastiveEncoderModel.load(models / "encoder.pt")
+    mixture = cradl.GaussianMixtureModel.load(models / "mixture.pt")
+    assert encoder.nz == mixture.dimension and mixture.selected_scoring_mode in ("gradient", "patch", "fused")
+    scan = itk.imread(str(files["image"]), itk.F)
+    mask = itk.imread(str(files["mask"]), itk.UC)
+    result = cradl.score_scan(scan, mask, encoder=encoder, mixture=mixture)
+    tool = nibabel.load(str(models / "tool" / "maps" / "test_000_anomaly.nii.gz"))
+    # nibabel's array is (x, y, z); ITK's view (z, y, x).
+    assert np.array_equal(itk.array_from_image(result["anomaly_map"]), np.asarray(tool.dataobj).T)
+    assert np.allclose(np.asarray(result["anomaly_map"].GetSpacing()), tool.header.get_zooms(), rtol=1e-6)
+    assert len(result["slice_nll"]) == itk.size(scan)[2]
+
+
+def test_every_scoring_mode_and_both_filter_spellings(models):
+    files = first_test_scan(models)
+    encoder = cradl.ContrastiveEncoderModel.load(models / "encoder.pt")
+    mixture = cradl.GaussianMixtureModel.load(models / "mixture.pt")
+    scan = itk.imread(str(files["image"]), itk.F)
+    mask = itk.imread(str(files["mask"]), itk.UC)
+    gradient = cradl.score_scan(scan, mask, encoder=encoder, mixture=mixture, mode="gradient", sigma=1.0)
+    raw = cradl.representation_nll_gradient_image_filter(scan, mask=mask, encoder=encoder, mixture=mixture)
+    assert np.array_equal(itk.array_from_image(raw), itk.array_from_image(gradient["raw_map"]))
+    # The post-processed map is the raw map through the post-processing filter.
+    post = cradl.median_gaussian_postprocess_image_filter(raw, mask=mask, sigma=1.0)
+    assert np.array_equal(itk.array_from_image(post), itk.array_from_image(gradient["anomaly_map"]))
+    patch = cradl.RepresentationPatchDensityImageFilter.New(scan, mask=mask, encoder=encoder, mixture=mixture)
+    patch.Update()
+    assert np.all(np.isfinite(itk.array_from_image(patch.GetOutput())))
+    assert np.allclose(patch.GetSliceNLL(), gradient["slice_nll"], rtol=1e-6)  # -log p of the same f(x)
+    fused = cradl.score_scan(scan, mask, encoder=encoder, mixture=mixture, mode="fused")
+    assert set(fused["components"]) == {"gradient", "patch", "intensity"}
+
+
+def test_pixel_metrics_equal_sklearn(models):
+    files = first_test_scan(models)
+    label = itk.imread(str(files["label"]), itk.UC)
+    mask = itk.imread(str(files["mask"]), itk.UC)
+    scan = itk.imread(str(files["image"]), itk.F)
+    zscore = cradl.intensity_z_score_image_filter(scan, mask=mask)
+    metrics = cradl.pixel_metrics([zscore], [label], [mask], restrict_to_mask=True)
+    brain = itk.array_from_image(mask) != 0
+    y = itk.array_from_image(label)[brain] != 0
+    s = itk.array_from_image(zscore)[brain].astype(np.float64)
+    # Sums of N terms in float64: 2 gamma_N.
+    bound = 2 * y.size * np.finfo(np.float64).eps
+    assert metrics["auroc"] == pytest.approx(roc_auc_score(y, s), abs=max(bound, 1e-12))
+
+
+def test_model_files_errors_and_the_torch_module(models, tmp_path):
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes((models / "encoder.pt").read_bytes()[:1000])
+    with pytest.raises(cradl.Error, match="cut.pt"):
+        cradl.ContrastiveEncoderModel.load(cut)
+    with pytest.raises(cradl.Error):
+        cradl.GaussianMixtureModel.load(models / "encoder.pt")  # an encoder is not a mixture
+    # The encoder as a torch.nn.Module (Debian's python3-torch) gives the module's representation.
+    import torch
+
+    module = cradl.ContrastiveEncoderModel.load(models / "encoder.pt").torch_module(models / "encoder.pt")
+    assert isinstance(module, torch.nn.Module) and not module.training
+
+
+def test_the_data_set_builder_from_python():
+    subject = cradl.make_subject(0, with_anomalies=True, seed=2, spacing=4.0)
+    kinds = np.asarray(subject["kinds"])
+    assert np.array_equal(kinds != 0, np.asarray(subject["label"]) != 0)
+    assert set(np.unique(kinds)) - {0} <= set(range(1, len(cradl.anomaly_kind_names()) + 1))
+    assert subject["image"].spacing == (4.0, 4.0, 4.0)
+    assert np.all(np.asarray(subject["image"])[np.asarray(subject["mask"]) == 0] == 0)
+
+
+def run_python(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+@pytest.mark.parametrize("order", ["import itk, nibabel, numpy, cradl", "import cradl, itk, nibabel, numpy",
+                                   "import torch, cradl", "import cradl, torch"])
+def test_imports_live_together(order):
+    # PyPI's ITK 5.4 and the module's ITK 5.2 are separate libraries; Debian's
+    # python3-torch shares the module's LibTorch.
+    code = order + "\nimport numpy as np\n" + (
+        "out = cradl.median_gaussian_postprocess_image_filter(np.ones((3, 8, 8), np.float32), sigma=1.0)\n"
+        "assert float(np.asarray(out).max()) == 1.0\nprint('ok')")
+    result = run_python(code)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_another_torch_in_the_process_is_refused_with_a_clear_error():
+    code = ("import sys, types\nsys.modules['torch'] = types.SimpleNamespace(__version__='2.7.1+cu126', "
+            "__file__='/venv/torch/__init__.py')\nimport cradl")
+    result = run_python(code)
+    assert result.returncode != 0
+    assert "cradl runs on Debian's LibTorch 1.13, but this process already loaded torch 2.7.1+cu126" in result.stderr
