@@ -48,6 +48,7 @@ from ._filters import (  # noqa: E402
     SliceMapToScanImageFilter,
     anomaly_kind_names,
     cradl_preprocess_image_filter,
+    fit_mixture,
     intensity_z_score_image_filter,
     make_subject,
     median_gaussian_postprocess_image_filter,
@@ -55,7 +56,9 @@ from ._filters import (  # noqa: E402
     representation_nll_gradient_image_filter,
     representation_patch_density_image_filter,
     score_scan,
+    select_mixture,
     slice_map_to_scan_image_filter,
+    train_encoder,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]

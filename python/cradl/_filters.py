@@ -323,3 +323,69 @@ cradl_preprocess_image_filter = _functional(CradlPreprocessImageFilter)
 slice_map_to_scan_image_filter = _functional(SliceMapToScanImageFilter)
 representation_nll_gradient_image_filter = _functional(RepresentationNLLGradientImageFilter)
 representation_patch_density_image_filter = _functional(RepresentationPatchDensityImageFilter)
+
+
+def _scan_pairs(scans, role):
+    """[(scan, mask or None)] as module images; a bare scan has no mask."""
+    pairs = []
+    for item in scans:
+        scan, mask = item if isinstance(item, (tuple, list)) else (item, None)
+        native = to_native(scan, role)
+        pairs.append((native, None if mask is None else to_native(
+            mask, role + " mask", mask=True,
+            **({} if is_itk_image(mask) or isinstance(mask, ImageArray) else geometry_of(scan)))))
+    return pairs
+
+
+def train_encoder(training, validation=(), progress=None, **settings):
+    """Trains the contrastive encoder (the `cradl train` stage) on healthy 3D
+    scans: `training` and `validation` are lists of scans or (scan, mask)
+    pairs. Settings (snake_case): slice_size, nf, nz, epochs, batch_size,
+    learning_rate, weight_decay, warmup_epochs, temperature, seed, augment,
+    mixed_precision, device, threads, clip_minimum, clip_maximum,
+    preserve_aspect_ratio, minimum_brain_fraction, slice_margin, checkpoint,
+    resume. `progress(report)` is called after every step and epoch with a
+    dict (epoch, step, steps_per_epoch, loss, learning_rate,
+    views_per_second, validation_loss, progress); returning False stops
+    training (cradl.Error, resumable from `checkpoint`), and an exception it
+    raises (or Ctrl-C) stops training and propagates."""
+    native = _cradl.train(_scan_pairs(training, "training scan"), _scan_pairs(validation, "validation scan"),
+                          dict(settings), progress)
+    return ContrastiveEncoderModel(native)
+
+
+def fit_mixture(encoder, scans, **settings):
+    """Fits the Gaussian mixture and the patch density (the `cradl fit`
+    stage) to the encoder's representations of healthy scans (scans or
+    (scan, mask) pairs). Settings: components (list of K to fit), tolerance,
+    max_iterations, regularization, initialization, seed, standardize,
+    float32, patch_layers, patch_grid, patch_depth_bins, patch_prior_weight,
+    device, threads, batch_size. Returns {"model": lowest BIC,
+    "candidates": [{components, iterations, converged, mean_log_likelihood,
+    bic, model}]}."""
+    result = _cradl.fit_mixture(encoder._native, _scan_pairs(scans, "scan"), dict(settings))
+    result["model"] = GaussianMixtureModel(result["model"])
+    for row in result["candidates"]:
+        row["model"] = GaussianMixtureModel(row["model"])
+    return result
+
+
+def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", "fused"), sigmas=(1.0, 1.5, 3.0),
+                   median_radius=2, gaussian_radius=3, device="cpu", batch_size=64):
+    """Chooses the mixture, the map and the post-processing sigma by pixel
+    AUPRC on labelled validation scans (the `cradl select` stage):
+    `validation` is a list of (scan, mask, label). Returns {"model": the
+    chosen mixture (records the choice), "rows": every (K, mode, sigma) row
+    with its validation_auprc, "selected_index", "settings"}."""
+    natives = []
+    for scan, mask, label in validation:
+        geometry = {} if is_itk_image(scan) else geometry_of(scan)
+        natives.append((to_native(scan, "validation scan"),
+                        None if mask is None else to_native(mask, "validation mask", mask=True, **geometry),
+                        to_native(label, "validation label", mask=True, **geometry)))
+    settings = _settings({"Device": device, "BatchSize": batch_size, "MixedPrecision": False,
+                          "MedianRadius": median_radius, "GaussianRadius": gaussian_radius}, "gradient")
+    result = _cradl.select_mixture(encoder._native, [c._native for c in candidates], natives, settings,
+                                   list(modes), [float(s) for s in sigmas])
+    result["model"] = GaussianMixtureModel(result["model"])
+    return result

@@ -6,7 +6,11 @@
 #include "cradlPyImage.h"
 
 #include "itkAUPRCMetric.h"
+#include "itkCommand.h"
 #include "itkContrastiveEncoderModel.h"
+#include "itkContrastiveEncoderTrainer.h"
+#include "itkGaussianMixtureFitter.h"
+#include "itkMixtureModelSelector.h"
 #include "itkCradlDatasetBuilder.h"
 #include "itkCradlPreprocessImageFilter.h"
 #include "itkCradlRuntime.h"
@@ -17,7 +21,11 @@
 #include "itkSliceMapToScanImageFilter.h"
 #include "itkVersion.h"
 
+#include <pybind11/functional.h>
 #include <pybind11/stl.h>
+
+#include <functional>
+#include <map>
 
 namespace py = pybind11;
 using cradl_python::Byte2;
@@ -194,12 +202,12 @@ intensityZScore(const PyImage & scan, const std::optional<PyImage> & mask)
 
 struct EncoderModel
 {
-  itk::ContrastiveEncoderModel::Pointer model;
+  itk::ContrastiveEncoderModel::ConstPointer model;
 };
 
 struct MixtureModel
 {
-  itk::GaussianMixtureModel::Pointer model;
+  itk::GaussianMixtureModel::ConstPointer model;
 };
 
 py::dict
@@ -226,6 +234,269 @@ score(const EncoderModel & encoder, const MixtureModel & mixture, const PyImage 
   for (const auto & [name, image] : result.Components)
     components[py::str(name)] = PyImage(image);
   out["components"] = components;
+  return out;
+}
+
+// --- Training, fitting, selection ------------------------------------------------
+
+using ScanPair = std::pair<PyImage, std::optional<PyImage>>;
+
+// Keyword settings onto an object's setters: one entry per snake_case name.
+template <typename TObject>
+using SetterTable = std::map<std::string, std::function<void(TObject &, const py::handle &)>>;
+
+template <typename TObject>
+void
+applySettings(TObject & object, const SetterTable<TObject> & table, const py::dict & settings, const char * what)
+{
+  for (const auto & [key, value] : settings)
+  {
+    const auto name = py::cast<std::string>(key);
+    const auto setter = table.find(name);
+    if (setter == table.end())
+    {
+      std::string known;
+      for (const auto & entry : table)
+        known += (known.empty() ? "" : ", ") + entry.first;
+      throw std::invalid_argument(std::string(what) + " has no setting '" + name + "' (it has: " + known + ")");
+    }
+    setter->second(object, value);
+  }
+}
+
+#define CRADL_SETTING(Type, name, Setter)                                                                              \
+  {                                                                                                                    \
+    name, [](auto & object, const py::handle & value) { object.Setter(py::cast<Type>(value)); }                       \
+  }
+
+// Calls a Python progress callback from an ITK IterationEvent with the GIL
+// held; a False return, an exception or Ctrl-C aborts the filter, and the
+// Python exception (if any) is raised again after the filter stopped.
+class ProgressBridge
+{
+public:
+  ProgressBridge(itk::ProcessObject * filter, py::object callback, std::function<py::dict()> report)
+    : m_Filter(filter)
+    , m_Callback(std::move(callback))
+    , m_Report(std::move(report))
+  {
+    auto command = itk::SimpleMemberCommand<ProgressBridge>::New();
+    command->SetCallbackFunction(this, &ProgressBridge::Observe);
+    m_Tag = filter->AddObserver(itk::IterationEvent(), command);
+  }
+  ~ProgressBridge() { m_Filter->RemoveObserver(m_Tag); }
+
+  /** Runs `update` without the GIL; rethrows a callback's exception. */
+  void
+  Run(const std::function<void()> & update)
+  {
+    try
+    {
+      py::gil_scoped_release release;
+      update();
+    }
+    catch (const itk::ProcessAborted &)
+    {
+      if (m_Error)
+        throw *m_Error;
+      throw;
+    }
+  }
+
+private:
+  void
+  Observe()
+  {
+    py::gil_scoped_acquire acquire;
+    try
+    {
+      if (PyErr_CheckSignals() != 0)
+        throw py::error_already_set();
+      if (!m_Callback.is_none() && m_Callback(m_Report()).equal(py::bool_(false)))
+        m_Filter->AbortGenerateDataOn();
+    }
+    catch (py::error_already_set & error)
+    {
+      m_Error = std::make_shared<py::error_already_set>(std::move(error));
+      m_Filter->AbortGenerateDataOn();
+    }
+  }
+
+  itk::ProcessObject *                    m_Filter;
+  py::object                              m_Callback;
+  std::function<py::dict()>               m_Report;
+  std::shared_ptr<py::error_already_set>  m_Error;
+  unsigned long                           m_Tag = 0;
+};
+
+EncoderModel
+train(const std::vector<ScanPair> & training, const std::vector<ScanPair> & validation, const py::dict & settings,
+      const py::object & progress)
+{
+  using Trainer = itk::ContrastiveEncoderTrainer;
+  static const SetterTable<Trainer> table{
+    CRADL_SETTING(unsigned int, "slice_size", SetSliceSize),
+    CRADL_SETTING(unsigned int, "nf", SetNumberOfFilters),
+    CRADL_SETTING(unsigned int, "nz", SetRepresentationSize),
+    CRADL_SETTING(unsigned int, "epochs", SetNumberOfEpochs),
+    CRADL_SETTING(unsigned int, "batch_size", SetBatchSize),
+    CRADL_SETTING(double, "learning_rate", SetLearningRate),
+    CRADL_SETTING(double, "weight_decay", SetWeightDecay),
+    CRADL_SETTING(unsigned int, "warmup_epochs", SetWarmupEpochs),
+    CRADL_SETTING(double, "temperature", SetTemperature),
+    CRADL_SETTING(unsigned int, "seed", SetSeed),
+    CRADL_SETTING(bool, "augment", SetAugment),
+    CRADL_SETTING(bool, "mixed_precision", SetMixedPrecision),
+    CRADL_SETTING(std::string, "device", SetDevice),
+    CRADL_SETTING(unsigned int, "threads", SetNumberOfThreads),
+    CRADL_SETTING(double, "clip_minimum", SetClipMinimum),
+    CRADL_SETTING(double, "clip_maximum", SetClipMaximum),
+    CRADL_SETTING(bool, "preserve_aspect_ratio", SetPreserveAspectRatio),
+    CRADL_SETTING(double, "minimum_brain_fraction", SetMinimumBrainFraction),
+    CRADL_SETTING(unsigned int, "slice_margin", SetSliceMargin),
+    CRADL_SETTING(std::string, "checkpoint", SetCheckpointFileName),
+    CRADL_SETTING(bool, "resume", SetResume),
+  };
+  auto trainer = Trainer::New();
+  applySettings(*trainer, table, settings, "training");
+  std::vector<itk::DataObject::Pointer> kept; // the scans live until training ends
+  const auto add = [&](const std::vector<ScanPair> & scans, bool isValidation) {
+    for (const auto & [scan, mask] : scans)
+    {
+      const auto image = scan.As<Float3>("scan");
+      const auto brain = optionalMask<Byte3>(mask);
+      kept.push_back(image.GetPointer());
+      if (brain)
+        kept.push_back(brain.GetPointer());
+      if (isValidation)
+        trainer->AddValidationScan(image, brain);
+      else
+        trainer->AddTrainingScan(image, brain);
+    }
+  };
+  add(training, false);
+  add(validation, true);
+  Trainer * t = trainer.GetPointer();
+  ProgressBridge bridge(t, progress, [t]() {
+    py::dict report;
+    report["epoch"] = t->GetCurrentEpoch();
+    report["step"] = t->GetCurrentStep();
+    report["steps_per_epoch"] = t->GetStepsPerEpoch();
+    report["loss"] = t->GetCurrentLoss();
+    report["learning_rate"] = t->GetCurrentLearningRate();
+    report["views_per_second"] = t->GetViewsPerSecond();
+    report["validation_loss"] = t->GetLastValidationLoss();
+    report["progress"] = t->GetProgress();
+    return report;
+  });
+  bridge.Run([&]() { trainer->Update(); });
+  return EncoderModel{ trainer->GetOutput() };
+}
+
+py::dict
+fitMixture(const EncoderModel & encoder, const std::vector<ScanPair> & scans, const py::dict & settings)
+{
+  using Fitter = itk::GaussianMixtureFitter;
+  static const SetterTable<Fitter> table{
+    CRADL_SETTING(std::vector<unsigned int>, "components", SetComponentCandidates),
+    CRADL_SETTING(double, "tolerance", SetTolerance),
+    CRADL_SETTING(unsigned int, "max_iterations", SetMaximumNumberOfIterations),
+    CRADL_SETTING(double, "regularization", SetCovarianceRegularization),
+    CRADL_SETTING(std::string, "initialization", SetInitialization),
+    CRADL_SETTING(unsigned int, "seed", SetSeed),
+    CRADL_SETTING(bool, "standardize", SetStandardizeFeatures),
+    CRADL_SETTING(bool, "float32", SetFloat32Compute),
+    CRADL_SETTING(std::vector<unsigned int>, "patch_layers", SetPatchDensityLayers),
+    CRADL_SETTING(unsigned int, "patch_grid", SetPatchPositionGrid),
+    CRADL_SETTING(unsigned int, "patch_depth_bins", SetPatchDepthBins),
+    CRADL_SETTING(double, "patch_prior_weight", SetPatchPriorWeight),
+    CRADL_SETTING(std::string, "device", SetDevice),
+    CRADL_SETTING(unsigned int, "threads", SetNumberOfThreads),
+    CRADL_SETTING(unsigned int, "batch_size", SetBatchSize),
+  };
+  auto fitter = Fitter::New();
+  applySettings(*fitter, table, settings, "fitting");
+  fitter->SetEncoder(encoder.model);
+  std::vector<itk::DataObject::Pointer> kept;
+  for (const auto & [scan, mask] : scans)
+  {
+    const auto image = scan.As<Float3>("scan");
+    const auto brain = optionalMask<Byte3>(mask);
+    kept.push_back(image.GetPointer());
+    fitter->AddScan(image, brain);
+    if (brain)
+      kept.push_back(brain.GetPointer());
+  }
+  {
+    py::gil_scoped_release release;
+    fitter->Update();
+  }
+  py::list candidates;
+  for (unsigned int i = 0; i < fitter->GetCandidates().size(); ++i)
+  {
+    const auto & c = fitter->GetCandidates()[i];
+    py::dict row;
+    row["components"] = c.NumberOfComponents;
+    row["iterations"] = c.Iterations;
+    row["converged"] = c.Converged;
+    row["mean_log_likelihood"] = c.MeanLogLikelihood;
+    row["bic"] = c.BIC;
+    row["model"] = MixtureModel{ fitter->GetCandidateModel(i) };
+    candidates.append(row);
+  }
+  py::dict out;
+  out["model"] = MixtureModel{ fitter->GetOutput() };
+  out["candidates"] = candidates;
+  return out;
+}
+
+using LabelledScan = std::tuple<PyImage, std::optional<PyImage>, PyImage>;
+
+py::dict
+selectMixture(const EncoderModel & encoder, const std::vector<MixtureModel> & candidates,
+              const std::vector<LabelledScan> & validation, const itk::CradlScoringSettings & settings,
+              const std::vector<std::string> & modes, const std::vector<double> & sigmas)
+{
+  auto selector = itk::MixtureModelSelector::New();
+  selector->SetEncoder(encoder.model);
+  for (const auto & candidate : candidates)
+    selector->AddCandidate(candidate.model);
+  std::vector<itk::DataObject::Pointer> kept;
+  for (const auto & [scan, mask, label] : validation)
+  {
+    const auto image = scan.As<Float3>("scan");
+    const auto brain = optionalMask<Byte3>(mask);
+    const auto truth = label.As<Byte3>("label");
+    kept.insert(kept.end(), { image.GetPointer(), truth.GetPointer() });
+    if (brain)
+      kept.push_back(brain.GetPointer());
+    selector->AddValidationScan(image, brain, truth);
+  }
+  selector->SetScoringSettings(settings);
+  if (!modes.empty())
+    selector->SetScoringModes(modes);
+  if (!sigmas.empty())
+    selector->SetGaussianSigmas(sigmas);
+  {
+    py::gil_scoped_release release;
+    selector->Update();
+  }
+  py::list rows;
+  for (const auto & c : selector->GetCandidates())
+  {
+    py::dict row;
+    row["components"] = c.NumberOfComponents;
+    row["bic"] = c.BIC;
+    row["validation_auprc"] = c.ValidationAUPRC;
+    row["scoring_mode"] = c.ScoringMode;
+    row["gaussian_sigma"] = c.GaussianSigma;
+    rows.append(row);
+  }
+  py::dict out;
+  out["model"] = MixtureModel{ selector->GetOutput() };
+  out["rows"] = rows;
+  out["selected_index"] = selector->GetSelectedIndex();
+  out["settings"] = selector->GetSelectedScoringSettings();
   return out;
 }
 
@@ -379,6 +650,10 @@ PYBIND11_MODULE(_cradl, m)
     .def_readwrite("gaussian_radius", &itk::CradlScoringSettings::GaussianRadius);
   m.def("score", &score, py::arg("encoder"), py::arg("mixture"), py::arg("scan"), py::arg("mask"), py::arg("settings"));
 
+  m.def("train", &train, py::arg("training"), py::arg("validation"), py::arg("settings"), py::arg("progress"));
+  m.def("fit_mixture", &fitMixture, py::arg("encoder"), py::arg("scans"), py::arg("settings"));
+  m.def("select_mixture", &selectMixture, py::arg("encoder"), py::arg("candidates"), py::arg("validation"),
+        py::arg("settings"), py::arg("modes"), py::arg("sigmas"));
   m.def("pixel_metrics", &pixelMetrics, py::arg("maps"), py::arg("labels"), py::arg("masks"),
         py::arg("restrict_to_mask"));
   m.def("make_subject", &makeSubject, py::arg("index"), py::arg("with_anomalies"), py::arg("seed"),

@@ -2,6 +2,7 @@
 scikit-learn; the package beside other libraries."""
 import csv
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -116,3 +117,16 @@ def test_another_torch_in_the_process_is_refused_with_a_clear_error():
     result = run_python(code)
     assert result.returncode != 0
     assert "cradl runs on Debian's LibTorch 1.13, but this process already loaded torch 2.7.1+cu126" in result.stderr
+
+
+def test_the_readme_example_runs_as_written(models, tmp_path):
+    example = pathlib.Path(__file__).parents[3] / "examples" / "python" / "score_scan.py"
+    output = tmp_path / "anomaly.nii.gz"
+    result = subprocess.run([sys.executable, str(example), str(models / "encoder.pt"), str(models / "mixture.pt"),
+                             str(models / "data" / "test.csv"), str(output)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "AUROC 0." in result.stdout
+    # The map it wrote is the tool's map of that scan.
+    written = itk.array_from_image(itk.imread(str(output), itk.F))
+    tool = itk.array_from_image(itk.imread(str(models / "tool" / "maps" / "test_000_anomaly.nii.gz"), itk.F))
+    assert np.array_equal(written, tool)

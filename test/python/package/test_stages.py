@@ -1,0 +1,77 @@
+"""Training, fitting and selection from Python: the same models as the
+`cradl` tool's stages, a progress callback that sees every step and can stop
+training, and exceptions that come through."""
+import csv
+
+import itk
+import numpy as np
+import pytest
+
+import cradl
+
+
+def manifest(models, split):
+    with open(models / "data" / f"{split}.csv") as f:
+        rows = list(csv.DictReader(f))
+    read = lambda key, row, pixel: itk.imread(str(models / "data" / row[key]), pixel)  # noqa: E731
+    return [{key: read(key, row, itk.F if key == "image" else itk.UC) for key in row if row[key]} for row in rows]
+
+
+TINY = dict(slice_size=64, nf=4, nz=16, epochs=2, batch_size=16, seed=3, augment=True, threads=2)
+
+
+def scans(models, split):
+    return [(s["image"], s["mask"]) for s in manifest(models, split)]
+
+
+def test_training_reports_progress_and_is_reproducible(models, tmp_path):
+    reports = []
+    first = cradl.train_encoder(scans(models, "train"), scans(models, "val"), progress=reports.append, **TINY)
+    assert first.nz == 16 and first.completed_epochs == 2
+    steps = [r for r in reports if r["step"] > 0]
+    assert steps and all(np.isfinite(r["loss"]) for r in steps)
+    assert max(r["epoch"] for r in reports) == 2 and reports[-1]["progress"] == pytest.approx(1.0)
+    # Same seed, same settings: the same weights (read back with PyTorch).
+    again = cradl.train_encoder(scans(models, "train"), scans(models, "val"), **TINY)
+    first.save(tmp_path / "first.pt")
+    again.save(tmp_path / "again.pt")
+    from cradl.torch_model import load_encoder
+
+    a, b = (load_encoder(str(tmp_path / name))[0].state_dict() for name in ("first.pt", "again.pt"))
+    assert a.keys() == b.keys() and all(bool((a[k] == b[k]).all()) for k in a)
+
+
+def test_a_callback_can_stop_training_and_its_exception_comes_through(models, tmp_path):
+    train, val = scans(models, "train"), scans(models, "val")
+    with pytest.raises(cradl.Error, match="aborted"):
+        cradl.train_encoder(train, val, progress=lambda report: report["step"] < 1,
+                            checkpoint=str(tmp_path / "checkpoint.pt"), **TINY)
+
+    class Stop(Exception):
+        pass
+
+    def fail(report):
+        raise Stop("from the callback")
+
+    with pytest.raises(Stop, match="from the callback"):
+        cradl.train_encoder(train, val, progress=fail, **TINY)
+    with pytest.raises(ValueError, match="has no setting 'epoch'"):
+        cradl.train_encoder(train, epoch=3)
+
+
+def test_fit_and_select_choose_as_the_tool_does(models):
+    encoder = cradl.ContrastiveEncoderModel.load(models / "encoder.pt")
+    fitted = cradl.fit_mixture(encoder, scans(models, "train"), components=[1, 2], seed=0)
+    assert [row["components"] for row in fitted["candidates"]] == [1, 2]
+    bics = [row["bic"] for row in fitted["candidates"]]
+    assert fitted["model"].bic == min(bics)  # without validation: lowest BIC
+    assert fitted["model"].has_patch_density
+    val = [(s["image"], s["mask"], s["label"]) for s in manifest(models, "val")]
+    chosen = cradl.select_mixture(encoder, [row["model"] for row in fitted["candidates"]], val,
+                                  modes=["gradient", "patch"], sigmas=[1.0, 3.0])
+    rows = chosen["rows"]
+    assert len(rows) == 2 * 2 * 2  # K x mode x sigma
+    best = rows[chosen["selected_index"]]
+    assert best["validation_auprc"] == max(row["validation_auprc"] for row in rows)
+    assert chosen["model"].selected_scoring_mode == best["scoring_mode"]
+    assert chosen["model"].selected_gaussian_sigma == best["gaussian_sigma"]
