@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from . import _cradl
-from ._images import ImageArray, from_native, geometry_of, is_itk_image, to_native
+from ._images import as_kind, from_native, mask_to_native, to_native
 
 
 def _camel(name):
@@ -86,12 +86,9 @@ class _ProcessObject:
     # Helpers for _run().
     def _native(self, name, mask=False):
         image = self._images[name]
-        if image is None:
-            return None
-        primary = self._images[self._inputs[0]]
-        # A plain NumPy mask beside an ImageArray or explicit geometry takes the input's geometry.
-        geometry = {} if (is_itk_image(image) or isinstance(image, ImageArray)) else geometry_of(primary)
-        return to_native(image, name, mask=mask, **geometry)
+        if mask:
+            return mask_to_native(image, name, beside=self._images[self._inputs[0]])
+        return None if image is None else to_native(image, name)
 
     def _like_input(self, native):
         return from_native(native, self._images[self._inputs[0]])
@@ -166,9 +163,7 @@ class SliceMapToScanImageFilter(_ProcessObject):
         if reference is None:
             raise ValueError("SliceMapToScanImageFilter: set the reference image (the scan) first")
         out = _cradl.slice_map_to_scan(self._native("Input"), to_native(reference, "reference"),
-                                       None if self._images["MaskImage"] is None else
-                                       to_native(self._images["MaskImage"], "mask", mask=True,
-                                                 **geometry_of(reference)))
+                                       mask_to_native(self._images["MaskImage"], "mask", beside=reference))
         return [from_native(out, reference)]
 
 
@@ -277,15 +272,12 @@ def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, medi
         sigma = mixture.selected_gaussian_sigma if mixture.selected_gaussian_sigma > 0 else 3.0
     values = {"Device": device, "BatchSize": batch_size, "MixedPrecision": mixed_precision,
               "MedianRadius": median_radius, "GaussianSigma": sigma, "GaussianRadius": gaussian_radius}
-    native_scan = to_native(scan, "scan")
-    native_mask = None if mask is None else to_native(
-        mask, "mask", mask=True, **({} if is_itk_image(mask) or isinstance(mask, ImageArray) else geometry_of(scan)))
-    result = _cradl.score(encoder._native, mixture._native, native_scan, native_mask, _settings(values, mode))
+    result = _cradl.score(encoder._native, mixture._native, to_native(scan, "scan"), mask_to_native(mask, "mask", scan),
+                          _settings(values, mode))
     return {
         "anomaly_map": from_native(result["anomaly_map"], scan),
         "raw_map": from_native(result["raw_map"], scan),
-        "slice_map": from_native(result["slice_map"], ImageArray(np.zeros(0))) if not is_itk_image(scan)
-        else from_native(result["slice_map"], scan),
+        "slice_map": from_native(result["slice_map"], scan),  # on the slice grid, the scan's kind
         "slice_nll": np.asarray(result["slice_nll"]),
         "components": {name: from_native(image, scan) for name, image in result["components"].items()},
     }
@@ -298,9 +290,8 @@ def pixel_metrics(maps, labels, masks=None, restrict_to_mask=False):
     maps = list(maps)
     labels = list(labels)
     natives = [to_native(m, "map") for m in maps]
-    native_labels = [to_native(l, "label", mask=True, **geometry_of(m)) for l, m in zip(labels, maps)]
-    native_masks = [] if masks is None else [
-        None if k is None else to_native(k, "mask", mask=True, **geometry_of(m)) for k, m in zip(masks, maps)]
+    native_labels = [mask_to_native(l, "label", m) for l, m in zip(labels, maps)]
+    native_masks = [] if masks is None else [mask_to_native(k, "mask", m) for k, m in zip(masks, maps)]
     return _cradl.pixel_metrics(natives, native_labels, native_masks, bool(restrict_to_mask))
 
 
@@ -308,8 +299,7 @@ def make_subject(index, with_anomalies=True, seed=0, spacing=2.0):
     """One subject of the default data set (a warped Colin27 brain, Debian's
     mricron-data): ImageArrays image, mask, label and kinds."""
     subject = _cradl.make_subject(int(index), bool(with_anomalies), int(seed), float(spacing))
-    return {name: ImageArray(np.asarray(image), image.spacing, image.origin, image.direction)
-            for name, image in subject.items()}
+    return {name: as_kind(image, as_itk=False) for name, image in subject.items()}
 
 
 def anomaly_kind_names():
@@ -330,10 +320,7 @@ def _scan_pairs(scans, role):
     pairs = []
     for item in scans:
         scan, mask = item if isinstance(item, (tuple, list)) else (item, None)
-        native = to_native(scan, role)
-        pairs.append((native, None if mask is None else to_native(
-            mask, role + " mask", mask=True,
-            **({} if is_itk_image(mask) or isinstance(mask, ImageArray) else geometry_of(scan)))))
+        pairs.append((to_native(scan, role), mask_to_native(mask, role + " mask", scan)))
     return pairs
 
 
@@ -377,12 +364,8 @@ def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", 
     `validation` is a list of (scan, mask, label). Returns {"model": the
     chosen mixture (records the choice), "rows": every (K, mode, sigma) row
     with its validation_auprc, "selected_index", "settings"}."""
-    natives = []
-    for scan, mask, label in validation:
-        geometry = {} if is_itk_image(scan) else geometry_of(scan)
-        natives.append((to_native(scan, "validation scan"),
-                        None if mask is None else to_native(mask, "validation mask", mask=True, **geometry),
-                        to_native(label, "validation label", mask=True, **geometry)))
+    natives = [(to_native(scan, "validation scan"), mask_to_native(mask, "validation mask", scan),
+                mask_to_native(label, "validation label", scan)) for scan, mask, label in validation]
     settings = _settings({"Device": device, "BatchSize": batch_size, "MixedPrecision": False,
                           "MedianRadius": median_radius, "GaussianRadius": gaussian_radius}, "gradient")
     result = _cradl.select_mixture(encoder._native, [c._native for c in candidates], natives, settings,

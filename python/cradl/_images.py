@@ -62,8 +62,13 @@ def to_native(image, role, mask=False, spacing=None, origin=None, direction=None
     return _cradl.Image(np.ascontiguousarray(pixels), spacing, origin, direction)
 
 
-def optional_native(image, role, like_geometry=None):
-    return None if image is None else to_native(image, role, mask=True, **(like_geometry or {}))
+def mask_to_native(mask, role, beside):
+    """A mask (or label) as a module image; a plain NumPy mask, which carries
+    no geometry, takes that of the image `beside` it. None stays None."""
+    if mask is None:
+        return None
+    carries_geometry = is_itk_image(mask) or isinstance(mask, ImageArray)
+    return to_native(mask, role, mask=True, **({} if carries_geometry else geometry_of(beside)))
 
 
 def geometry_of(image):
@@ -75,8 +80,12 @@ def geometry_of(image):
 
 def from_native(native, like):
     """`native` as the kind of `like`: an itk.Image (a copy) or an ImageArray (a view)."""
+    return as_kind(native, as_itk=is_itk_image(like))
+
+
+def as_kind(native, as_itk):
     array = np.asarray(native)
-    if is_itk_image(like):
+    if as_itk:
         import itk
 
         image = itk.image_from_array(np.array(array))
