@@ -680,4 +680,63 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   return metrics;
 }
 
+namespace
+{
+// Files an interrupted run left under a temporary name (the atomic writers'
+// "<name>.part" and "partial-<name>"): never read, so removed before work starts.
+void
+removeLeftoverTemporaries(const PipelineConfig & config)
+{
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(config.out))
+    return;
+  std::vector<fs::path> leftovers;
+  for (const auto & entry : fs::recursive_directory_iterator(config.out))
+  {
+    if (entry.is_regular_file() && itk::CradlIsTemporaryFileName(entry.path().filename().string()))
+      leftovers.push_back(entry.path());
+  }
+  for (const auto & path : leftovers)
+    fs::remove(path);
+  if (!leftovers.empty())
+    std::cerr << "cradl: removed " << leftovers.size() << " temporary file(s) an interrupted run left in '" << config.out
+              << "'" << std::endl;
+}
+
+// OUT/config.json: the resolved settings of the run.
+void
+recordConfig(const PipelineConfig & config)
+{
+  std::filesystem::create_directories(config.out);
+  itk::CradlWriteFileAtomically((std::filesystem::path(config.out) / "config.json").string(),
+                                config.toJson().dump(2) + "\n");
+}
+
+} // namespace
+
+void
+prepareOutput(const PipelineConfig & config, bool recordsConfig)
+{
+  removeLeftoverTemporaries(config);
+  if (recordsConfig)
+    recordConfig(config);
+}
+
+nlohmann::json
+runStages(const PipelineConfig & config)
+{
+  trainStage(config);
+  fitStage(config);
+  selectStage(config);
+  scoreStage(config, config.test);
+  return evaluateStage(config, config.test);
+}
+
+nlohmann::json
+runPipeline(const PipelineConfig & config)
+{
+  prepareOutput(config, true);
+  return runStages(config);
+}
+
 } // namespace cradl_cli

@@ -1,7 +1,8 @@
 #ifndef cradlPipeline_h
 #define cradlPipeline_h
 
-// The main job's stages; `cradl run` chains them, each subcommand runs one:
+// The main job's stages; `cradl run` (and the Python package's cradl.run)
+// chains them, each subcommand runs one:
 //   train     healthy scans -> OUT/encoder.pt             (ContrastiveEncoderTrainer)
 //   fit       representations -> OUT/candidates/*.pt      (GaussianMixtureFitter)
 //   select    validation maps -> OUT/mixture.pt, OUT/validation/  (MixtureModelSelector)
@@ -30,6 +31,19 @@ scoreStage(const PipelineConfig & config, const std::string & manifest);
 /** Metrics of OUT/maps against the labels of `manifest`; writes OUT/metrics.json. */
 nlohmann::json
 evaluateStage(const PipelineConfig & config, const std::string & manifest);
+
+/** Before any stage: removes the temporaries an interrupted run left in OUT
+ *  and, with `recordsConfig`, writes OUT/config.json. */
+void
+prepareOutput(const PipelineConfig & config, bool recordsConfig);
+/** `cradl run` after prepareOutput: every stage in turn (finished ones skip
+ *  themselves); returns metrics.json's content. */
+nlohmann::json
+runStages(const PipelineConfig & config);
+/** The one-call pipeline (the Python package's `cradl.run`): prepareOutput
+ *  with the config recorded, then runStages. */
+nlohmann::json
+runPipeline(const PipelineConfig & config);
 
 } // namespace cradl_cli
 

@@ -76,35 +76,6 @@ struct PipelineOptions
   }
 };
 
-// Files an interrupted run left under a temporary name (the atomic writers'
-// "<name>.part" and "partial-<name>"): never read, so removed before work starts.
-void
-removeLeftoverTemporaries(const PipelineConfig & config)
-{
-  namespace fs = std::filesystem;
-  if (!fs::is_directory(config.out))
-    return;
-  std::vector<fs::path> leftovers;
-  for (const auto & entry : fs::recursive_directory_iterator(config.out))
-  {
-    if (entry.is_regular_file() && itk::CradlIsTemporaryFileName(entry.path().filename().string()))
-      leftovers.push_back(entry.path());
-  }
-  for (const auto & path : leftovers)
-    fs::remove(path);
-  if (!leftovers.empty())
-    std::cerr << "cradl: removed " << leftovers.size() << " temporary file(s) an interrupted run left in '" << config.out
-              << "'" << std::endl;
-}
-
-void
-recordConfig(const PipelineConfig & config)
-{
-  std::filesystem::create_directories(config.out);
-  itk::CradlWriteFileAtomically((std::filesystem::path(config.out) / "config.json").string(),
-                                config.toJson().dump(2) + "\n");
-}
-
 // A subcommand over the settings; `stages` runs once they are resolved.
 void
 addStageCommand(CLI::App & app, const char * name, const char * help, bool recordsConfig,
@@ -115,9 +86,7 @@ addStageCommand(CLI::App & app, const char * name, const char * help, bool recor
   options->add(command);
   command->callback([options, recordsConfig, stages] {
     const auto config = options->resolve();
-    removeLeftoverTemporaries(config);
-    if (recordsConfig)
-      recordConfig(config);
+    prepareOutput(config, recordsConfig);
     stages(config);
   });
 }
@@ -138,13 +107,7 @@ addPipelineCommands(CLI::App & app)
   addStageCommand(app, "evaluate", "metrics of OUT/maps against --test's labels -> OUT/metrics.json", false,
                   [](const PipelineConfig & config) { evaluateStage(config, config.test); });
   addStageCommand(app, "run", "train, fit, select, score and evaluate; finished stages are skipped", true,
-                  [](const PipelineConfig & config) {
-                    trainStage(config);
-                    fitStage(config);
-                    selectStage(config);
-                    scoreStage(config, config.test);
-                    evaluateStage(config, config.test);
-                  });
+                  [](const PipelineConfig & config) { runStages(config); });
 }
 
 } // namespace cradl_cli

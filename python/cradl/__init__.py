@@ -55,6 +55,7 @@ from ._filters import (  # noqa: E402
     pixel_metrics,
     representation_nll_gradient_image_filter,
     representation_patch_density_image_filter,
+    run,
     score_scan,
     select_mixture,
     slice_map_to_scan_image_filter,

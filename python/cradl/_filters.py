@@ -372,3 +372,16 @@ def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", 
                                    list(modes), [float(s) for s in sigmas])
     result["model"] = GaussianMixtureModel(result["model"])
     return result
+
+
+def run(config=None, force=False, **settings):
+    """The whole main job over manifests, as `cradl run` (the same code):
+    train, fit, select, score and evaluate into `out`, skipping finished
+    stages. `config` is a JSON config file (e.g. examples/demo-config.json);
+    settings are `cradl run`'s JSON keys (train, val, test, out, epochs, nf,
+    score_mode, ...) and override it. Returns metrics.json's content."""
+    import json
+    import pathlib
+
+    text = pathlib.Path(config).read_text() if config is not None else ""
+    return json.loads(_cradl.run_pipeline(text, json.dumps(settings), bool(force)))

@@ -5,6 +5,8 @@
 
 #include "cradlPyImage.h"
 
+#include "cradlPipeline.h"
+
 #include "itkAUPRCMetric.h"
 #include "itkCommand.h"
 #include "itkContrastiveEncoderModel.h"
@@ -500,6 +502,20 @@ selectMixture(const EncoderModel & encoder, const std::vector<MixtureModel> & ca
   return out;
 }
 
+// --- The one-call pipeline -----------------------------------------------------
+
+std::string
+runPipeline(const std::string & configText, const std::string & settingsJson, bool force)
+{
+  cradl_cli::PipelineConfig config;
+  if (!configText.empty())
+    config.updateFromText(configText, "the config file");
+  config.updateFromText(settingsJson, "run()'s settings");
+  config.force = force;
+  py::gil_scoped_release release;
+  return cradl_cli::runPipeline(config).dump();
+}
+
 // --- Metrics -------------------------------------------------------------------
 
 py::dict
@@ -570,6 +586,10 @@ PYBIND11_MODULE(_cradl, m)
     catch (const itk::ExceptionObject & e)
     {
       error(e.GetDescription());
+    }
+    catch (const std::runtime_error & e) // the pipeline's settings and files: the tool's messages
+    {
+      error(e.what());
     }
   });
   m.attr("itk_version") = itk::Version::GetITKVersion();
@@ -654,6 +674,7 @@ PYBIND11_MODULE(_cradl, m)
   m.def("fit_mixture", &fitMixture, py::arg("encoder"), py::arg("scans"), py::arg("settings"));
   m.def("select_mixture", &selectMixture, py::arg("encoder"), py::arg("candidates"), py::arg("validation"),
         py::arg("settings"), py::arg("modes"), py::arg("sigmas"));
+  m.def("run_pipeline", &runPipeline, py::arg("config_text"), py::arg("settings_json"), py::arg("force"));
   m.def("pixel_metrics", &pixelMetrics, py::arg("maps"), py::arg("labels"), py::arg("masks"),
         py::arg("restrict_to_mask"));
   m.def("make_subject", &makeSubject, py::arg("index"), py::arg("with_anomalies"), py::arg("seed"),

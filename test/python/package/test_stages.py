@@ -2,6 +2,9 @@
 `cradl` tool's stages, a progress callback that sees every step and can stop
 training, and exceptions that come through."""
 import csv
+import json
+import os
+import pathlib
 
 import itk
 import numpy as np
@@ -75,3 +78,27 @@ def test_fit_and_select_choose_as_the_tool_does(models):
     assert best["validation_auprc"] == max(row["validation_auprc"] for row in rows)
     assert chosen["model"].selected_scoring_mode == best["scoring_mode"]
     assert chosen["model"].selected_gaussian_sigma == best["gaussian_sigma"]
+
+
+def test_the_one_call_pipeline_is_the_tools(models, tmp_path):
+    data = models / "data"
+    settings = dict(train=str(data / "train.csv"), val=str(data / "val.csv"), test=str(data / "test.csv"),
+                    out=str(tmp_path / "run"), slice_size=64, nf=4, nz=16, epochs=1, batch=16, components=[1],
+                    threads=2, select_sigmas=[1.0])
+    metrics = cradl.run(**settings)
+    written = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics == written and 0.0 <= metrics["cradl_brain_only"]["auroc"] <= 1.0
+    assert (tmp_path / "run" / "maps" / "test_000_anomaly.nii.gz").is_file()
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert recorded["nf"] == 4 and recorded["components"] == [1]
+    # The tool, on the same folder, finds every stage finished.
+    import subprocess
+
+    tool = pathlib.Path(os.environ["CRADL_TEST_MODELS"]).parents[0].parent / "apps" / "cradl"
+    if tool.is_file():
+        done = subprocess.run([str(tool), "run", "--config", str(tmp_path / "run" / "config.json")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and done.stderr.count("up to date, skipped") == 4, done.stderr
+        assert json.loads((tmp_path / "run" / "metrics.json").read_text()) == metrics  # evaluate reruns: the same
+    with pytest.raises(cradl.Error, match="nff"):
+        cradl.run(nff=3, out=str(tmp_path / "bad"))
