@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Proves (or disproves) the real ITK Python wrapping of Cradl: Debian's ITK
+# 5.2.1 source with ITK_WRAP_PYTHON=ON, the system's castxml and swig, only
+# the modules Cradl needs plus Module_Cradl=ON, then a Python test that uses
+# the wrapped Cradl filters through `import itk` from that build
+# (test/python/wrapping_check.py). Not in the default CI: hours on 2 cores.
+# Run as root on Debian bookworm.
+#   bash scripts/wrapping-check.sh
+# Environment: CRADL_ITK_WORK (default /var/tmp/cradl-itk-remote; the source
+# is shared with remote-module-check.sh, the build is build-wrapping/), CRADL_JOBS.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=${CRADL_ITK_WORK:-/var/tmp/cradl-itk-remote}
+jobs=${CRADL_JOBS:-$(nproc)}
+started=$(date +%s)
+bash "$repo/scripts/install-dependencies.sh"
+for package in swig castxml; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null
+done
+echo "swig $(swig -version | sed -n 's/^SWIG Version //p'), castxml $(castxml --version | sed -n '1s/^castxml version //p')"
+source "$repo/scripts/itk-source.sh"
+
+# SWIG 4.1 passes slices as SWIGPY_SLICEOBJECT, which ITK 5.2's module_ext.i.in
+# does not define: define it beside SWIGPY_SLICE_ARG, with the same type (the
+# change ITK itself made for SWIG 4.1).
+ext="$itk_source/Wrapping/Generators/Python/module_ext.i.in"
+if ! grep -q SWIGPY_SLICEOBJECT "$ext"; then
+  sed -i -e 's/^\(# *define SWIGPY_SLICE_ARG(obj) ((\(PyObject\|PySliceObject\)\*) (obj))\)$/\1\n# define SWIGPY_SLICEOBJECT \2/' "$ext"
+  grep -c SWIGPY_SLICEOBJECT "$ext" | grep -q 2 || { echo "could not patch $ext" >&2; exit 1; }
+fi
+
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$work" CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+generator=()
+if command -v ninja >/dev/null; then
+  generator=(-G Ninja)
+fi
+build="$work/build-wrapping"
+cmake -S "$itk_source" -B "$build" "${generator[@]}" "${launcher[@]}" \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DBUILD_SHARED_LIBS=ON \
+  -DBUILD_TESTING=OFF \
+  -DBUILD_EXAMPLES=OFF \
+  -DITK_BUILD_DEFAULT_MODULES=OFF \
+  -DITK_FORBID_DOWNLOADS=ON \
+  -DModule_Cradl=ON \
+  -DModule_ITKBridgeNumPy=ON \
+  -DITK_WRAP_PYTHON=ON \
+  -DITK_USE_SYSTEM_SWIG=ON \
+  -DITK_USE_SYSTEM_CASTXML=ON \
+  -DPython3_EXECUTABLE=/usr/bin/python3 \
+  -DITK_WRAP_float=ON -DITK_WRAP_double=OFF -DITK_WRAP_unsigned_char=ON -DITK_WRAP_signed_short=OFF \
+  -DITK_WRAP_unsigned_short=OFF -DITK_WRAP_complex_float=OFF -DITK_WRAP_complex_double=OFF \
+  -DITK_WRAP_vector_float=OFF -DITK_WRAP_covariant_vector_float=OFF -DITK_WRAP_rgb_unsigned_char=OFF \
+  -DITK_WRAP_rgba_unsigned_char=OFF "-DITK_WRAP_IMAGE_DIMS=2;3" \
+  -DITK_USE_SYSTEM_GOOGLETEST=ON -DITK_USE_SYSTEM_ZLIB=ON -DITK_USE_SYSTEM_PNG=ON -DITK_USE_SYSTEM_JPEG=ON \
+  -DITK_USE_SYSTEM_EXPAT=ON -DITK_USE_SYSTEM_GDCM=ON -DITK_USE_SYSTEM_HDF5=ON \
+  -DITK_USE_SYSTEM_DOUBLECONVERSION=OFF -DITK_USE_KWSTYLE=OFF
+configured=$(date +%s)
+echo "configure: $((configured - started)) s"
+
+cmake --build "$build" --parallel "$jobs"
+built=$(date +%s)
+echo "build: $((built - configured)) s"
+
+PYTHONPATH="$build/Wrapping/Generators/Python" LD_LIBRARY_PATH="$build/lib" \
+  /usr/bin/python3 "$repo/test/python/wrapping_check.py"
+finished=$(date +%s)
+echo "wrapping check passed: configure $((configured - started)) s, build $((built - configured)) s," \
+  "test $((finished - built)) s, total $((finished - started)) s"
