@@ -16,16 +16,7 @@ bash "$repo/scripts/install-dependencies.sh"
 # Debian's ITK source with this checkout as Modules/Remote/Cradl: $itk_source.
 source "$repo/scripts/itk-source.sh"
 
-launcher=()
-if command -v ccache >/dev/null; then
-  export CCACHE_BASEDIR="$work" CCACHE_NOHASHDIR=1
-  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
-generator=()
-if command -v ninja >/dev/null; then
-  generator=(-G Ninja)
-fi
-# System third-party libraries as Debian builds ITK; only the modules Cradl needs.
+# Only the modules Cradl needs.
 cmake -S "$itk_source" -B "$work/build" "${generator[@]}" "${launcher[@]}" \
   -DCMAKE_BUILD_TYPE=Release \
   -DBUILD_SHARED_LIBS=ON \
@@ -35,15 +26,7 @@ cmake -S "$itk_source" -B "$work/build" "${generator[@]}" "${launcher[@]}" \
   -DITK_FORBID_DOWNLOADS=ON \
   -DITK_WRAP_PYTHON=OFF \
   -DModule_Cradl=ON \
-  -DITK_USE_SYSTEM_GOOGLETEST=ON \
-  -DITK_USE_SYSTEM_ZLIB=ON \
-  -DITK_USE_SYSTEM_PNG=ON \
-  -DITK_USE_SYSTEM_JPEG=ON \
-  -DITK_USE_SYSTEM_EXPAT=ON \
-  -DITK_USE_SYSTEM_GDCM=ON \
-  -DITK_USE_SYSTEM_HDF5=ON \
-  -DITK_USE_SYSTEM_DOUBLECONVERSION=OFF \
-  -DITK_USE_KWSTYLE=OFF
+  "${itk_system_libraries[@]}"
 configured=$(date +%s)
 
 cmake --build "$work/build" --parallel "$jobs" --target CradlTorchCoreGTests CradlGTests CradlTestDriver

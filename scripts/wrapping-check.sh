@@ -30,15 +30,6 @@ if ! grep -q SWIGPY_SLICEOBJECT "$ext"; then
   grep -c SWIGPY_SLICEOBJECT "$ext" | grep -q 2 || { echo "could not patch $ext" >&2; exit 1; }
 fi
 
-launcher=()
-if command -v ccache >/dev/null; then
-  export CCACHE_BASEDIR="$work" CCACHE_NOHASHDIR=1
-  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-fi
-generator=()
-if command -v ninja >/dev/null; then
-  generator=(-G Ninja)
-fi
 build="$work/build-wrapping"
 cmake -S "$itk_source" -B "$build" "${generator[@]}" "${launcher[@]}" \
   -DCMAKE_BUILD_TYPE=Release \
@@ -57,9 +48,7 @@ cmake -S "$itk_source" -B "$build" "${generator[@]}" "${launcher[@]}" \
   -DITK_WRAP_unsigned_short=OFF -DITK_WRAP_complex_float=OFF -DITK_WRAP_complex_double=OFF \
   -DITK_WRAP_vector_float=OFF -DITK_WRAP_covariant_vector_float=OFF -DITK_WRAP_rgb_unsigned_char=OFF \
   -DITK_WRAP_rgba_unsigned_char=OFF "-DITK_WRAP_IMAGE_DIMS=2;3" \
-  -DITK_USE_SYSTEM_GOOGLETEST=ON -DITK_USE_SYSTEM_ZLIB=ON -DITK_USE_SYSTEM_PNG=ON -DITK_USE_SYSTEM_JPEG=ON \
-  -DITK_USE_SYSTEM_EXPAT=ON -DITK_USE_SYSTEM_GDCM=ON -DITK_USE_SYSTEM_HDF5=ON \
-  -DITK_USE_SYSTEM_DOUBLECONVERSION=OFF -DITK_USE_KWSTYLE=OFF
+  "${itk_system_libraries[@]}"
 configured=$(date +%s)
 echo "configure: $((configured - started)) s"
 

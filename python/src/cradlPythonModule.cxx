@@ -571,6 +571,28 @@ makeSubject(unsigned int index, bool withAnomalies, unsigned int seed, double sp
   return out;
 }
 
+// A model file's class: load and save without the GIL.
+template <typename THolder, typename TModel>
+py::class_<THolder>
+bindModel(py::module_ & m, const char * name)
+{
+  return py::class_<THolder>(m, name)
+    .def_static(
+      "load",
+      [](const std::string & path) {
+        py::gil_scoped_release release;
+        return THolder{ TModel::Load(path) };
+      },
+      py::arg("path"))
+    .def(
+      "save",
+      [](const THolder & self, const std::string & path) {
+        py::gil_scoped_release release;
+        self.model->Save(path);
+      },
+      py::arg("path"));
+}
+
 } // namespace
 
 PYBIND11_MODULE(_cradl, m)
@@ -610,21 +632,7 @@ PYBIND11_MODULE(_cradl, m)
         py::arg("gaussian_radius"));
   m.def("intensity_zscore", &intensityZScore, py::arg("scan"), py::arg("mask"));
 
-  py::class_<EncoderModel>(m, "EncoderModel")
-    .def_static(
-      "load",
-      [](const std::string & path) {
-        py::gil_scoped_release release;
-        return EncoderModel{ itk::ContrastiveEncoderModel::Load(path) };
-      },
-      py::arg("path"))
-    .def(
-      "save",
-      [](const EncoderModel & self, const std::string & path) {
-        py::gil_scoped_release release;
-        self.model->Save(path);
-      },
-      py::arg("path"))
+  bindModel<EncoderModel, itk::ContrastiveEncoderModel>(m, "EncoderModel")
     .def_property_readonly("image_size", [](const EncoderModel & self) { return self.model->GetImageSize(); })
     .def_property_readonly("nf", [](const EncoderModel & self) { return self.model->GetNumberOfFilters(); })
     .def_property_readonly("nz", [](const EncoderModel & self) { return self.model->GetRepresentationSize(); })
@@ -634,21 +642,7 @@ PYBIND11_MODULE(_cradl, m)
                            [](const EncoderModel & self) { return self.model->GetPreserveAspectRatio(); })
     .def_property_readonly("completed_epochs", [](const EncoderModel & self) { return self.model->GetCompletedEpochs(); });
 
-  py::class_<MixtureModel>(m, "MixtureModel")
-    .def_static(
-      "load",
-      [](const std::string & path) {
-        py::gil_scoped_release release;
-        return MixtureModel{ itk::GaussianMixtureModel::Load(path) };
-      },
-      py::arg("path"))
-    .def(
-      "save",
-      [](const MixtureModel & self, const std::string & path) {
-        py::gil_scoped_release release;
-        self.model->Save(path);
-      },
-      py::arg("path"))
+  bindModel<MixtureModel, itk::GaussianMixtureModel>(m, "MixtureModel")
     .def_property_readonly("components", [](const MixtureModel & self) { return self.model->GetNumberOfComponents(); })
     .def_property_readonly("dimension", [](const MixtureModel & self) { return self.model->GetDimension(); })
     .def_property_readonly("weights", [](const MixtureModel & self) { return self.model->GetWeights(); })

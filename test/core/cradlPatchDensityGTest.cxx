@@ -37,6 +37,21 @@ slicesAndMasks(int64_t count)
   const at::Tensor masks = ((y - 31.5).pow(2) + (x - 30.0).pow(2) < radius.pow(2)).to(at::kByte);
   return { slices, masks };
 }
+// The oracle's inputs: features_<l>.npy of each layer and masks.npy.
+std::vector<at::Tensor>
+saveFeatures(const std::filesystem::path & folder, cradl::ContrastiveEncoder & encoder, const at::Tensor & slices,
+             const at::Tensor & masks, const std::vector<int64_t> & relus)
+{
+  const auto features = cradl::encoderFeatureMaps(encoder, slices, relus);
+  for (std::size_t l = 0; l < features.size(); ++l)
+  {
+    const at::Tensor f = features[l].contiguous();
+    cradl::writeNpy((folder / ("features_" + std::to_string(l) + ".npy")).string(), "<f4", f.sizes().vec(),
+                    f.data_ptr<float>());
+  }
+  cradl_test::saveTensor(folder / "masks.npy", masks);
+  return features;
+}
 } // namespace
 
 TEST(PatchDensity, FeatureMapsAreTheEncodersOwnLayers)
@@ -75,14 +90,7 @@ TEST(PatchDensity, EqualsNumpyCovarianceMahalanobisAndTorchUpsampling)
   ASSERT_EQ(density.layers.size(), 2u);
 
   const auto folder = cradl_test::scratchFolder("patch-density");
-  const auto features = cradl::encoderFeatureMaps(encoder, slices, options.relus);
-  for (std::size_t l = 0; l < 2; ++l)
-  {
-    const at::Tensor f = features[l].contiguous();
-    cradl::writeNpy((folder / ("features_" + std::to_string(l) + ".npy")).string(), "<f4", f.sizes().vec(),
-                    f.data_ptr<float>());
-  }
-  cradl_test::saveTensor(folder / "masks.npy", masks);
+  const auto features = saveFeatures(folder, encoder, slices, masks, options.relus);
   const auto oracle = cradl_test::runPythonOracle("patch_density_oracle.py", { folder.string(), "2", "0.01", "64" });
 
   const auto distances = cradl::patchDistanceMaps(encoder, density, slices, 4);
@@ -196,14 +204,7 @@ TEST(PatchDensity, CellsEqualNumpyPosteriorMahalanobisAndTorchUpsampling)
   ASSERT_EQ(density.layers[0].cellGaussians.components(), 8);
 
   const auto folder = cradl_test::scratchFolder("patch-density-cells");
-  const auto features = cradl::encoderFeatureMaps(encoder, slices, options.relus);
-  for (std::size_t l = 0; l < 2; ++l)
-  {
-    const at::Tensor f = features[l].contiguous();
-    cradl::writeNpy((folder / ("features_" + std::to_string(l) + ".npy")).string(), "<f4", f.sizes().vec(),
-                    f.data_ptr<float>());
-  }
-  cradl_test::saveTensor(folder / "masks.npy", masks);
+  saveFeatures(folder, encoder, slices, masks, options.relus);
   cradl_test::saveTensor(folder / "frames.npy", frames);
   const auto oracle =
     cradl_test::runPythonOracle("patch_density_oracle.py", { folder.string(), "2", "0.01", "64", "2", "2", "0.5" });
