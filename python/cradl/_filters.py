@@ -167,15 +167,17 @@ class SliceMapToScanImageFilter(_ProcessObject):
         return [from_native(out, reference)]
 
 
-class ContrastiveEncoderModel:
-    """A trained encoder (`cradl train`'s encoder.pt)."""
+class _ModelFile:
+    """A model file's contents; its figures are the compiled model's properties."""
+
+    _native_class = None
 
     def __init__(self, native):
         self._native = native
 
     @classmethod
     def load(cls, path):
-        return cls(_cradl.EncoderModel.load(str(path)))
+        return cls(cls._native_class.load(str(path)))
 
     Load = load
 
@@ -183,7 +185,13 @@ class ContrastiveEncoderModel:
         self._native.save(str(path))
 
     def __getattr__(self, name):
-        return getattr(self._native, name)
+        return getattr(self.__dict__["_native"], name)
+
+
+class ContrastiveEncoderModel(_ModelFile):
+    """A trained encoder (`cradl train`'s encoder.pt)."""
+
+    _native_class = _cradl.EncoderModel
 
     def torch_module(self, path):
         """The encoder as a torch.nn.Module (eval mode), read from its file with PyTorch."""
@@ -192,23 +200,10 @@ class ContrastiveEncoderModel:
         return load_encoder(str(path))[0]
 
 
-class GaussianMixtureModel:
+class GaussianMixtureModel(_ModelFile):
     """A fitted mixture (`cradl fit`/`select`'s mixture.pt)."""
 
-    def __init__(self, native):
-        self._native = native
-
-    @classmethod
-    def load(cls, path):
-        return cls(_cradl.MixtureModel.load(str(path)))
-
-    Load = load
-
-    def save(self, path):
-        self._native.save(str(path))
-
-    def __getattr__(self, name):
-        return getattr(self._native, name)
+    _native_class = _cradl.MixtureModel
 
 
 def _settings(values, mode):
