@@ -38,6 +38,11 @@ from . import _cradl  # noqa: E402
 from ._cradl import Error, ScoringSettings  # noqa: E402
 from ._images import ImageArray  # noqa: E402
 from ._filters import (  # noqa: E402
+    AnomalyMapFusionImageFilter,
+    anomaly_map_fusion_image_filter,
+    evaluate,
+    label_free_threshold,
+    write_dataset,
     ContrastiveEncoderModel,
     CradlPreprocessImageFilter,
     GaussianMixtureModel,

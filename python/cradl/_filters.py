@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from . import _cradl
-from ._images import as_kind, from_native, mask_to_native, to_native
+from ._images import as_kind, from_native, geometry_of, is_itk_image, mask_to_native, to_native
 
 
 def _camel(name):
@@ -380,3 +380,74 @@ def run(config=None, force=False, **settings):
 
     text = pathlib.Path(config).read_text() if config is not None else ""
     return json.loads(_cradl.run_pipeline(text, json.dumps(settings), bool(force)))
+
+
+class AnomalyMapFusionImageFilter(_ProcessObject):
+    """Standardised maps averaged: each map (SetMap(i, map), or the images
+    given to New) standardised on the scan's brain by its median and
+    interquartile range; outside the brain the smallest value inside."""
+
+    _inputs = ("Input", "MaskImage")
+    _aliases = {"mask": "MaskImage"}
+
+    @classmethod
+    def New(cls, *maps, **parameters):
+        obj = cls()
+        obj._maps = list(maps)
+        obj._images["Input"] = maps[0] if maps else None
+        for key, value in parameters.items():
+            obj._set(key, value)
+        return obj
+
+    def SetMap(self, index, image):
+        maps = getattr(self, "_maps", [])
+        maps.extend([None] * (index + 1 - len(maps)))
+        maps[index] = image
+        self._maps = maps
+        self._images["Input"] = maps[0]
+        self._outputs = None
+
+    def _run(self):
+        if any(image is None for image in self._maps):
+            raise ValueError("AnomalyMapFusionImageFilter: set every map from 0 up")
+        natives = [to_native(image, f"map {i}") for i, image in enumerate(self._maps)]
+        return [self._like_input(_cradl.fuse(natives, self._native("MaskImage", mask=True)))]
+
+
+def label_free_threshold(maps, masks, labels=None, quantile=0.99):
+    """The label-free threshold: the `quantile` of the healthy pixels of
+    validation maps (inside each mask, outside each label when given)."""
+    maps = list(maps)
+    labels = [None] * len(maps) if labels is None else list(labels)
+    return _cradl.label_free_threshold([to_native(m, "map") for m in maps],
+                                       [mask_to_native(k, "mask", m) for k, m in zip(masks, maps)],
+                                       [mask_to_native(l, "label", m) for l, m in zip(labels, maps)], float(quantile))
+
+
+def evaluate(scans, threshold=None, kinds=True):
+    """What `cradl evaluate` reports for any maps: `scans` is a list of dicts
+    with name, scan, mask, label, anomaly_map, slice_scores and (optional)
+    kinds (the kind code of each label voxel). Returns pixel metrics pooled
+    and inside the brain, slice metrics, the |z| baseline's, per kind, and
+    with `threshold` the segmentation's pooled Dice."""
+    natives = []
+    for entry in scans:
+        scan = entry["scan"]
+        natives.append((str(entry.get("name", len(natives))), to_native(scan, "scan"),
+                        mask_to_native(entry.get("mask"), "mask", scan), mask_to_native(entry["label"], "label", scan),
+                        to_native(entry["anomaly_map"], "anomaly map"),
+                        [float(v) for v in entry.get("slice_scores", [])],
+                        None if entry.get("kinds") is None else to_native(
+                            entry["kinds"], "kinds", codes=True,
+                            **({} if is_itk_image(entry["kinds"]) else geometry_of(scan)))))
+    return _cradl.evaluate(natives, None if threshold is None else float(threshold), bool(kinds))
+
+
+def write_dataset(folder, train=20, validation=4, test=8, spacing=2.0, seed=0, held_out_kind="ring"):
+    """The default data set (`cradl make-dataset`) under `folder`: images,
+    masks, labels, kinds and the manifests train.csv, val.csv, test.csv."""
+    _cradl.write_dataset(str(folder), int(train), int(validation), int(test), float(spacing), int(seed),
+                         str(held_out_kind))
+
+
+anomaly_map_fusion_image_filter = _functional(AnomalyMapFusionImageFilter)

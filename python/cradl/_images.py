@@ -29,9 +29,10 @@ def is_itk_image(image):
     return hasattr(image, "GetSpacing") and hasattr(image, "GetLargestPossibleRegion")
 
 
-def to_native(image, role, mask=False, spacing=None, origin=None, direction=None):
+def to_native(image, role, mask=False, spacing=None, origin=None, direction=None, codes=False):
     """A cradl._cradl.Image copy of `image`: float32 pixels, or for a mask
-    uint8 (non-zero = 1). Geometry: the itk.Image's or ImageArray's, or the
+    uint8 (non-zero = 1), or with `codes` uint8 values as they are (kind
+    codes). Geometry: the itk.Image's or ImageArray's, or the
     keyword arguments, or unit spacing, zero origin and identity direction."""
     if isinstance(image, _cradl.Image):
         return image
@@ -58,7 +59,12 @@ def to_native(image, role, mask=False, spacing=None, origin=None, direction=None
     spacing = list(spacing) if spacing is not None else [1.0] * d
     origin = list(origin) if origin is not None else [0.0] * d
     direction = np.asarray(direction if direction is not None else np.eye(d), dtype=float).tolist()
-    pixels = (array != 0).astype(np.uint8) if mask else np.ascontiguousarray(array, dtype=np.float32)
+    if codes:
+        pixels = np.ascontiguousarray(array, dtype=np.uint8)
+    elif mask:
+        pixels = (array != 0).astype(np.uint8)
+    else:
+        pixels = np.ascontiguousarray(array, dtype=np.float32)
     return _cradl.Image(np.ascontiguousarray(pixels), spacing, origin, direction)
 
 

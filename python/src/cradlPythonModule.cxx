@@ -8,6 +8,9 @@
 #include "cradlPipeline.h"
 
 #include "itkAUPRCMetric.h"
+#include "itkAnomalyMapEvaluator.h"
+#include "itkAnomalyMapFusionImageFilter.h"
+#include "itkLabelFreeThresholdCalculator.h"
 #include "itkCommand.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkContrastiveEncoderTrainer.h"
@@ -550,6 +553,111 @@ pixelMetrics(const std::vector<PyImage> & maps, const std::vector<PyImage> & lab
   return out;
 }
 
+// --- Fusion, the label-free threshold, evaluation -------------------------------
+
+template <typename TImage, typename TMask>
+PyImage
+fuseAs(const std::vector<PyImage> & maps, const std::optional<PyImage> & mask)
+{
+  auto                              filter = itk::AnomalyMapFusionImageFilter<TImage, TMask>::New();
+  std::vector<typename TImage::Pointer> kept;
+  for (const auto & map : maps)
+    kept.push_back(map.As<TImage>("map"));
+  const auto brain = optionalMask<TMask>(mask);
+  {
+    py::gil_scoped_release release;
+    for (unsigned int i = 0; i < kept.size(); ++i)
+      filter->SetMap(i, kept[i]);
+    if (brain)
+      filter->SetMaskImage(brain);
+    filter->Update();
+  }
+  return PyImage(detached(filter->GetOutput()));
+}
+
+PyImage
+fuse(const std::vector<PyImage> & maps, const std::optional<PyImage> & mask)
+{
+  if (maps.empty())
+    throw std::invalid_argument("give at least one map to fuse");
+  if (maps.front().Dimension() == 2)
+    return fuseAs<Float2, Byte2>(maps, mask);
+  return fuseAs<Float3, Byte3>(maps, mask);
+}
+
+double
+labelFreeThreshold(const std::vector<PyImage> & maps, const std::vector<std::optional<PyImage>> & masks,
+                   const std::vector<std::optional<PyImage>> & labels, double quantile)
+{
+  if (maps.size() != masks.size() || maps.size() != labels.size())
+    throw std::invalid_argument("give a mask and a label (or None) for every map");
+  auto calculator = itk::LabelFreeThresholdCalculator::New();
+  calculator->SetQuantile(quantile);
+  for (std::size_t i = 0; i < maps.size(); ++i)
+    calculator->AddScores(maps[i].As<Float3>("map"), optionalMask<Byte3>(masks[i]), optionalMask<Byte3>(labels[i]));
+  py::gil_scoped_release release;
+  calculator->Compute();
+  return calculator->GetThreshold();
+}
+
+py::dict
+rankingDict(const itk::CradlRankingMetrics & metrics)
+{
+  py::dict out;
+  out["auprc"] = metrics.AUPRC;
+  out["auroc"] = metrics.AUROC;
+  out["fpr95"] = metrics.FPRAt95TPR;
+  out["best_dice"] = metrics.BestDice;
+  out["best_dice_threshold"] = metrics.BestDiceThreshold;
+  out["positives"] = metrics.Positives;
+  out["negatives"] = metrics.Negatives;
+  return out;
+}
+
+// One scan for the evaluator: name, scan, mask, label, map, slice scores, kinds.
+using EvaluatedScan = std::tuple<std::string, PyImage, std::optional<PyImage>, PyImage, PyImage, std::vector<double>,
+                                 std::optional<PyImage>>;
+
+py::dict
+evaluate(const std::vector<EvaluatedScan> & scans, std::optional<double> threshold, bool withKinds)
+{
+  auto evaluator = itk::AnomalyMapEvaluator::New();
+  if (withKinds)
+    evaluator->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
+  if (threshold)
+    evaluator->SetThreshold(*threshold);
+  for (const auto & [name, scan, mask, label, map, slices, kinds] : scans)
+    evaluator->AddScan(name, scan.As<Float3>("scan"), optionalMask<Byte3>(mask), label.As<Byte3>("label"),
+                       map.As<Float3>("map"), slices, optionalMask<Byte3>(kinds));
+  {
+    py::gil_scoped_release release;
+    evaluator->Compute();
+  }
+  const auto & m = evaluator->GetMetrics();
+  py::dict out;
+  out["pixels"] = rankingDict(m.Pixels);
+  out["pixels_in_brain"] = rankingDict(m.PixelsInBrain);
+  out["slices"] = rankingDict(m.Slices);
+  out["baseline_pixels"] = rankingDict(m.BaselinePixels);
+  out["baseline_pixels_in_brain"] = rankingDict(m.BaselinePixelsInBrain);
+  if (m.Thresholded)
+  {
+    out["threshold"] = m.Threshold;
+    out["dice"] = m.Dice;
+  }
+  py::dict kinds;
+  for (const auto & kind : m.Kinds)
+  {
+    py::dict entry;
+    entry["code"] = kind.Code;
+    entry["pixels_in_brain"] = rankingDict(kind.PixelsInBrain);
+    entry["baseline_pixels_in_brain"] = rankingDict(kind.BaselinePixelsInBrain);
+    kinds[py::str(kind.Name)] = entry;
+  }
+  out["kinds"] = kinds;
+  return out;
+}
+
 // --- The default data set ---------------------------------------------------
 
 py::dict
@@ -669,11 +777,31 @@ PYBIND11_MODULE(_cradl, m)
   m.def("select_mixture", &selectMixture, py::arg("encoder"), py::arg("candidates"), py::arg("validation"),
         py::arg("settings"), py::arg("modes"), py::arg("sigmas"));
   m.def("run_pipeline", &runPipeline, py::arg("config_text"), py::arg("settings_json"), py::arg("force"));
+  m.def("fuse", &fuse, py::arg("maps"), py::arg("mask"));
+  m.def("label_free_threshold", &labelFreeThreshold, py::arg("maps"), py::arg("masks"), py::arg("labels"),
+        py::arg("quantile"));
+  m.def("evaluate", &evaluate, py::arg("scans"), py::arg("threshold"), py::arg("with_kinds"));
   m.def("pixel_metrics", &pixelMetrics, py::arg("maps"), py::arg("labels"), py::arg("masks"),
         py::arg("restrict_to_mask"));
   m.def("make_subject", &makeSubject, py::arg("index"), py::arg("with_anomalies"), py::arg("seed"),
         py::arg("spacing"));
   m.def("anomaly_kind_names", &itk::CradlDatasetBuilder::GetAnomalyKindNames);
+  m.def(
+    "write_dataset",
+    [](const std::string & folder, unsigned int train, unsigned int validation, unsigned int test, double spacing,
+       unsigned int seed, const std::string & heldOutKind) {
+      py::gil_scoped_release release;
+      auto                   builder = itk::CradlDatasetBuilder::New();
+      builder->SetNumberOfTrainingSubjects(train);
+      builder->SetNumberOfValidationSubjects(validation);
+      builder->SetNumberOfTestSubjects(test);
+      builder->SetOutputSpacing(spacing);
+      builder->SetSeed(seed);
+      builder->SetHeldOutKind(heldOutKind);
+      builder->Write(folder);
+    },
+    py::arg("folder"), py::arg("train"), py::arg("validation"), py::arg("test"), py::arg("spacing"), py::arg("seed"),
+    py::arg("held_out_kind"));
   m.def("cuda_available", &itk::CradlRuntime::IsCudaAvailable);
   m.def("set_number_of_threads", &itk::CradlRuntime::SetNumberOfThreads, py::arg("threads"));
 }

@@ -18,7 +18,7 @@ import cradl
 def first_test_scan(models):
     with open(models / "data" / "test.csv") as f:
         row = next(csv.DictReader(f))
-    return {key: models / "data" / row[key] for key in ("image", "mask", "label")}
+    return {key: models / "data" / row[key] for key in ("image", "mask", "label", "kinds")}
 
 
 def test_a_map_from_python_equals_the_tools_map(models):
@@ -130,3 +130,56 @@ def test_the_readme_example_runs_as_written(models, tmp_path):
     written = itk.array_from_image(itk.imread(str(output), itk.F))
     tool = itk.array_from_image(itk.imread(str(models / "tool" / "maps" / "test_000_anomaly.nii.gz"), itk.F))
     assert np.array_equal(written, tool)
+
+
+def test_fusion_threshold_and_evaluation_equal_numpy_and_sklearn(models, tmp_path):
+    files = first_test_scan(models)
+    scan = itk.imread(str(files["image"]), itk.F)
+    mask = itk.imread(str(files["mask"]), itk.UC)
+    label = itk.imread(str(files["label"]), itk.UC)
+    encoder = cradl.ContrastiveEncoderModel.load(models / "encoder.pt")
+    mixture = cradl.GaussianMixtureModel.load(models / "mixture.pt")
+    maps = cradl.score_scan(scan, mask, encoder=encoder, mixture=mixture, mode="fused")
+    parts = [maps["components"][name] for name in ("gradient", "patch", "intensity")]
+    # Fusion: the mean of (x - median) / IQR over the brain, the brain's minimum outside (NumPy's percentile).
+    fused = cradl.anomaly_map_fusion_image_filter(*parts, mask=mask)
+    brain = itk.array_from_image(mask) != 0
+    expected = np.zeros(brain.shape)
+    for part in parts:
+        x = itk.array_from_image(part).astype(np.float64)
+        q25, q50, q75 = np.percentile(x[brain], [25, 50, 75])
+        expected += (x - q50) / (q75 - q25 if q75 > q25 else 1.0)
+    expected /= len(parts)
+    expected[~brain] = expected[brain].min()
+    got = itk.array_from_image(fused)
+    # float32 results of float64 formulas: a few roundings of |values| / IQR.
+    assert np.abs(got - expected).max() <= 8 * np.finfo(np.float32).eps * np.abs(expected).max()
+    # The label-free threshold: the sample of rank floor(q (n - 1)) of the brain pixels of slices without label.
+    anomaly = maps["anomaly_map"]
+    healthy_slices = ~(itk.array_from_image(label) != 0).any(axis=(1, 2))
+    healthy = np.sort(itk.array_from_image(anomaly)[brain & healthy_slices[:, None, None]])
+    threshold = cradl.label_free_threshold([anomaly], [mask], [label], quantile=0.9)
+    assert threshold == healthy[int(np.floor(0.9 * (healthy.size - 1)))]
+    # Evaluation: inside the brain against sklearn; the segmentation's Dice by hand.
+    kinds = itk.imread(str(files["kinds"]), itk.UC)
+    report = cradl.evaluate([dict(name="test_000", scan=scan, mask=mask, label=label, anomaly_map=anomaly,
+                                  slice_scores=maps["slice_nll"], kinds=kinds)], threshold=threshold)
+    y = itk.array_from_image(label)[brain] != 0
+    s = itk.array_from_image(anomaly)[brain].astype(np.float64)
+    assert report["pixels_in_brain"]["auroc"] == pytest.approx(roc_auc_score(y, s), abs=1e-9)
+    segmented = (itk.array_from_image(anomaly) >= threshold) & brain
+    truth = itk.array_from_image(label) != 0
+    assert report["dice"] == pytest.approx(2 * (segmented & truth).sum() / (segmented.sum() + truth.sum()), abs=1e-12)
+    present = {name for name, entry in report["kinds"].items() if entry["pixels_in_brain"]["positives"] > 0}
+    codes = set(np.unique(itk.array_from_image(kinds))) - {0}
+    assert present == {cradl.anomaly_kind_names()[c - 1] for c in codes}
+
+
+def test_the_data_set_is_written_with_its_manifests(tmp_path):
+    cradl.write_dataset(tmp_path / "data", train=2, validation=1, test=1, spacing=4.0, seed=5)
+    for split, count in (("train", 2), ("val", 1), ("test", 1)):
+        with open(tmp_path / "data" / f"{split}.csv") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == count and all((tmp_path / "data" / row["image"]).is_file() for row in rows)
+    with pytest.raises(cradl.Error, match="held-out kind"):
+        cradl.write_dataset(tmp_path / "bad", train=1, validation=1, test=1, held_out_kind="no such kind")
