@@ -230,10 +230,10 @@ class _EncoderScoreFilter(_ProcessObject):
         if encoder is None or mixture is None:
             raise ValueError(f"{type(self).__name__}: set the encoder and the mixture (ContrastiveEncoderModel.load, "
                              "GaussianMixtureModel.load) first")
-        result = _cradl.score(encoder._native, mixture._native, self._native("Input"),
-                              self._native("MaskImage", mask=True), _settings(self._values, self._mode))
-        self.slice_nll = np.asarray(result["slice_nll"])
-        return [self._like_input(result["raw_map"])]
+        raw, slice_nll = _cradl.raw_map(encoder._native, mixture._native, self._native("Input"),
+                                        self._native("MaskImage", mask=True), _settings(self._values, self._mode))
+        self.slice_nll = np.asarray(slice_nll)
+        return [self._like_input(raw)]
 
     def GetSliceNLL(self):
         self.GetOutput()
@@ -242,15 +242,16 @@ class _EncoderScoreFilter(_ProcessObject):
 
 class RepresentationNLLGradientImageFilter(_EncoderScoreFilter):
     """The paper's map: |d(-log p(f(x)))/dx| of each slice, on the scan's grid
-    (before post-processing). Volumes (3D) only."""
+    (before post-processing), for a volume or a single 2D slice."""
 
     _mode = "gradient"
 
 
 class RepresentationPatchDensityImageFilter(_EncoderScoreFilter):
     """The patch map: standardised Mahalanobis distances of the encoder's
-    feature vectors under the healthy patch density (by position cell), on
-    the scan's grid (before post-processing). Volumes (3D) only."""
+    feature vectors under the healthy patch density (by position cell; a
+    single 2D slice, whose depth is unknown, under the pooled Gaussian), on
+    the scan's grid (before post-processing)."""
 
     _mode = "patch"
 

@@ -16,6 +16,8 @@
 #include "itkContrastiveEncoderTrainer.h"
 #include "itkGaussianMixtureFitter.h"
 #include "itkMixtureModelSelector.h"
+#include "itkRepresentationNLLGradientImageFilter.h"
+#include "itkRepresentationPatchDensityImageFilter.h"
 #include "itkCradlDatasetBuilder.h"
 #include "itkCradlPreprocessImageFilter.h"
 #include "itkCradlRuntime.h"
@@ -519,6 +521,49 @@ runPipeline(const std::string & configText, const std::string & settingsJson, bo
   return cradl_cli::runPipeline(config).dump();
 }
 
+// --- Raw maps of 2D slices or 3D volumes (the encoder score filters) --------------
+
+template <typename TImage, typename TMask>
+py::tuple
+rawMapAs(const EncoderModel & encoder, const MixtureModel & mixture, const PyImage & scan,
+         const std::optional<PyImage> & mask, const itk::CradlScoringSettings & settings)
+{
+  typename itk::CradlEncoderScoreImageFilter<TImage, TMask>::Pointer filter;
+  if (settings.Mode == "gradient")
+  {
+    auto gradient = itk::RepresentationNLLGradientImageFilter<TImage, TMask>::New();
+    gradient->SetMixedPrecision(settings.MixedPrecision);
+    filter = gradient;
+  }
+  else if (settings.Mode == "patch")
+    filter = itk::RepresentationPatchDensityImageFilter<TImage, TMask>::New();
+  else
+    throw std::invalid_argument("a raw map is \"gradient\" or \"patch\", not \"" + settings.Mode + "\"");
+  const auto input = scan.As<TImage>("scan");
+  const auto brain = optionalMask<TMask>(mask);
+  {
+    py::gil_scoped_release release;
+    filter->SetInput(input);
+    if (brain)
+      filter->SetMaskImage(brain);
+    filter->SetEncoder(encoder.model);
+    filter->SetMixture(mixture.model);
+    filter->SetDevice(settings.Device);
+    filter->SetBatchSize(settings.BatchSize);
+    filter->Update();
+  }
+  return py::make_tuple(PyImage(detached(filter->GetOutput())), filter->GetSliceNLL());
+}
+
+py::tuple
+rawMap(const EncoderModel & encoder, const MixtureModel & mixture, const PyImage & scan,
+       const std::optional<PyImage> & mask, const itk::CradlScoringSettings & settings)
+{
+  if (scan.Dimension() == 2)
+    return rawMapAs<Float2, Byte2>(encoder, mixture, scan, mask, settings);
+  return rawMapAs<Float3, Byte3>(encoder, mixture, scan, mask, settings);
+}
+
 // --- Metrics -------------------------------------------------------------------
 
 py::dict
@@ -770,6 +815,8 @@ PYBIND11_MODULE(_cradl, m)
     .def_readwrite("median_radius", &itk::CradlScoringSettings::MedianRadius)
     .def_readwrite("gaussian_sigma", &itk::CradlScoringSettings::GaussianSigma)
     .def_readwrite("gaussian_radius", &itk::CradlScoringSettings::GaussianRadius);
+  m.def("raw_map", &rawMap, py::arg("encoder"), py::arg("mixture"), py::arg("scan"), py::arg("mask"),
+        py::arg("settings"));
   m.def("score", &score, py::arg("encoder"), py::arg("mixture"), py::arg("scan"), py::arg("mask"), py::arg("settings"));
 
   m.def("train", &train, py::arg("training"), py::arg("validation"), py::arg("settings"), py::arg("progress"));

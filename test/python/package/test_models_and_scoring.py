@@ -183,3 +183,32 @@ def test_the_data_set_is_written_with_its_manifests(tmp_path):
         assert len(rows) == count and all((tmp_path / "data" / row["image"]).is_file() for row in rows)
     with pytest.raises(cradl.Error, match="held-out kind"):
         cradl.write_dataset(tmp_path / "bad", train=1, validation=1, test=1, held_out_kind="no such kind")
+
+
+def test_a_2d_slice_scores_as_a_one_slice_volume(models):
+    files = first_test_scan(models)
+    encoder = cradl.ContrastiveEncoderModel.load(models / "encoder.pt")
+    mixture = cradl.GaussianMixtureModel.load(models / "mixture.pt")  # patch density by position cell
+    volume = itk.array_from_image(itk.imread(str(files["image"]), itk.F))
+    brain = itk.array_from_image(itk.imread(str(files["mask"]), itk.UC))
+    middle = volume.shape[0] // 2
+    slice_2d = cradl.ImageArray(volume[middle], spacing=(4.0, 4.0), origin=(1.0, -2.0))
+    one_slice = cradl.ImageArray(volume[middle:middle + 1], spacing=(4.0, 4.0, 4.0), origin=(1.0, -2.0, 0.0))
+    score = dict(encoder=encoder, mixture=mixture)
+    flat = cradl.representation_nll_gradient_image_filter(slice_2d, mask=brain[middle], **score)
+    stacked = cradl.representation_nll_gradient_image_filter(one_slice, mask=brain[middle:middle + 1], **score)
+    assert flat.ndim == 2 and flat.spacing == (4.0, 4.0)
+    assert np.array_equal(np.asarray(flat), np.asarray(stacked)[0])
+    # A 2D slice's depth is unknown: its patch map is the pooled Gaussian's, as
+    # from a mixture fitted without cells (same pooled fit, same healthy statistics).
+    train = [(itk.imread(str(models / "data" / row["image"]), itk.F), itk.imread(str(models / "data" / row["mask"]),
+                                                                                  itk.UC))
+             for row in csv.DictReader(open(models / "data" / "train.csv"))]
+    pooled = cradl.fit_mixture(encoder, train, components=[mixture.components], patch_grid=0)["model"]
+    by_cell = cradl.representation_patch_density_image_filter(slice_2d, mask=brain[middle], **score)
+    without = cradl.representation_patch_density_image_filter(slice_2d, mask=brain[middle], encoder=encoder,
+                                                               mixture=pooled)
+    assert np.array_equal(np.asarray(by_cell), np.asarray(without))
+    stacked = cradl.representation_patch_density_image_filter(one_slice, mask=brain[middle:middle + 1],
+                                                              encoder=encoder, mixture=pooled)
+    assert np.array_equal(np.asarray(without), np.asarray(stacked)[0])
