@@ -4,7 +4,8 @@
 # the modules Cradl needs plus Module_Cradl=ON, then a Python test that uses
 # the wrapped Cradl filters through `import itk` from that build
 # (test/python/wrapping_check.py). Not in the default CI: hours on 2 cores.
-# Run as root on Debian bookworm.
+# Run as root on Debian bookworm. (ITK 5.2's wrapping needs at least one
+# vector pixel type: vector_float and covariant_vector_float stay on.)
 #   bash scripts/wrapping-check.sh
 # Environment: CRADL_ITK_WORK (default /var/tmp/cradl-itk-remote; the source
 # is shared with remote-module-check.sh, the build is build-wrapping/), CRADL_JOBS.
@@ -46,7 +47,7 @@ cmake -S "$itk_source" -B "$build" "${generator[@]}" "${launcher[@]}" \
   -DPython3_EXECUTABLE=/usr/bin/python3 \
   -DITK_WRAP_float=ON -DITK_WRAP_double=OFF -DITK_WRAP_unsigned_char=ON -DITK_WRAP_signed_short=OFF \
   -DITK_WRAP_unsigned_short=OFF -DITK_WRAP_complex_float=OFF -DITK_WRAP_complex_double=OFF \
-  -DITK_WRAP_vector_float=OFF -DITK_WRAP_covariant_vector_float=OFF -DITK_WRAP_rgb_unsigned_char=OFF \
+  -DITK_WRAP_vector_float=ON -DITK_WRAP_covariant_vector_float=ON -DITK_WRAP_rgb_unsigned_char=OFF \
   -DITK_WRAP_rgba_unsigned_char=OFF "-DITK_WRAP_IMAGE_DIMS=2;3" \
   "${itk_system_libraries[@]}"
 configured=$(date +%s)
