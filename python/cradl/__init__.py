@@ -38,6 +38,9 @@ from . import _cradl  # noqa: E402
 from ._cradl import Error, ScoringSettings  # noqa: E402
 from ._images import ImageArray  # noqa: E402
 from ._filters import (  # noqa: E402
+    ContrastiveEncoderTrainer,
+    GaussianMixtureFitter,
+    MixtureModelSelector,
     AnomalyMapFusionImageFilter,
     anomaly_map_fusion_image_filter,
     evaluate,

@@ -452,3 +452,132 @@ def write_dataset(folder, train=20, validation=4, test=8, spacing=2.0, seed=0, h
 
 
 anomaly_map_fusion_image_filter = _functional(AnomalyMapFusionImageFilter)
+
+
+class _Stage:
+    """ITK's object spelling of a stage that is not an image filter: Add*
+    for its scans, Set<Name>(value) for its settings (CamelCase of the
+    functional form's keywords), Update(), GetOutput()."""
+
+    _settings = ()
+
+    def __init__(self):
+        self._values = {}
+        self._output = None
+
+    @classmethod
+    def New(cls, **settings):
+        obj = cls()
+        for key, value in settings.items():
+            obj._set(key, value)
+        return obj
+
+    def _set(self, key, value):
+        name = _snake(key) if key[:1].isupper() else key
+        if name not in self._settings:
+            raise TypeError(f"{type(self).__name__} has no setting '{key}' (it has: {', '.join(self._settings)})")
+        self._values[name] = value
+        self._output = None
+
+    def __getattr__(self, attribute):
+        if attribute.startswith(("Set", "Get")) and len(attribute) > 3:
+            name = _snake(attribute[3:])
+            if name in type(self)._settings:
+                if attribute.startswith("Set"):
+                    return lambda value: self._set(name, value)
+                return lambda: self.__dict__["_values"].get(name)
+        raise AttributeError(f"{type(self).__name__} has no attribute '{attribute}'")
+
+    def GetOutput(self):
+        if self._output is None:
+            self.Update()
+        return self._output
+
+
+class ContrastiveEncoderTrainer(_Stage):
+    """`train_encoder` in ITK's object spelling: AddTrainingScan(scan, mask),
+    AddValidationScan(scan, mask), Set<Setting>, SetProgressCallback(f),
+    Update(), GetOutput() -> ContrastiveEncoderModel."""
+
+    _settings = ("slice_size", "nf", "nz", "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_epochs",
+                 "temperature", "seed", "augment", "mixed_precision", "device", "threads", "clip_minimum",
+                 "clip_maximum", "preserve_aspect_ratio", "minimum_brain_fraction", "slice_margin", "checkpoint",
+                 "resume")
+
+    def __init__(self):
+        super().__init__()
+        self._training, self._validation, self._progress = [], [], None
+
+    def AddTrainingScan(self, scan, mask=None):
+        self._training.append((scan, mask))
+
+    def AddValidationScan(self, scan, mask=None):
+        self._validation.append((scan, mask))
+
+    def SetProgressCallback(self, progress):
+        self._progress = progress
+
+    def Update(self):
+        self._output = train_encoder(self._training, self._validation, progress=self._progress, **self._values)
+
+
+class GaussianMixtureFitter(_Stage):
+    """`fit_mixture` in ITK's object spelling: SetEncoder(model),
+    AddScan(scan, mask), Set<Setting>, Update(), GetOutput() (the lowest
+    BIC), GetCandidates()."""
+
+    _settings = ("components", "tolerance", "max_iterations", "regularization", "initialization", "seed",
+                 "standardize", "float32", "patch_layers", "patch_grid", "patch_depth_bins", "patch_prior_weight",
+                 "device", "threads", "batch_size")
+
+    def __init__(self):
+        super().__init__()
+        self._encoder, self._scans, self._candidates = None, [], []
+
+    def SetEncoder(self, encoder):
+        self._encoder = encoder
+
+    def AddScan(self, scan, mask=None):
+        self._scans.append((scan, mask))
+
+    def Update(self):
+        if self._encoder is None:
+            raise ValueError("GaussianMixtureFitter: SetEncoder first")
+        result = fit_mixture(self._encoder, self._scans, **self._values)
+        self._output, self._candidates = result["model"], result["candidates"]
+
+    def GetCandidates(self):
+        self.GetOutput()
+        return self._candidates
+
+
+class MixtureModelSelector(_Stage):
+    """`select_mixture` in ITK's object spelling: SetEncoder(model),
+    AddCandidate(mixture), AddValidationScan(scan, mask, label),
+    Set<Setting>, Update(), GetOutput() (the chosen mixture, which records
+    its mode and sigma), GetCandidates() (every row)."""
+
+    _settings = ("modes", "sigmas", "median_radius", "gaussian_radius", "device", "batch_size")
+
+    def __init__(self):
+        super().__init__()
+        self._encoder, self._mixtures, self._validation, self._rows = None, [], [], []
+
+    def SetEncoder(self, encoder):
+        self._encoder = encoder
+
+    def AddCandidate(self, mixture):
+        self._mixtures.append(mixture)
+
+    def AddValidationScan(self, scan, mask, label):
+        self._validation.append((scan, mask, label))
+
+    def Update(self):
+        if self._encoder is None:
+            raise ValueError("MixtureModelSelector: SetEncoder first")
+        result = select_mixture(self._encoder, self._mixtures, self._validation, **self._values)
+        self._output, self._rows = result["model"], result["rows"]
+
+    def GetCandidates(self):
+        self.GetOutput()
+        return self._rows

@@ -102,3 +102,41 @@ def test_the_one_call_pipeline_is_the_tools(models, tmp_path):
         assert json.loads((tmp_path / "run" / "metrics.json").read_text()) == metrics  # evaluate reruns: the same
     with pytest.raises(cradl.Error, match="nff"):
         cradl.run(nff=3, out=str(tmp_path / "bad"))
+
+
+def test_the_stages_in_itks_object_spelling_equal_the_functions(models, tmp_path):
+    trainer = cradl.ContrastiveEncoderTrainer.New(**TINY)
+    for scan, mask in scans(models, "train"):
+        trainer.AddTrainingScan(scan, mask)
+    for scan, mask in scans(models, "val"):
+        trainer.AddValidationScan(scan, mask)
+    seen = []
+    trainer.SetProgressCallback(seen.append)
+    trainer.SetEpochs(1)
+    assert trainer.GetEpochs() == 1 and trainer.GetNf() == 4
+    encoder = trainer.GetOutput()
+    assert encoder.completed_epochs == 1 and seen
+    direct = cradl.train_encoder(scans(models, "train"), scans(models, "val"), **{**TINY, "epochs": 1})
+    encoder.save(tmp_path / "object.pt")
+    direct.save(tmp_path / "function.pt")
+    from cradl.torch_model import load_encoder
+
+    a, b = (load_encoder(str(tmp_path / name))[0].state_dict() for name in ("object.pt", "function.pt"))
+    assert all(bool((a[k] == b[k]).all()) for k in a)
+
+    fitter = cradl.GaussianMixtureFitter.New(components=[1, 2])
+    fitter.SetEncoder(encoder)
+    for scan, mask in scans(models, "train"):
+        fitter.AddScan(scan, mask)
+    fitter.SetPatchGrid(2)
+    assert [row["components"] for row in fitter.GetCandidates()] == [1, 2]
+    selector = cradl.MixtureModelSelector.New(modes=["gradient"], sigmas=[1.0])
+    selector.SetEncoder(encoder)
+    for row in fitter.GetCandidates():
+        selector.AddCandidate(row["model"])
+    for entry in manifest(models, "val"):
+        selector.AddValidationScan(entry["image"], entry["mask"], entry["label"])
+    rows = selector.GetCandidates()
+    assert len(rows) == 2 and selector.GetOutput().selected_scoring_mode == "gradient"
+    with pytest.raises(TypeError, match="has no setting 'epoch'"):
+        cradl.ContrastiveEncoderTrainer.New(epoch=3)
