@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ccache
   libinsighttoolkit5-dev libtorch-dev libeigen3-dev libgtest-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev
+  libgloo-dev # torch.distributed's Gloo process group (Debian's LibTorch links gloo)
   mricron-data # the Colin27 brain the default data set is built from
   libopenblas0-pthread # Debian's LibTorch calls the system BLAS: ~10x faster matmul than the reference BLAS
   python3-torch python3-sklearn python3-scipy python3-numpy python3-psutil python3-threadpoolctl # oracles for the tests (Debian's /usr/bin/python3)

@@ -1,0 +1,102 @@
+// torch.distributed underneath: the environment torchrun sets, and two real
+// processes on loopback whose collectives are checked against hand sums.
+#include "cradlDistributed.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+namespace
+{
+// Sets (or with nullptr unsets) an environment variable for one test.
+struct ScopedVariable
+{
+  std::string name;
+  ScopedVariable(const char * variable, const char * value)
+    : name(variable)
+  {
+    value ? setenv(variable, value, 1) : unsetenv(variable);
+  }
+  ~ScopedVariable() { unsetenv(name.c_str()); }
+};
+
+// A port for this test process (the CPU-capability copy of the suite runs at the same time).
+int
+testPort(int offset)
+{
+  return 20000 + static_cast<int>(::getpid() % 20000) + offset;
+}
+
+// Runs `command` through the shell; its standard output and error, and its exit status.
+std::pair<std::string, int>
+run(const std::string & command)
+{
+  std::string output;
+  FILE *      pipe = popen((command + " 2>&1").c_str(), "r");
+  char        buffer[512];
+  while (pipe && std::fgets(buffer, sizeof buffer, pipe))
+    output += buffer;
+  const int status = pipe ? pclose(pipe) : -1;
+  return { output, status };
+}
+} // namespace
+
+TEST(Distributed, ReadsTheLaunchersEnvironmentAndNamesWhatIsWrong)
+{
+  {
+    ScopedVariable world("WORLD_SIZE", nullptr);
+    EXPECT_FALSE(cradl::DistributedEnvironment::fromEnvironment().distributed());
+  }
+  {
+    ScopedVariable world("WORLD_SIZE", "4"), rank("RANK", "2"), local("LOCAL_RANK", "0"),
+      address("MASTER_ADDR", "node7"), port("MASTER_PORT", "29411");
+    const auto environment = cradl::DistributedEnvironment::fromEnvironment();
+    EXPECT_EQ(environment.worldSize, 4);
+    EXPECT_EQ(environment.rank, 2);
+    EXPECT_EQ(environment.localRank, 0);
+    EXPECT_EQ(environment.address, "node7");
+    EXPECT_EQ(environment.port, 29411);
+  }
+  const auto message = [](const char * world, const char * rank, const char * port) {
+    ScopedVariable w("WORLD_SIZE", world), r("RANK", rank), p("MASTER_PORT", port);
+    try
+    {
+      cradl::DistributedEnvironment::fromEnvironment();
+    }
+    catch (const std::invalid_argument & error)
+    {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(message("2", nullptr, nullptr).find("RANK is not set"), std::string::npos);
+  EXPECT_NE(message("2", "2", nullptr).find("RANK='2' is not an integer from 0 to 1"), std::string::npos);
+  EXPECT_NE(message("two", "0", nullptr).find("WORLD_SIZE='two'"), std::string::npos);
+  EXPECT_NE(message("2", "0", "70000").find("MASTER_PORT='70000'"), std::string::npos);
+}
+
+TEST(Distributed, TwoProcessesOnLoopbackSumBroadcastAndGather)
+{
+  const std::string port = std::to_string(testPort(0));
+  const std::string common = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + " ";
+  const std::string worker = std::string(CRADL_DISTRIBUTED_WORKER) + " 20000";
+  const auto [output, status] =
+    run("(" + common + "RANK=1 " + worker + " > /dev/stdout & " + common + "RANK=0 " + worker + "; wait)");
+  EXPECT_EQ(status, 0) << output;
+  // Sums (1 + 2, 10 + 20), rank 0's (7, 8), ranks (0, 1): exact in float64.
+  EXPECT_NE(output.find("rank 0 of 2 sum 3 30 broadcast 7 8 gathered 0 1"), std::string::npos) << output;
+  EXPECT_NE(output.find("rank 1 of 2 sum 3 30 broadcast 7 8 gathered 0 1"), std::string::npos) << output;
+}
+
+TEST(Distributed, ARankThatCannotReachRankZeroSaysWhere)
+{
+  const std::string port = std::to_string(testPort(1));
+  const auto [output, status] = run("WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + " " +
+                                    std::string(CRADL_DISTRIBUTED_WORKER) + " 1500");
+  EXPECT_NE(status, 0);
+  EXPECT_NE(output.find("rank 1 of 2 could not join the run at 127.0.0.1:" + port), std::string::npos) << output;
+  EXPECT_NE(output.find("is rank 0 running there"), std::string::npos) << output;
+}
