@@ -1,5 +1,7 @@
 #include "cradlGaussianMixture.h"
 
+#include <functional>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
@@ -24,12 +26,25 @@ precisionCholeskyOf(const at::Tensor & covariances)
 
 // M-step as scikit-learn's _estimate_gaussian_parameters ("full"), then the
 // weights normalised as in _m_step.
-MixtureParameters
-maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double regularization, bool float32Compute)
+using ProcessSum = std::function<void(std::vector<at::Tensor> &)>;
+
+// Sums over the processes when there are several; nothing otherwise.
+void
+sumOver(const ProcessSum & sumAcrossProcesses, std::vector<at::Tensor> & tensors)
 {
-  const auto       eps = std::numeric_limits<double>::epsilon();
-  const at::Tensor nk = responsibilities.sum(0) + 10 * eps;
-  const at::Tensor means = at::matmul(responsibilities.t(), X) / nk.unsqueeze(1);
+  if (sumAcrossProcesses)
+    sumAcrossProcesses(tensors);
+}
+
+MixtureParameters
+maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double regularization, bool float32Compute,
+             const ProcessSum & sumAcrossProcesses = {})
+{
+  const auto              eps = std::numeric_limits<double>::epsilon();
+  std::vector<at::Tensor> firstMoments{ responsibilities.sum(0), at::matmul(responsibilities.t(), X) };
+  sumOver(sumAcrossProcesses, firstMoments);
+  const at::Tensor nk = firstMoments[0] + 10 * eps;
+  const at::Tensor means = firstMoments[1] / nk.unsqueeze(1);
   const int64_t    K = nk.size(0);
   const int64_t    d = X.size(1);
   at::Tensor       covariances = at::empty({ K, d, d }, X.options());
@@ -47,8 +62,12 @@ maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double r
     at::Tensor       scatter = float32Compute
                                  ? at::matmul(weighted.t().to(at::kFloat), difference.to(at::kFloat)).to(at::kDouble)
                                  : at::matmul(weighted.t(), difference);
-    covariances[k] = scatter / nk[k] + diagonal;
+    covariances[k] = scatter;
   }
+  // The scatter about the means of all rows, summed over the processes.
+  std::vector<at::Tensor> scatters{ covariances };
+  sumOver(sumAcrossProcesses, scatters);
+  covariances = scatters[0] / nk.view({ K, 1, 1 }) + diagonal;
   MixtureParameters mixture;
   mixture.weights = nk / nk.sum();
   mixture.means = means;
@@ -223,7 +242,13 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
       responsibilities = at::empty({ N, options.components }, at::kDouble).uniform_(0.0, 1.0, generator).to(X.device());
       responsibilities = responsibilities / responsibilities.sum(1, true);
     }
-    result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute);
+    if (options.sumAcrossProcesses && options.components > 1)
+    {
+      throw std::invalid_argument("EM over several processes needs the same start everywhere: give initial "
+                                  "parameters (e.g. rank 0's, broadcast) when K > 1");
+    }
+    result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute,
+                                     options.sumAcrossProcesses);
   }
   const auto initialised = Clock::now();
 
@@ -235,8 +260,19 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
                                 at::log(result.parameters.weights).unsqueeze(0);
     const at::Tensor logNormaliser = at::logsumexp(weighted, 1);
     const at::Tensor responsibilities = at::exp(weighted - logNormaliser.unsqueeze(1));
-    result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute);
-    lowerBound = logNormaliser.mean().item<double>();
+    result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute,
+                                     options.sumAcrossProcesses);
+    if (options.sumAcrossProcesses)
+    {
+      std::vector<at::Tensor> likelihood{ logNormaliser.sum().reshape({ 1 }),
+                                          at::full({ 1 }, static_cast<double>(N), logNormaliser.options()) };
+      options.sumAcrossProcesses(likelihood);
+      lowerBound = (likelihood[0] / likelihood[1]).item<double>();
+    }
+    else
+    {
+      lowerBound = logNormaliser.mean().item<double>();
+    }
     result.lowerBounds.push_back(lowerBound);
     result.iterations = iteration;
     if (!std::isfinite(lowerBound))

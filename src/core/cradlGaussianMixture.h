@@ -12,6 +12,7 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,13 @@ struct CRADL_CORE_EXPORT EmOptions
   int64_t     kmeansIterations = 10; // Lloyd iterations after k-means++ seeding
   uint64_t    seed = 0;
   bool        float32Compute = false; // float32 products, float64 sums: ~2x faster, ~1e-6 relative
+  /** With several processes (each holding its own rows of X): sums the
+   *  given tensors over the processes, in place (DistributedGroup::
+   *  allReduceSum). EM's sufficient statistics and the log-likelihood go
+   *  through it, so every process gets the mixture of all rows. Empty: one
+   *  process. The start must then be the same everywhere: K = 1, or
+   *  `initial` parameters (e.g. broadcast from rank 0). */
+  std::function<void(std::vector<at::Tensor> &)> sumAcrossProcesses;
 };
 
 struct CRADL_CORE_EXPORT EmResult
