@@ -138,6 +138,7 @@ public:
   itkGetConstMacro(SelectedIndex, unsigned int);
   /** "validation AUPRC" or "bic". */
   itkGetStringMacro(SelectionCriterion);
+#ifndef ITK_WRAPPING_PARSER // a vector of a nested struct: not wrappable (ITK Python's SWIG fails on it)
   /** The chosen candidate's scores of each validation scan, in the order they
    *  were added; empty without validation scans. */
   const std::vector<CradlScanScorer::Result> &
@@ -145,6 +146,7 @@ public:
   {
     return m_ValidationResults;
   }
+#endif
 
 protected:
   MixtureModelSelector();
