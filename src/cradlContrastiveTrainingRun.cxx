@@ -33,9 +33,9 @@ runContrastiveTraining(const SliceSet &                                     trai
   options.mixedPrecision = options.mixedPrecision && bfloat16Supported(device);
   ContrastiveTraining trainer(run.encoder, run.augmentation, options, device, tensorOf(training), tensorOf(validation));
 
-  if (run.resume && !run.checkpointFile.empty() && std::filesystem::exists(run.checkpointFile))
+  if (run.resume && !run.checkpointFile.empty())
   {
-    trainer.loadCheckpoint(run.checkpointFile);
+    trainer.resumeIfPresent(run.checkpointFile);
   }
   TrainingProgress progress;
   progress.epochs = options.epochs;

@@ -1,6 +1,8 @@
 #include "cradlAugment.h"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace cradl
 {
@@ -55,11 +57,15 @@ drawAugmentation(int64_t views, const AugmentationOptions & options, at::Generat
   return parameters;
 }
 
+namespace
+{
+// The transforms with the noise given ([N, 1, H, W] standard normal, CPU) or,
+// when it is undefined, without noise.
 at::Tensor
-applyAugmentation(const at::Tensor &             slices,
-                  const AugmentationParameters & parameters,
-                  const AugmentationOptions &    options,
-                  at::Generator &                generator)
+applyWithNoise(const at::Tensor &             slices,
+               const AugmentationParameters & parameters,
+               const AugmentationOptions &    options,
+               const at::Tensor &             noise)
 {
   at::Tensor views = slices;
   const auto device = slices.device();
@@ -75,7 +81,6 @@ applyAugmentation(const at::Tensor &             slices,
   }
   if (options.noise)
   {
-    const at::Tensor noise = at::empty(slices.sizes(), at::kFloat).normal_(0.0, 1.0, generator);
     views = views + noise.to(device, views.scalar_type()) *
                       parameters.noiseStd.to(device, views.scalar_type()).view({ -1, 1, 1, 1 });
   }
@@ -83,9 +88,48 @@ applyAugmentation(const at::Tensor &             slices,
 }
 
 at::Tensor
+drawNoise(at::IntArrayRef sizes, const AugmentationOptions & options, at::Generator & generator)
+{
+  return options.noise ? at::empty(sizes, at::kFloat).normal_(0.0, 1.0, generator) : at::Tensor();
+}
+} // namespace
+
+at::Tensor
+applyAugmentation(const at::Tensor &             slices,
+                  const AugmentationParameters & parameters,
+                  const AugmentationOptions &    options,
+                  at::Generator &                generator)
+{
+  return applyWithNoise(slices, parameters, options, drawNoise(slices.sizes(), options, generator));
+}
+
+at::Tensor
 augment(const at::Tensor & slices, const AugmentationOptions & options, at::Generator & generator)
 {
   return applyAugmentation(slices, drawAugmentation(slices.size(0), options, generator), options, generator);
+}
+
+at::Tensor
+augmentShard(const at::Tensor &          shard,
+             int64_t                     views,
+             int64_t                     begin,
+             const AugmentationOptions & options,
+             at::Generator &             generator)
+{
+  const int64_t count = shard.size(0);
+  if (begin < 0 || begin + count > views)
+    throw std::invalid_argument("augmentShard: rows " + std::to_string(begin) + " to " +
+                                std::to_string(begin + count) + " are not inside a batch of " +
+                                std::to_string(views));
+  const AugmentationParameters all = drawAugmentation(views, options, generator);
+  std::vector<int64_t>         sizes = shard.sizes().vec();
+  sizes[0] = views;
+  const at::Tensor       noise = drawNoise(sizes, options, generator);
+  AugmentationParameters mine;
+  mine.theta = all.theta.slice(0, begin, begin + count);
+  mine.brightness = all.brightness.slice(0, begin, begin + count);
+  mine.noiseStd = all.noiseStd.slice(0, begin, begin + count);
+  return applyWithNoise(shard, mine, options, noise.defined() ? noise.slice(0, begin, begin + count) : noise);
 }
 
 } // namespace cradl

@@ -37,6 +37,18 @@ applyAugmentation(const at::Tensor &             slices,
 CRADL_CORE_EXPORT at::Tensor
 augment(const at::Tensor & slices, const AugmentationOptions & options, at::Generator & generator);
 
+/** The rows [begin, begin + shard.size(0)) of augment(batch) for a batch of
+ *  `views` slices of which `shard` holds those rows: the whole batch's
+ *  randomness is drawn (so the generator ends where augment() leaves it),
+ *  the transforms run on the shard alone. What each process of a
+ *  data-parallel run does with its part of the global batch. */
+CRADL_CORE_EXPORT at::Tensor
+augmentShard(const at::Tensor &          shard,
+             int64_t                     views,
+             int64_t                     begin,
+             const AugmentationOptions & options,
+             at::Generator &             generator);
+
 } // namespace cradl
 
 #endif

@@ -1,6 +1,7 @@
 #include "cradlContrastiveTraining.h"
 
 #include "cradlAutocast.h"
+#include "cradlGradientBuckets.h"
 #include "cradlNTXent.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,6 +11,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <cmath>
 #include <sstream>
@@ -121,6 +123,59 @@ bytesOfTensor(const at::Tensor & tensor)
   return std::string(reinterpret_cast<const char *>(contiguous.data_ptr<uint8_t>()),
                      static_cast<std::size_t>(contiguous.numel()));
 }
+// DDP's default bucket size: large enough to keep the network busy, small
+// enough that the first buckets start early in the backward pass.
+constexpr int64_t GradientBucketBytes = 25 << 20;
+
+// Settings and data that must be the same on every process, as numbers:
+// the data by an exact checksum of its float bits (no rounding, any order).
+std::vector<std::pair<std::string, double>>
+fingerprint(const EncoderOptions &      encoder,
+            const AugmentationOptions & augmentation,
+            const TrainingOptions &     options,
+            const c10::Device &         device,
+            const at::Tensor &          training,
+            const at::Tensor &          validation)
+{
+  const auto checksum = [](const at::Tensor & slices) {
+    return static_cast<double>(slices.contiguous().view(at::kInt).to(at::kLong).sum().item<int64_t>());
+  };
+  return { { "image_size", static_cast<double>(encoder.imageSize) },
+           { "nf", static_cast<double>(encoder.nf) },
+           { "nz", static_cast<double>(encoder.nz) },
+           { "conv_bias", encoder.convBias ? 1.0 : 0.0 },
+           { "head_hidden", static_cast<double>(encoder.headHidden) },
+           { "head_output", static_cast<double>(encoder.headOutput) },
+           { "epochs", static_cast<double>(options.epochs) },
+           { "batch_size", static_cast<double>(options.batchSize) },
+           { "learning_rate", options.learningRate },
+           { "weight_decay", options.weightDecay },
+           { "warmup_epochs", static_cast<double>(options.warmupEpochs) },
+           { "temperature", options.temperature },
+           { "seed", static_cast<double>(options.seed) },
+           { "mixed_precision (bfloat16 used)", options.mixedPrecision ? 1.0 : 0.0 },
+           { "channels_last", options.channelsLast ? 1.0 : 0.0 },
+           { "device type (1 = CUDA)", device.is_cuda() ? 1.0 : 0.0 },
+           { "augmentation crop", augmentation.crop ? 1.0 : 0.0 },
+           { "crop resize", augmentation.cropResize },
+           { "crop centre low", augmentation.cropCentreLow },
+           { "crop centre high", augmentation.cropCentreHigh },
+           { "augmentation rotation", augmentation.rotate ? augmentation.maxRotation : -1.0 },
+           { "augmentation scale", augmentation.scale ? 1.0 : 0.0 },
+           { "scale low", augmentation.scaleLow },
+           { "scale high", augmentation.scaleHigh },
+           { "augmentation mirror", augmentation.mirror ? augmentation.mirrorProbability : -1.0 },
+           { "augmentation brightness", augmentation.brightness ? 1.0 : 0.0 },
+           { "brightness low", augmentation.brightnessLow },
+           { "brightness high", augmentation.brightnessHigh },
+           { "augmentation noise", augmentation.noise ? augmentation.noiseStdHigh : -1.0 },
+           { "clip low", augmentation.clipLow },
+           { "clip high", augmentation.clipHigh },
+           { "training slices", static_cast<double>(training.size(0)) },
+           { "validation slices", static_cast<double>(validation.size(0)) },
+           { "training slices' checksum", checksum(training) },
+           { "validation slices' checksum", checksum(validation) } };
+}
 } // namespace
 
 struct ContrastiveTraining::State
@@ -145,6 +200,9 @@ struct ContrastiveTraining::State
   std::function<void(const StepReport &)> onStep;
   StepTiming                               timing;
   at::ScalarType                           representationDtype = at::kFloat;
+  std::shared_ptr<Collectives>             collectives; // several processes, else null
+  std::unique_ptr<GradientBuckets>         buckets;
+  std::function<void(const std::vector<at::Tensor> &)> onGradients;
 
   State(const EncoderOptions & e, const AugmentationOptions & a, const TrainingOptions & o, const c10::Device & d)
     : encoderOptions(e)
@@ -162,6 +220,20 @@ struct ContrastiveTraining::State
     return std::max<int64_t>(1, training.size(0) / options.batchSize);
   }
 
+  bool
+  distributed() const
+  {
+    return collectives != nullptr;
+  }
+
+  // This process's rows [begin, end) of a global batch of `count`.
+  std::pair<int64_t, int64_t>
+  shard(int64_t count) const
+  {
+    return distributed() ? shardOf(count, collectives->rank(), collectives->worldSize())
+                         : std::pair<int64_t, int64_t>{ 0, count };
+  }
+
   at::Tensor
   prepared(const at::Tensor & slices) const
   {
@@ -169,20 +241,76 @@ struct ContrastiveTraining::State
     return options.channelsLast ? onDevice.contiguous(at::MemoryFormat::ChannelsLast) : onDevice;
   }
 
-  // Forward of both views through f and g as one batch; NT-Xent on the projections.
-  at::Tensor
-  lossOf(const at::Tensor & first, const at::Tensor & second)
+  // Several processes: the same settings and data everywhere, rank 0's initial
+  // weights everywhere, batch norm over the global batch, gradient buckets.
+  void
+  joinProcesses(std::shared_ptr<Collectives> group)
   {
-    AutocastScope    autocast(device, options.mixedPrecision);
-    const at::Tensor representations = encoder->forward(at::cat({ first, second }, 0));
-    representationDtype = representations.scalar_type();
-    const at::Tensor projections = head->forward(representations);
-    const int64_t    n = first.size(0);
-    return ntXentLoss(projections.slice(0, 0, n), projections.slice(0, n), options.temperature);
+    State & s = *this;
+    auto collectives = std::move(group);
+    requireSameOnEveryProcess(
+      *collectives,
+      fingerprint(s.encoderOptions, s.augmentation, s.options, s.device, s.training, s.validation),
+      "training settings or slices");
+    const int64_t batch = std::min(s.options.batchSize, s.training.size(0));
+    if (batch < collectives->worldSize())
+    {
+      throw std::invalid_argument("the global batch of " + std::to_string(batch) + " slices is smaller than the " +
+                                  std::to_string(collectives->worldSize()) +
+                                  " processes: every process needs at least one slice of each batch");
+    }
+    std::vector<at::Tensor> state;
+    for (torch::nn::Module * module : { static_cast<torch::nn::Module *>(s.encoder.get()),
+                                        static_cast<torch::nn::Module *>(s.head.get()) })
+    {
+      for (const auto & parameter : module->parameters())
+        state.push_back(parameter.data());
+      for (const auto & buffer : module->buffers())
+        state.push_back(buffer);
+    }
+    {
+      torch::NoGradGuard noGrad;
+      collectives->broadcast(state, 0);
+    }
+    s.encoder->setGlobalBatchStatistics(collectives);
+    std::vector<at::Tensor> parameters = s.encoder->parameters();
+    for (const auto & parameter : s.head->parameters())
+      parameters.push_back(parameter);
+    s.buckets = std::make_unique<GradientBuckets>(parameters, collectives, GradientBucketBytes);
+    s.collectives = std::move(collectives);
   }
 
+  // Forward of both views (this process's shard of a global batch of
+  // `batch` slices) through f and g as one batch; NT-Xent on the projections
+  // of the whole global batch.
+  at::Tensor
+  lossOf(const at::Tensor & first, const at::Tensor & second, int64_t batch)
+  {
+    AutocastScope autocast(device, options.mixedPrecision);
+    const int64_t n = first.size(0);
+    at::Tensor    projections;
+    if (n > 0)
+    {
+      const at::Tensor representations = encoder->forward(at::cat({ first, second }, 0));
+      representationDtype = representations.scalar_type();
+      projections = head->forward(representations);
+    }
+    else // a validation batch smaller than the number of processes
+      projections = at::zeros({ 0, encoderOptions.headOutput }, at::TensorOptions().device(device));
+    at::Tensor z1 = projections.slice(0, 0, n);
+    at::Tensor z2 = projections.slice(0, n);
+    if (distributed())
+    {
+      z1 = gatherShards(*collectives, z1.to(at::kFloat), batch);
+      z2 = gatherShards(*collectives, z2.to(at::kFloat), batch);
+    }
+    return ntXentLoss(z1, z2, options.temperature);
+  }
+
+  // One step on this process's shard `slices` of a global batch of `batch`
+  // slices whose rows from `begin` it holds.
   double
-  step(const at::Tensor & slices, bool augmentViews)
+  step(const at::Tensor & slices, bool augmentViews, int64_t batch, int64_t begin)
   {
     const int64_t totalSteps = options.epochs * stepsPerEpoch();
     const double  rate =
@@ -200,12 +328,12 @@ struct ContrastiveTraining::State
     at::Tensor second = slices;
     if (augmentViews)
     {
-      first = augment(slices, augmentation, generator);
-      second = augment(slices, augmentation, generator);
+      first = augmentShard(slices, batch, begin, augmentation, generator);
+      second = augmentShard(slices, batch, begin, augmentation, generator);
     }
     const auto t1 = Clock::now();
     optimizer->zero_grad();
-    const at::Tensor loss = lossOf(prepared(first), prepared(second));
+    const at::Tensor loss = lossOf(prepared(first), prepared(second), batch);
     const double     value = loss.item<double>();
     const auto       t2 = Clock::now();
     if (!std::isfinite(value))
@@ -215,21 +343,31 @@ struct ContrastiveTraining::State
                                ": lower the learning rate or check the input slices; the last checkpoint is intact");
     }
     loss.backward();
+    const double waited = buckets ? buckets->finish() : 0.0;
+    if (onGradients)
+    {
+      std::vector<at::Tensor> parameters;
+      for (auto & group : optimizer->param_groups())
+        parameters.insert(parameters.end(), group.params().begin(), group.params().end());
+      onGradients(parameters);
+    }
     const auto t3 = Clock::now();
     optimizer->step();
     const auto t4 = Clock::now();
-    timing = { seconds(t0, t1), seconds(t1, t2), seconds(t2, t3), seconds(t3, t4) };
+    timing = { seconds(t0, t1), seconds(t1, t2), seconds(t2, t3), seconds(t3, t4), waited,
+               buckets ? buckets->bytesPerStep() : 0 };
     ++globalStep;
     return value;
   }
 };
 
-ContrastiveTraining::ContrastiveTraining(const EncoderOptions &      encoder,
-                                         const AugmentationOptions & augmentation,
-                                         const TrainingOptions &     options,
-                                         const c10::Device &         device,
-                                         const at::Tensor &          training,
-                                         const at::Tensor &          validation)
+ContrastiveTraining::ContrastiveTraining(const EncoderOptions &       encoder,
+                                         const AugmentationOptions &  augmentation,
+                                         const TrainingOptions &      options,
+                                         const c10::Device &          device,
+                                         const at::Tensor &           training,
+                                         const at::Tensor &           validation,
+                                         std::shared_ptr<Collectives> collectives)
   : m_State(std::make_unique<State>(encoder, augmentation, options, device))
 {
   State & s = *m_State;
@@ -286,6 +424,10 @@ ContrastiveTraining::ContrastiveTraining(const EncoderOptions &      encoder,
   groups.emplace_back(undecayed, std::make_unique<torch::optim::AdamOptions>(
                                    torch::optim::AdamOptions(options.learningRate).weight_decay(0.0)));
   s.optimizer = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(options.learningRate));
+  if (collectives && collectives->worldSize() > 1)
+  {
+    s.joinProcesses(std::move(collectives));
+  }
   s.bestEncoder = stateDict(*s.encoder);
   s.bestHead = stateDict(*s.head);
 }
@@ -296,6 +438,12 @@ void
 ContrastiveTraining::setStepCallback(std::function<void(const StepReport &)> callback)
 {
   m_State->onStep = std::move(callback);
+}
+
+void
+ContrastiveTraining::setGradientCallback(std::function<void(const std::vector<at::Tensor> &)> callback)
+{
+  m_State->onGradients = std::move(callback);
 }
 
 bool
@@ -325,9 +473,20 @@ ContrastiveTraining::history() const
 double
 ContrastiveTraining::trainStep(const at::Tensor & slices, bool augmentViews)
 {
-  m_State->encoder->train();
-  m_State->head->train();
-  return m_State->step(slices.to(m_State->device, at::kFloat), augmentViews);
+  State & s = *m_State;
+  s.encoder->train();
+  s.head->train();
+  const auto [begin, end] = s.shard(slices.size(0));
+  return s.step(slices.slice(0, begin, end).to(s.device, at::kFloat), augmentViews, slices.size(0), begin);
+}
+
+ValueDict
+ContrastiveTraining::currentWeights() const
+{
+  ValueDict weights = makeValueDict();
+  weights.insert("encoder", stateDict(*m_State->encoder));
+  weights.insert("head", stateDict(*m_State->head));
+  return weights;
 }
 
 const StepTiming &
@@ -348,8 +507,10 @@ ContrastiveTraining::validationLoss()
   int64_t       batches = 0;
   for (int64_t start = 0; start + 1 < count; start += s.options.batchSize)
   {
-    const at::Tensor slices = s.prepared(s.validation.slice(0, start, std::min(count, start + s.options.batchSize)));
-    total += s.lossOf(slices, slices).item<double>();
+    const int64_t batch = std::min(count, start + s.options.batchSize) - start;
+    const auto [begin, end] = s.shard(batch);
+    const at::Tensor slices = s.prepared(s.validation.slice(0, start + begin, start + end));
+    total += s.lossOf(slices, slices, batch).item<double>();
     ++batches;
   }
   return total / static_cast<double>(batches);
@@ -373,8 +534,9 @@ ContrastiveTraining::trainEpoch()
   for (int64_t step = 0; step < steps; ++step)
   {
     const auto       stepStarted = std::chrono::steady_clock::now();
-    const at::Tensor slices = s.training.index_select(0, order.slice(0, step * batch, (step + 1) * batch));
-    const double     loss = s.step(slices.to(s.device), true);
+    const auto [begin, end] = s.shard(batch);
+    const at::Tensor slices = s.training.index_select(0, order.slice(0, step * batch + begin, step * batch + end));
+    const double     loss = s.step(slices.to(s.device), true, batch, begin);
     lossSum += loss;
     if (s.onStep)
     {
@@ -469,14 +631,63 @@ ContrastiveTraining::saveCheckpoint(const std::string & path) const
     losses.insert(losses.end(), { static_cast<double>(report.epoch), report.trainingLoss, report.validationLoss });
   }
   checkpoint.insert("history", at::tensor(losses, at::kDouble).view({ -1, 3 }));
-  saveDict(checkpoint, path);
+  if (!s.distributed() || s.collectives->rank() == 0) // every process holds the same state
+    saveDict(checkpoint, path);
+}
+
+namespace
+{
+std::vector<char>
+fileBytes(const std::string & path)
+{
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    throw std::runtime_error("cannot open '" + path + "': check the path");
+  return std::vector<char>((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+} // namespace
+
+bool
+ContrastiveTraining::resumeIfPresent(const std::string & path)
+{
+  State & s = *m_State;
+  bool    present = std::filesystem::exists(path);
+  if (s.distributed())
+    present = broadcastBytes(*s.collectives, present ? "1" : "0") == "1"; // rank 0's file decides
+  if (present)
+    loadCheckpoint(path);
+  return present;
 }
 
 void
 ContrastiveTraining::loadCheckpoint(const std::string & path)
 {
-  State &         s = *m_State;
-  const ValueDict checkpoint = loadDict(path, CheckpointFormat, FormatVersion);
+  State &           s = *m_State;
+  std::vector<char> bytes;
+  if (!s.distributed())
+    bytes = fileBytes(path);
+  else
+  {
+    // Rank 0 reads, every process restores the same bytes (or learns why not).
+    std::string sent;
+    if (s.collectives->rank() == 0)
+    {
+      try
+      {
+        const std::vector<char> read = fileBytes(path);
+        sent = "D" + std::string(read.begin(), read.end());
+      }
+      catch (const std::exception & error)
+      {
+        sent = std::string("E") + error.what();
+      }
+    }
+    sent = broadcastBytes(*s.collectives, sent);
+    if (sent.empty() || sent[0] != 'D')
+      throw std::runtime_error("rank 0 could not read the checkpoint: " + (sent.empty() ? std::string() : sent.substr(1)));
+    bytes.assign(sent.begin() + 1, sent.end());
+  }
+  const ValueDict checkpoint = loadDictFromBytes(bytes, path, CheckpointFormat, FormatVersion);
   const auto      architecture = encoderOptionsFromDict(checkpoint.at("architecture").toGenericDict());
   if (!(architecture == s.encoderOptions))
   {

@@ -4,6 +4,7 @@
 // Stage 1 of CRADL: SimCLR training of the encoder on healthy slices.
 
 #include "cradlAugment.h"
+#include "cradlCollectives.h"
 #include "cradlCoreExport.h"
 #include "cradlEncoder.h"
 #include "cradlModelFile.h"
@@ -42,6 +43,10 @@ struct StepTiming
   double forwardSeconds = 0.0; // encoder + head + loss
   double backwardSeconds = 0.0;
   double optimizerSeconds = 0.0;
+  // Several processes: waiting for the gradient sums after the backward pass
+  // (what it did not hide), and the bytes each process sent to be summed.
+  double  allReduceWaitSeconds = 0.0;
+  int64_t allReduceBytes = 0;
 };
 
 struct EpochReport
@@ -59,21 +64,39 @@ struct EpochReport
 /** Trains encoder + projection head with NT-Xent on two augmented views of
  *  each slice; keeps the weights of the epoch with the lowest validation loss.
  *  All state (weights, Adam moments, schedule position, random generator)
- *  goes into checkpoints, so a resumed run continues exactly. */
+ *  goes into checkpoints, so a resumed run continues exactly.
+ *
+ *  Data parallelism (`collectives` of W > 1 processes, each given the same
+ *  slices and settings, checked): the batch size is the global batch; every
+ *  process draws the same epoch order and augmentation randomness and takes
+ *  its shard of each global batch (shardOf), so the run computes what one
+ *  process would with the whole batch: batch norm normalises with the global
+ *  batch's statistics, NT-Xent sees the projections of the whole global
+ *  batch (gathered with their gradients), the gradients are summed over the
+ *  processes in buckets overlapping the backward pass, and every process
+ *  takes the same Adam step. The learning-rate schedule counts global steps.
+ *  Only rank 0 writes checkpoints; a checkpoint resumes with any number of
+ *  processes (rank 0 reads it and sends it to the others). */
 class CRADL_CORE_EXPORT ContrastiveTraining
 {
 public:
   /** `training` and `validation`: [N, 1, S, S] float slices on any device. */
-  ContrastiveTraining(const EncoderOptions &      encoder,
-                      const AugmentationOptions & augmentation,
-                      const TrainingOptions &     options,
-                      const c10::Device &         device,
-                      const at::Tensor &          training,
-                      const at::Tensor &          validation);
+  ContrastiveTraining(const EncoderOptions &       encoder,
+                      const AugmentationOptions &  augmentation,
+                      const TrainingOptions &      options,
+                      const c10::Device &          device,
+                      const at::Tensor &           training,
+                      const at::Tensor &           validation,
+                      std::shared_ptr<Collectives> collectives = nullptr);
   ~ContrastiveTraining();
 
   void
   setStepCallback(std::function<void(const StepReport &)> callback);
+  /** Called before every optimizer step with the parameters, whose .grad are
+   *  complete (summed over the processes): gradient clipping, or a test's
+   *  perturbation of an error model. */
+  void
+  setGradientCallback(std::function<void(const std::vector<at::Tensor> & parameters)> callback);
 
   /** Trains the next epoch and validates. Throws std::runtime_error on a
    *  non-finite loss (the weights of the last finished epoch stay intact). */
@@ -89,9 +112,14 @@ public:
   const std::vector<EpochReport> &
   history() const;
 
-  /** One training step on given views (for benchmarks): returns the loss. */
+  /** One training step on the global batch `slices` (for benchmarks and
+   *  tests; each process takes its shard): returns the loss. */
   double
   trainStep(const at::Tensor & slices, bool augmentViews);
+
+  /** The encoder and head's parameters and buffers, as trained now. */
+  ValueDict
+  currentWeights() const;
 
   double
   validationLoss();
@@ -99,12 +127,16 @@ public:
   const StepTiming &
   lastStepTiming() const;
 
-  /** The whole training state. */
+  /** The whole training state (several processes: rank 0 writes). */
   void
   saveCheckpoint(const std::string & path) const;
-  /** Restores a checkpoint written by a training of the same architecture. */
+  /** Restores a checkpoint written by a training of the same architecture
+   *  (several processes: rank 0 reads it, every process restores it). */
   void
   loadCheckpoint(const std::string & path);
+  /** loadCheckpoint when `path` exists (on rank 0); whether it did. */
+  bool
+  resumeIfPresent(const std::string & path);
 
   /** The kept encoder and head (lowest validation loss) as a model-file dict;
    *  `preprocessing` describes how slices were made. */

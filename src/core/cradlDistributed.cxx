@@ -1,9 +1,16 @@
 #include "cradlDistributed.h"
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef CRADL_HAS_GLOO
+#  include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#ifdef USE_C10D_NCCL
+#  include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
 
 namespace cradl
@@ -11,49 +18,190 @@ namespace cradl
 
 namespace
 {
-// An integer environment variable in [minimum, maximum]; `fallback` when unset.
-int64_t
-integerVariable(const char * name, int64_t fallback, int64_t minimum, int64_t maximum)
+const char *
+variable(const char * name)
 {
   const char * text = std::getenv(name);
-  if (text == nullptr || *text == '\0')
+  return text != nullptr && *text != '\0' ? text : nullptr;
+}
+
+// An integer environment variable in [minimum, maximum]; `fallback` when unset.
+// `leadingOnly` accepts SLURM's "2(x3)" as 2.
+int64_t
+integerVariable(const char * name, int64_t fallback, int64_t minimum, int64_t maximum, bool leadingOnly = false)
+{
+  const char * text = variable(name);
+  if (text == nullptr)
     return fallback;
   char *          end = nullptr;
   const long long value = std::strtoll(text, &end, 10);
-  if (*end != '\0' || value < minimum || value > maximum)
+  if (end == text || (*end != '\0' && !leadingOnly) || value < minimum || value > maximum)
     throw std::invalid_argument(std::string(name) + "='" + text + "' is not an integer from " +
                                 std::to_string(minimum) + " to " + std::to_string(maximum));
   return value;
 }
 } // namespace
 
+std::string
+firstHostOfNodeList(const std::string & nodeList)
+{
+  const std::size_t bracket = nodeList.find('[');
+  const std::size_t comma = nodeList.find(',');
+  if (bracket == std::string::npos || (comma != std::string::npos && comma < bracket))
+    return nodeList.substr(0, comma);
+  // "prefix[07-09,12]": the prefix and the first number as written (zeros kept).
+  const std::size_t first = nodeList.find_first_of("-,]", bracket + 1);
+  return nodeList.substr(0, bracket) + nodeList.substr(bracket + 1, first - bracket - 1);
+}
+
 DistributedEnvironment
 DistributedEnvironment::fromEnvironment()
 {
   DistributedEnvironment environment;
+  if (variable("WORLD_SIZE") == nullptr && variable("SLURM_NTASKS") != nullptr && variable("SLURM_PROCID") != nullptr)
+  {
+    // srun: one task per process.
+    environment.worldSize = integerVariable("SLURM_NTASKS", 1, 1, 1 << 20);
+    if (!environment.distributed())
+      return environment;
+    environment.rank = integerVariable("SLURM_PROCID", 0, 0, environment.worldSize - 1);
+    environment.localRank = integerVariable("SLURM_LOCALID", 0, 0, environment.worldSize - 1);
+    environment.localWorldSize =
+      integerVariable("SLURM_NTASKS_PER_NODE", environment.worldSize, 1, environment.worldSize, true);
+    if (const char * address = variable("MASTER_ADDR"))
+      environment.address = address;
+    else if (const char * nodes = variable("SLURM_JOB_NODELIST"))
+      environment.address = firstHostOfNodeList(nodes);
+    environment.port = static_cast<int>(integerVariable("MASTER_PORT", environment.port, 1, 65535));
+    return environment;
+  }
   environment.worldSize = integerVariable("WORLD_SIZE", 1, 1, 1 << 20);
   if (!environment.distributed())
     return environment;
-  if (std::getenv("RANK") == nullptr)
+  if (variable("RANK") == nullptr)
     throw std::invalid_argument("WORLD_SIZE=" + std::to_string(environment.worldSize) +
                                 " but RANK is not set: start the processes with torchrun, srun, or cradl --nproc");
   environment.rank = integerVariable("RANK", 0, 0, environment.worldSize - 1);
   environment.localRank = integerVariable("LOCAL_RANK", environment.rank, 0, environment.worldSize - 1);
-  if (const char * address = std::getenv("MASTER_ADDR"); address != nullptr && *address != '\0')
+  environment.localWorldSize =
+    integerVariable("LOCAL_WORLD_SIZE", environment.worldSize, 1, environment.worldSize);
+  if (const char * address = variable("MASTER_ADDR"))
     environment.address = address;
   environment.port = static_cast<int>(integerVariable("MASTER_PORT", environment.port, 1, 65535));
   return environment;
 }
 
+bool
+distributedBackendAvailable(const std::string & backend)
+{
+#ifdef CRADL_HAS_GLOO
+  if (backend == "gloo")
+    return true;
+#endif
+#ifdef USE_C10D_NCCL
+  if (backend == "nccl")
+    return true;
+#endif
+  return false;
+}
+
+namespace
+{
+// A process group behind type-erased calls: c10d's classes and their Work
+// type differ between LibTorch 1.13 (ProcessGroup) and 2.x (Backend).
+struct BoundGroup
+{
+  std::function<std::function<void()>(std::vector<at::Tensor> &)>          allReduce;
+  std::function<std::function<void()>(std::vector<at::Tensor> &, int64_t)> broadcast;
+
+  explicit operator bool() const { return static_cast<bool>(allReduce); }
+
+  template <typename Group>
+  static BoundGroup
+  of(const c10::intrusive_ptr<Group> & group)
+  {
+    BoundGroup bound;
+    bound.allReduce = [group](std::vector<at::Tensor> & tensors) {
+      auto work = group->allreduce(tensors);
+      return std::function<void()>([work] { work->wait(); });
+    };
+    bound.broadcast = [group](std::vector<at::Tensor> & tensors, int64_t root) {
+      c10d::BroadcastOptions options;
+      options.rootRank = root;
+      auto work = group->broadcast(tensors, options);
+      return std::function<void()>([work] { work->wait(); });
+    };
+    return bound;
+  }
+};
+} // namespace
+
 struct DistributedGroup::Impl
 {
-  c10::intrusive_ptr<c10d::TCPStore>        store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  DistributedEnvironment             environment;
+  std::string                        backend;
+  c10::intrusive_ptr<c10d::TCPStore> store;
+  BoundGroup                         gloo; // CPU tensors
+  BoundGroup                         nccl; // CUDA tensors
+  c10::Device                        ncclDevice{ c10::kCPU };
+
+  // The group for `tensor`'s device, and the device its data must be on.
+  const BoundGroup &
+  groupFor(const at::Tensor & tensor, c10::Device & device) const
+  {
+    if (nccl && (tensor.is_cuda() || !gloo))
+    {
+      device = ncclDevice;
+      return nccl;
+    }
+    device = c10::kCPU;
+    if (!gloo)
+      throw std::logic_error("no process group for CPU tensors");
+    if (tensor.is_cuda())
+      device = tensor.device(); // Gloo copies CUDA tensors through the host itself
+    return gloo;
+  }
+
+  // Runs `collective` on `tensors`, copied to the group's device and back when needed.
+  template <typename Collective>
+  std::function<void()>
+  run(std::vector<at::Tensor> & tensors, Collective collective) const
+  {
+    c10::Device        device = c10::kCPU;
+    const BoundGroup & group = groupFor(tensors.front(), device);
+    bool               inPlace = true;
+    for (const auto & tensor : tensors)
+      inPlace = inPlace && tensor.device() == device && tensor.is_contiguous();
+    if (inPlace)
+      return collective(group, tensors);
+    // Collectives need contiguous tensors on the group's device: a copy, then back.
+    std::vector<at::Tensor> moved;
+    for (const auto & tensor : tensors)
+      moved.push_back(tensor.to(device).contiguous());
+    auto wait = collective(group, moved);
+    return [wait, moved, originals = tensors]() mutable {
+      wait();
+      for (std::size_t i = 0; i < moved.size(); ++i)
+        originals[i].copy_(moved[i]);
+    };
+  }
 };
 
-DistributedGroup::DistributedGroup(const DistributedEnvironment & environment, std::chrono::milliseconds timeout)
+DistributedGroup::DistributedGroup(const DistributedEnvironment & environment,
+                                   std::chrono::milliseconds      timeout,
+                                   const std::string &            backend)
   : m_Impl(std::make_unique<Impl>())
 {
+  m_Impl->environment = environment;
+  m_Impl->backend = backend;
+  if (!distributedBackendAvailable(backend))
+  {
+    throw std::runtime_error("this Cradl was built without torch.distributed's " + backend + " backend (" +
+                             (backend == "nccl" ? std::string("a CUDA LibTorch with NCCL is needed")
+                                                : std::string("gloo's headers were not found: install libgloo-dev "
+                                                              "and rebuild")) +
+                             ")");
+  }
   const std::string where = environment.address + ":" + std::to_string(environment.port);
   try
   {
@@ -64,10 +212,30 @@ DistributedGroup::DistributedGroup(const DistributedEnvironment & environment, s
     options.waitWorkers = true;
     options.timeout = timeout;
     m_Impl->store = c10::make_intrusive<c10d::TCPStore>(environment.address, options);
-    auto groupOptions = c10d::ProcessGroupGloo::Options::create(timeout);
-    groupOptions->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(environment.address));
-    m_Impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(m_Impl->store, static_cast<int>(environment.rank),
-                                                               static_cast<int>(environment.worldSize), groupOptions);
+    const int rank = static_cast<int>(environment.rank);
+    const int size = static_cast<int>(environment.worldSize);
+#ifdef CRADL_HAS_GLOO
+    {
+      // Gloo always (where built): small CPU collectives of every stage.
+      auto groupOptions = c10d::ProcessGroupGloo::Options::create(timeout);
+      groupOptions->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(environment.address));
+      m_Impl->gloo = BoundGroup::of(c10::make_intrusive<c10d::ProcessGroupGloo>(
+        c10::make_intrusive<c10d::PrefixStore>("gloo", m_Impl->store), rank, size, groupOptions));
+    }
+#endif
+#ifdef USE_C10D_NCCL
+    if (backend == "nccl")
+    {
+      auto groupOptions = c10d::ProcessGroupNCCL::Options::create();
+      groupOptions->timeout = timeout;
+      m_Impl->ncclDevice = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(environment.localRank));
+      m_Impl->nccl = BoundGroup::of(c10::make_intrusive<c10d::ProcessGroupNCCL>(
+        c10::make_intrusive<c10d::PrefixStore>("nccl", m_Impl->store), rank, size, groupOptions));
+    }
+#endif
+    // The group is usable once every rank answered: a first collective.
+    std::vector<at::Tensor> one{ at::ones({ 1 }) };
+    allReduceSum(one);
   }
   catch (const std::exception & error)
   {
@@ -86,46 +254,87 @@ DistributedGroup::~DistributedGroup() = default;
 int64_t
 DistributedGroup::rank() const
 {
-  return m_Impl->group->getRank();
+  return m_Impl->environment.rank;
 }
 
 int64_t
 DistributedGroup::worldSize() const
 {
-  return m_Impl->group->getSize();
+  return m_Impl->environment.worldSize;
+}
+
+const DistributedEnvironment &
+DistributedGroup::environment() const
+{
+  return m_Impl->environment;
+}
+
+const std::string &
+DistributedGroup::backend() const
+{
+  return m_Impl->backend;
 }
 
 void
 DistributedGroup::allReduceSum(std::vector<at::Tensor> & tensors)
 {
+  // One collective per tensor: c10d's allreduce takes a list as the copies
+  // of one tensor on several devices, not as several tensors.
+  std::vector<std::function<void()>> pending;
   for (auto & tensor : tensors)
-  {
-    std::vector<at::Tensor> one{ tensor };
-    m_Impl->group->allreduce(one)->wait();
-  }
+    pending.push_back(startAllReduceSum(tensor));
+  for (auto & wait : pending)
+    wait();
+}
+
+std::function<void()>
+DistributedGroup::startAllReduceSum(at::Tensor tensor)
+{
+  std::vector<at::Tensor> one{ std::move(tensor) };
+  return m_Impl->run(one, [](const BoundGroup & group, std::vector<at::Tensor> & tensors) {
+    return group.allReduce(tensors);
+  });
 }
 
 void
 DistributedGroup::broadcast(std::vector<at::Tensor> & tensors, int64_t root)
 {
-  c10d::BroadcastOptions options;
-  options.rootRank = root;
   for (auto & tensor : tensors)
   {
     std::vector<at::Tensor> one{ tensor };
-    m_Impl->group->broadcast(one, options)->wait();
+    m_Impl->run(one, [root](const BoundGroup & group, std::vector<at::Tensor> & moved) {
+      return group.broadcast(moved, root);
+    })();
   }
 }
 
 at::Tensor
 DistributedGroup::allGather(const at::Tensor & tensor)
 {
-  std::vector<std::vector<at::Tensor>> outputs(1);
-  for (int64_t r = 0; r < worldSize(); ++r)
-    outputs[0].push_back(at::empty_like(tensor));
-  std::vector<at::Tensor> input{ tensor.contiguous() };
-  m_Impl->group->allgather(outputs, input)->wait();
-  return at::stack(outputs[0]);
+  const at::Tensor row = tensor.contiguous().unsqueeze(0);
+  return gatherShards(*this, row, worldSize()).detach();
+}
+
+std::shared_ptr<DistributedGroup>
+processGroupOfEnvironment(const c10::Device & device)
+{
+  static std::mutex                        mutex;
+  static std::shared_ptr<DistributedGroup> group;
+  static bool                              joined = false;
+  std::lock_guard<std::mutex>              lock(mutex);
+  if (!joined)
+  {
+    // A failed rendezvous throws again at the next call: never a silent single process.
+    const DistributedEnvironment environment = DistributedEnvironment::fromEnvironment();
+    if (environment.distributed())
+    {
+      const int64_t seconds = integerVariable("CRADL_DISTRIBUTED_TIMEOUT", 300, 1, 1 << 20);
+      const bool    nccl = device.is_cuda() && distributedBackendAvailable("nccl");
+      group = std::make_shared<DistributedGroup>(environment, std::chrono::seconds(seconds), nccl ? "nccl" : "gloo");
+    }
+    joined = true;
+  }
+  return group;
 }
 
 } // namespace cradl

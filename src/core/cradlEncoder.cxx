@@ -5,6 +5,10 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include <torch/types.h>
+#include <torch/utils.h>
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace cradl
@@ -61,10 +65,75 @@ ContrastiveEncoderImpl::ContrastiveEncoderImpl(const EncoderOptions & options)
   layers = register_module("layers", sequence);
 }
 
+void
+ContrastiveEncoderImpl::setGlobalBatchStatistics(std::shared_ptr<Collectives> collectives)
+{
+  m_Collectives = std::move(collectives);
+}
+
 at::Tensor
 ContrastiveEncoderImpl::forward(const at::Tensor & slices)
 {
-  return layers->forward(slices).flatten(1);
+  if (!m_Collectives || !is_training())
+    return layers->forward(slices).flatten(1);
+  at::Tensor x = slices;
+  for (auto & layer : *layers)
+  {
+    auto * norm = layer.ptr()->as<torch::nn::BatchNorm2dImpl>();
+    x = norm != nullptr ? globalBatchNorm(x, *norm, m_Collectives) : layer.forward<at::Tensor>(x);
+  }
+  return x.flatten(1);
+}
+
+namespace
+{
+// `local` (differentiable) replaced by its sum over the processes; the
+// gradient arriving at the sum is summed over the processes too, as the sum
+// is one quantity that every process's rows depend on.
+at::Tensor
+summedOverProcesses(const at::Tensor & local, const std::shared_ptr<Collectives> & collectives)
+{
+  std::vector<at::Tensor> total{ local.detach().clone() };
+  collectives->allReduceSum(total);
+  at::Tensor global = local + (total[0] - local.detach());
+  if (global.requires_grad())
+  {
+    global.register_hook([collectives](const at::Tensor & gradient) {
+      std::vector<at::Tensor> summed{ gradient.contiguous().clone() };
+      collectives->allReduceSum(summed);
+      return summed[0];
+    });
+  }
+  return global;
+}
+} // namespace
+
+at::Tensor
+globalBatchNorm(const at::Tensor & input, torch::nn::BatchNorm2dImpl & norm, const std::shared_ptr<Collectives> & collectives)
+{
+  // Statistics accumulated in float64 (as LibTorch's CPU batch norm does),
+  // normalisation in float32 (also under bfloat16 autocast).
+  const at::Tensor x = input.to(at::kFloat);
+  const int64_t    channels = x.size(1);
+  std::vector<at::Tensor> counted{ at::full({ 1 }, static_cast<double>(x.numel() / channels), at::kDouble) };
+  collectives->allReduceSum(counted);
+  const double     count = counted[0].item<double>();
+  const at::Tensor mean = summedOverProcesses(x.sum({ 0, 2, 3 }, false, at::kDouble), collectives) / count;
+  const at::Tensor centred = x - mean.to(at::kFloat).view({ 1, channels, 1, 1 });
+  const at::Tensor variance =
+    summedOverProcesses(centred.pow(2).sum({ 0, 2, 3 }, false, at::kDouble), collectives) / count;
+  const auto &     options = norm.options;
+  const at::Tensor scale = (variance + options.eps()).rsqrt().to(at::kFloat) * norm.weight;
+  at::Tensor output = centred * scale.view({ 1, channels, 1, 1 }) + norm.bias.view({ 1, channels, 1, 1 });
+  {
+    torch::NoGradGuard noGrad;
+    const double       momentum = options.momentum().value_or(0.1);
+    norm.running_mean.mul_(1.0 - momentum).add_(mean.detach().to(at::kFloat), momentum);
+    norm.running_var.mul_(1.0 - momentum)
+      .add_(variance.detach().to(at::kFloat) * (count / std::max(1.0, count - 1.0)), momentum);
+    norm.num_batches_tracked.add_(1);
+  }
+  return output;
 }
 
 ProjectionHeadImpl::ProjectionHeadImpl(const EncoderOptions & options)

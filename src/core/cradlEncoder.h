@@ -4,15 +4,18 @@
 // CRADL's networks: a DCGAN-style convolutional encoder f (its output, nz
 // values per slice, is the representation) and the SimCLR projection head g.
 
+#include "cradlCollectives.h"
 #include "cradlCoreExport.h"
 #include "cradlOptions.h"
 
 #include <ATen/core/Dict.h>
 #include <ATen/core/ivalue.h>
 #include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/pimpl.h>
 
+#include <memory>
 #include <string>
 
 namespace cradl
@@ -38,11 +41,26 @@ public:
   {
     return m_Options;
   }
+  /** Data parallelism: in training mode, batch norm normalises with the
+   *  statistics of the global batch, summed over the processes (and its
+   *  gradient likewise), so N processes compute what one would with the
+   *  whole batch. Null (the default): this process's batch, LibTorch's own
+   *  batch norm. Not stored in model files. */
+  void
+  setGlobalBatchStatistics(std::shared_ptr<Collectives> collectives);
   torch::nn::Sequential layers{ nullptr };
 
 private:
-  EncoderOptions m_Options;
+  EncoderOptions               m_Options;
+  std::shared_ptr<Collectives> m_Collectives;
 };
+
+/** Batch norm of `input` [n, C, H, W] in training mode over the rows every
+ *  process holds: mean and (biased) variance of all processes' rows, the
+ *  gradient through them summed over the processes; running statistics
+ *  updated as LibTorch does (unbiased variance, momentum). */
+CRADL_CORE_EXPORT at::Tensor
+globalBatchNorm(const at::Tensor & input, torch::nn::BatchNorm2dImpl & norm, const std::shared_ptr<Collectives> & collectives);
 TORCH_MODULE(ContrastiveEncoder);
 
 /** Linear nz->hidden, ReLU, Linear hidden->output (no BN). */

@@ -341,10 +341,16 @@ makeValueDict()
   return ValueDict(c10::StringType::get(), c10::AnyType::get());
 }
 
+std::vector<char>
+dictBytes(const ValueDict & dict)
+{
+  return torch::pickle_save(dict);
+}
+
 void
 saveDict(const ValueDict & dict, const std::string & path)
 {
-  const std::vector<char> bytes = torch::pickle_save(dict);
+  const std::vector<char> bytes = dictBytes(dict);
   writeFileAtomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
@@ -356,8 +362,17 @@ loadDict(const std::string & path, const std::string & expectedFormat, int64_t n
   {
     throw std::runtime_error("cannot open '" + path + "': check the path");
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  c10::IValue       value;
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  return loadDictFromBytes(bytes, path, expectedFormat, newestVersion);
+}
+
+ValueDict
+loadDictFromBytes(const std::vector<char> & bytes,
+                  const std::string &       path,
+                  const std::string &       expectedFormat,
+                  int64_t                   newestVersion)
+{
+  c10::IValue value;
   try
   {
     const std::string problem = zipStructureProblem(bytes);

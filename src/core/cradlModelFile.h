@@ -12,6 +12,7 @@
 #include <torch/nn/module.h>
 
 #include <string>
+#include <vector>
 
 namespace cradl
 {
@@ -32,6 +33,17 @@ saveDict(const ValueDict & dict, const std::string & path);
  *  not a Cradl file, another kind of Cradl file, or from a newer version. */
 CRADL_CORE_EXPORT ValueDict
 loadDict(const std::string & path, const std::string & expectedFormat, int64_t newestVersion);
+
+/** loadDict of a file's bytes read elsewhere; `path` names it in errors. */
+CRADL_CORE_EXPORT ValueDict
+loadDictFromBytes(const std::vector<char> & bytes,
+                  const std::string &       path,
+                  const std::string &       expectedFormat,
+                  int64_t                   newestVersion);
+
+/** The bytes saveDict writes. */
+CRADL_CORE_EXPORT std::vector<char>
+dictBytes(const ValueDict & dict);
 
 /** "" when `bytes` is a zip archive whose every offset lies inside it (what
  *  torch.save and pickle_save write, stored entries), else what is wrong. */

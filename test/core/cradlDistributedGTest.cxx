@@ -5,13 +5,18 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <unistd.h>
 
 namespace
 {
+namespace fs = std::filesystem;
+
 // Sets (or with nullptr unsets) an environment variable for one test.
 struct ScopedVariable
 {
@@ -118,6 +123,96 @@ TEST(Distributed, EmOverTwoProcessesEqualsEmOnAllRows)
   for (std::size_t at = output.find(" ok\n"); at != std::string::npos; at = output.find(" ok\n", at + 1))
     ++ok;
   EXPECT_EQ(ok, 2u) << output;
+}
+
+namespace
+{
+// Both ranks of `mode` on loopback; their output and the exit status.
+std::pair<std::string, int>
+twoRanks(int portOffset, const std::string & mode)
+{
+  const std::string common =
+    "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(testPort(portOffset)) + " ";
+  const std::string worker = std::string(CRADL_DISTRIBUTED_WORKER) + " 60000 " + mode;
+  // Fails when either rank fails.
+  return run("(" + common + "RANK=1 " + worker + " & one=$!; " + common + "RANK=0 " + worker +
+             "; zero=$?; wait $one; exit $(( $? | zero )))");
+}
+
+std::size_t
+count(const std::string & text, const std::string & what)
+{
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+std::vector<double>
+readDoubles(const std::string & path)
+{
+  std::ifstream       file(path, std::ios::binary);
+  std::vector<double> values;
+  double              value = 0.0;
+  while (file.read(reinterpret_cast<char *>(&value), sizeof value))
+    values.push_back(value);
+  return values;
+}
+} // namespace
+
+TEST(Distributed, TrainingOverTwoProcessesEqualsOneProcessWithTheGlobalBatch)
+{
+  // Each rank trains one epoch with its half of every global batch of 8 and
+  // compares the weights with one process training on the whole batches,
+  // within the error model's bound (the worker prints "ok"); each process on
+  // its half alone lands outside that bound.
+  const auto [output, status] = twoRanks(3, "train");
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(count(output, " ok\n"), 2u) << output;
+}
+
+TEST(Distributed, MismatchedSettingsAcrossRanksAreNamed)
+{
+  const auto [output, status] = twoRanks(4, "mismatch");
+  EXPECT_NE(status, 0);
+  // Both ranks refuse, naming the setting and both values.
+  EXPECT_EQ(count(output, "rank 1's batch_size is 4, rank 0's 8"), 2u) << output;
+}
+
+TEST(Distributed, ACheckpointResumesWithAnotherNumberOfProcesses)
+{
+  const fs::path folder = fs::temp_directory_path() / ("cradl-resume-" + std::to_string(::getpid()));
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  const std::string checkpoint = (folder / "checkpoint.pt").string();
+  const std::string worker = std::string(CRADL_DISTRIBUTED_WORKER) + " 60000 ";
+  // Epoch 1 on two processes, epoch 2 on one, epoch 3 on two again.
+  auto [first, firstStatus] = twoRanks(5, "checkpoint " + checkpoint + " 1");
+  ASSERT_EQ(firstStatus, 0) << first;
+  EXPECT_EQ(count(first, "started at epoch 0"), 2u) << first;
+  auto [second, secondStatus] = run(worker + "checkpoint " + checkpoint + " 2");
+  ASSERT_EQ(secondStatus, 0) << second;
+  EXPECT_NE(second.find("rank 0 resumed at epoch 1"), std::string::npos) << second;
+  auto [third, thirdStatus] = twoRanks(6, "checkpoint " + checkpoint + " 3 " + (folder / "resumed.bin").string());
+  ASSERT_EQ(thirdStatus, 0) << third;
+  EXPECT_EQ(count(third, "resumed at epoch 2"), 2u) << third;
+  // Against three epochs in one process, uninterrupted, within the error model's bound.
+  auto [reference, referenceStatus] = run(worker + "reference 3 " + (folder / "reference.bin").string());
+  ASSERT_EQ(referenceStatus, 0) << reference;
+  const double bound = std::stod(reference.substr(reference.find("reference bound ") + 16));
+  const auto   resumed = readDoubles((folder / "resumed.bin").string());
+  const auto   expected = readDoubles((folder / "reference.bin").string());
+  ASSERT_EQ(resumed.size(), expected.size());
+  ASSERT_FALSE(expected.empty());
+  double distance = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < expected.size(); ++i)
+  {
+    distance += (resumed[i] - expected[i]) * (resumed[i] - expected[i]);
+    norm += expected[i] * expected[i];
+  }
+  EXPECT_LE(std::sqrt(distance / norm), bound);
+  EXPECT_GT(bound, 0.0);
+  fs::remove_all(folder);
 }
 
 TEST(Distributed, EmOverSeveralProcessesNeedsTheSameStart)
