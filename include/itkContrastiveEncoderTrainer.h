@@ -53,6 +53,17 @@ namespace itk
  * run-time settings. MixedPrecision (default on) uses bfloat16 autocast where
  * the hardware has it (CPUs with AVX512-BF16, CUDA GPUs); weights stay float32.
  *
+ * Several processes (Distributed, on by default): in a process started by
+ * torchrun, srun or `cradl train --nproc N`, the trainer joins the run the
+ * environment describes and trains data-parallel. Every process adds the
+ * same scans and settings (checked); BatchSize is the global batch, each
+ * process takes its shard of every batch; batch norm uses the statistics of
+ * the whole global batch, NT-Xent its negatives, and the gradients are
+ * summed over the processes, so N processes compute what one process would
+ * with the same global batch (to float32 rounding). Device "cuda" becomes
+ * "cuda:LOCAL_RANK". Only rank 0 writes the checkpoint; every process gets
+ * the model (write it from rank 0: CradlRuntime::GetDistributedRank()).
+ *
  * With a CheckpointFileName, the whole training state is written there after
  * every epoch (atomically); with Resume on, an existing checkpoint is
  * continued, giving the same losses as an uninterrupted run. A non-finite
@@ -160,6 +171,10 @@ public:
   itkBooleanMacro(MixedPrecision);
 
   // Checkpoints.
+  itkSetMacro(Distributed, bool);
+  itkGetConstMacro(Distributed, bool);
+  itkBooleanMacro(Distributed);
+
   itkSetStringMacro(CheckpointFileName);
   itkGetStringMacro(CheckpointFileName);
   itkSetMacro(Resume, bool);
@@ -230,6 +245,7 @@ private:
   unsigned int m_NumberOfThreads{ 0 };
   bool         m_MixedPrecision{ cradl::defaults::TrainingMixedPrecision };
 
+  bool        m_Distributed{ true };
   std::string m_CheckpointFileName;
   bool        m_Resume{ false };
 

@@ -22,6 +22,7 @@
 
 #include <exception>
 #include <string>
+#include <vector>
 
 namespace itk
 {
@@ -39,6 +40,14 @@ namespace itk
  * ITK's global default, all to the same number. Cradl runs its LibTorch stages
  * and its ITK stages one after the other, never one inside the other, so the
  * two pools never compete for the cores.
+ *
+ * Several processes (data parallelism on torch.distributed): a process
+ * started by torchrun, SLURM's srun or `cradl --nproc` belongs to the run
+ * its environment describes (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
+ * MASTER_PORT, or srun's SLURM_* variables). Cradl's stages join it on
+ * their first collective; the functions below let a program take part
+ * (write files on rank 0, split its own work). Every process must call the
+ * collective ones in the same order. In a single process they are trivial.
  *
  * \ingroup Cradl
  */
@@ -68,6 +77,38 @@ public:
   /** LibTorch's current intra-op thread count. */
   static unsigned int
   GetNumberOfThreads();
+
+  /** This process's rank, the run's number of processes, and the rank among
+   *  the processes of this machine (0, 1, 0 in a single process). */
+  static unsigned int
+  GetDistributedRank();
+  static unsigned int
+  GetDistributedWorldSize();
+  static unsigned int
+  GetDistributedLocalRank();
+
+  /** The device a process of the run uses for `device`: "cuda" becomes
+   *  "cuda:LOCAL_RANK" (one GPU per process), anything else is unchanged. */
+  static std::string
+  GetDistributedDevice(const std::string & device);
+
+  /** Joins the run now (once per process; nothing in a single process):
+   *  Gloo, plus NCCL when `device` is CUDA and LibTorch has it. Throws an
+   *  ExceptionObject that says where rank 0 was not found. */
+  static void
+  JoinDistributedRun(const std::string & device = "cpu");
+
+  /** Rank 0's value, on every process. */
+  static bool
+  DistributedBroadcast(bool value);
+
+  /** Every process's text, in rank order, on every process. */
+  static std::vector<std::string>
+  DistributedGatherText(const std::string & text);
+
+  /** Returns once every process has called it. */
+  static void
+  DistributedBarrier();
 
   /** What an error says to a user: the message, without the C++ backtrace
    *  that LibTorch's errors carry. */

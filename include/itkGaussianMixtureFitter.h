@@ -67,6 +67,14 @@ namespace itk
  * pseudo-positions (default 0.25), so that cells with few positions stay near
  * the pooled fit (PaDiM's per-position Gaussians, coarsened and shrunk).
  *
+ * Several processes (Distributed, on by default; torchrun, srun, `cradl fit
+ * --nproc N`): every process adds the same scans, encodes its shard of the
+ * slices, and the fit's sums (standardisation, EM's sufficient statistics,
+ * the patch density's moments, the BIC) go over all processes, so each
+ * gets the fit of all slices. K = 1 equals the single-process fit to
+ * rounding; K > 1 starts from k-means++ on rank 0's slices, broadcast.
+ * With SetRepresentations, each process gives its own rows.
+ *
  * Errors (ExceptionObject): no encoder or scans, fewer slices than
  * components, non-finite representations, an unusable device.
  *
@@ -168,6 +176,9 @@ public:
   itkGetStringMacro(Device);
   itkSetMacro(NumberOfThreads, unsigned int);
   itkGetConstMacro(NumberOfThreads, unsigned int);
+  itkSetMacro(Distributed, bool);
+  itkGetConstMacro(Distributed, bool);
+  itkBooleanMacro(Distributed);
 
   const std::vector<Candidate> &
   GetCandidates() const
@@ -217,6 +228,7 @@ private:
   unsigned int              m_SliceMargin{ 0 };
   unsigned int              m_BatchSize{ cradl::defaults::ScoringBatchSize };
   std::string               m_Device{ "cpu" };
+  bool                      m_Distributed{ true };
   unsigned int              m_NumberOfThreads{ 0 };
   std::vector<Candidate>    m_Candidates;
   std::vector<GaussianMixtureModel::Pointer> m_CandidateModels;

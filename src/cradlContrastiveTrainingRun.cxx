@@ -2,6 +2,7 @@
 
 #include "cradlContrastiveTraining.h"
 #include "cradlDevice.h"
+#include "cradlDistributed.h"
 #include "cradlTensorViews.h"
 #include "itkContrastiveEncoderModelImpl.h"
 
@@ -31,7 +32,10 @@ runContrastiveTraining(const SliceSet &                                     trai
   const c10::Device device = parseDevice(run.device);
   TrainingOptions   options = run.training;
   options.mixedPrecision = options.mixedPrecision && bfloat16Supported(device);
-  ContrastiveTraining trainer(run.encoder, run.augmentation, options, device, tensorOf(training), tensorOf(validation));
+  const std::shared_ptr<Collectives> collectives =
+    run.distributed ? processGroupOfEnvironment(device) : std::shared_ptr<DistributedGroup>();
+  ContrastiveTraining trainer(run.encoder, run.augmentation, options, device, tensorOf(training), tensorOf(validation),
+                              collectives);
 
   if (run.resume && !run.checkpointFile.empty())
   {

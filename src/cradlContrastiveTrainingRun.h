@@ -30,7 +30,8 @@ struct TrainingRun
   AugmentationOptions augmentation;
   TrainingOptions     training; // mixedPrecision: used where bfloat16Supported()
   std::string         device = "cpu";
-  std::string         checkpointFile; // empty: no checkpoints
+  bool                distributed = true; // join the environment's run of several processes, if any
+  std::string         checkpointFile; // empty: no checkpoints (several processes: rank 0 writes)
   bool                resume = false;  // continue from checkpointFile when it exists
   // Recorded in the model file: how slices were made.
   double  clipMinimum = defaults::ClipMinimum;

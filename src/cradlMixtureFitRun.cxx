@@ -1,6 +1,7 @@
 #include "cradlMixtureFitRun.h"
 
 #include "cradlDevice.h"
+#include "cradlDistributed.h"
 #include "cradlImageTensorBridge.h"
 #include "cradlPatchDensity.h"
 #include "cradlTensorViews.h"
@@ -13,6 +14,20 @@
 
 namespace cradl
 {
+
+namespace
+{
+// The run's sum over its processes, or nothing in a single process.
+ProcessSum
+sumOverRun(bool distributed, const std::string & device)
+{
+  const std::shared_ptr<DistributedGroup> group =
+    distributed ? processGroupOfEnvironment(parseDevice(device)) : std::shared_ptr<DistributedGroup>();
+  if (!group)
+    return {};
+  return [group](std::vector<at::Tensor> & tensors) { group->allReduceSum(tensors); };
+}
+} // namespace
 
 std::vector<double>
 encodeSlices(const itk::detail::ContrastiveEncoderModelImpl & encoder,
@@ -53,6 +68,7 @@ fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
   options.cells.grid = settings.positionGrid;
   options.cells.depthBins = settings.depthBins;
   options.cells.priorWeight = settings.priorWeight;
+  options.sumAcrossProcesses = sumOverRun(settings.distributed, device);
   return { std::make_shared<const PatchDensity>(
     fitPatchDensity(network, pixels, masks, options, sliceFramesToTensor(slices.frames))) };
 }
@@ -60,21 +76,44 @@ fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
 MixtureFitResult
 fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, const MixtureFitSettings & settings)
 {
-  const c10::Device device = parseDevice(settings.device);
-  at::Tensor        X = viewMatrix(features.data(), rows, columns).clone();
-  at::Tensor        mean = at::zeros({ columns }, at::kDouble);
-  at::Tensor        std = at::ones({ columns }, at::kDouble);
+  const c10::Device                        device = parseDevice(settings.device);
+  const std::shared_ptr<DistributedGroup> group =
+    settings.distributed ? processGroupOfEnvironment(device) : std::shared_ptr<DistributedGroup>();
+  const ProcessSum sum = sumOverRun(settings.distributed, settings.device);
+  at::Tensor       X = viewMatrix(features.data(), rows, columns).clone();
+  at::Tensor       mean = at::zeros({ columns }, at::kDouble);
+  at::Tensor       std = at::ones({ columns }, at::kDouble);
+  int64_t          samples = rows;
+  if (sum)
+  {
+    std::vector<at::Tensor> count{ at::full({ 1 }, static_cast<double>(rows), at::kDouble) };
+    sum(count);
+    samples = static_cast<int64_t>(count[0].item<double>());
+  }
   if (settings.standardize)
   {
-    mean = X.mean(0);
     // Population std, as sklearn's StandardScaler; constant features keep scale 1.
-    std = X.std(0, /*unbiased=*/false);
+    if (sum)
+    {
+      std::vector<at::Tensor> total{ X.sum(0) };
+      sum(total);
+      mean = total[0] / static_cast<double>(samples);
+      std::vector<at::Tensor> squares{ (X - mean).pow(2).sum(0) };
+      sum(squares);
+      std = (squares[0] / static_cast<double>(samples)).sqrt();
+    }
+    else
+    {
+      mean = X.mean(0);
+      std = X.std(0, /*unbiased=*/false);
+    }
     std = at::where(std > 1e-12, std, at::ones_like(std));
     X = (X - mean) / std;
   }
   X = X.to(device);
 
   MixtureFitResult result;
+  result.samples = samples;
   for (const unsigned int K : settings.components)
   {
     EmOptions options;
@@ -85,9 +124,23 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
     options.initialisation = settings.initialisation;
     options.seed = settings.seed;
     options.float32Compute = settings.float32Compute;
-    const auto   started = std::chrono::steady_clock::now();
-    const auto   em = fitEm(X, options);
-    const double bic = bayesianInformationCriterion(em.parameters, X);
+    options.sumAcrossProcesses = sum;
+    const auto        started = std::chrono::steady_clock::now();
+    MixtureParameters start;
+    if (group && K > 1)
+    {
+      // The same start everywhere: rank 0's, from its own rows.
+      EmOptions alone = options;
+      alone.sumAcrossProcesses = {};
+      start = group->rank() == 0 ? initialMixture(X, alone).to(c10::kCPU)
+                                 : MixtureParameters{ at::zeros({ K }, at::kDouble), at::zeros({ K, columns }, at::kDouble),
+                                                      at::zeros({ K, columns, columns }, at::kDouble),
+                                                      at::zeros({ K, columns, columns }, at::kDouble) };
+      std::vector<at::Tensor> parts{ start.weights, start.means, start.covariances, start.precisionCholesky };
+      group->broadcast(parts, 0);
+    }
+    const auto   em = fitEm(X, options, start.weights.defined() ? &start : nullptr);
+    const double bic = bayesianInformationCriterion(em.parameters, X, sum);
     result.candidates.push_back({ K, em.iterations, em.converged, em.lowerBound, bic,
                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() });
     auto model = std::make_shared<itk::detail::GaussianMixtureModelImpl>();
@@ -102,7 +155,7 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
     model->fit.insert("tolerance", settings.tolerance);
     model->fit.insert("regularization", settings.regularization);
     model->fit.insert("initialisation", settings.initialisation);
-    model->fit.insert("samples", rows);
+    model->fit.insert("samples", samples);
     model->fit.insert("standardized", settings.standardize);
     result.models.push_back(model);
   }

@@ -35,6 +35,10 @@ struct MixtureFitSettings
   bool                      standardize = true;
   bool                      float32Compute = false;
   std::string               device = "cpu";
+  // Several processes (the environment's run), each with its own rows: EM's
+  // sums, the standardisation and the BIC over all of them; K > 1 starts
+  // from rank 0's rows.
+  bool distributed = false;
 };
 
 struct MixtureCandidate
@@ -55,6 +59,7 @@ struct PatchDensitySettings
   unsigned int              depthBins = defaults::PatchDepthBins;
   double                    priorWeight = defaults::PatchPriorWeight;
   int64_t                   batchSize = defaults::ScoringBatchSize;
+  bool                      distributed = false; // each process fits its own slices' sums
 };
 
 /** A fitted patch density, behind a pointer so that this header needs no torch types. */
@@ -65,6 +70,7 @@ struct PatchDensityFit
 
 struct MixtureFitResult
 {
+  int64_t                                                             samples = 0; // over every process
   std::vector<MixtureCandidate>                                       candidates;
   std::vector<std::shared_ptr<itk::detail::GaussianMixtureModelImpl>> models; // one per candidate
 };

@@ -9,6 +9,7 @@
 #include "cradlDefaults.h"
 #include "itkCradlSliceSelection.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct SliceSet
   std::vector<itk::CradlSliceFrame> frames;
   int64_t                    count = 0;
   int64_t                    size = 0;
+
+  /** Slices [begin, end), as a set of their own. */
+  SliceSet
+  rows(int64_t begin, int64_t end) const
+  {
+    const auto pixelsPerSlice = static_cast<std::ptrdiff_t>(size * size);
+    SliceSet   part;
+    part.size = size;
+    part.count = end - begin;
+    part.pixels.assign(pixels.begin() + begin * pixelsPerSlice, pixels.begin() + end * pixelsPerSlice);
+    part.masks.assign(masks.begin() + begin * pixelsPerSlice, masks.begin() + end * pixelsPerSlice);
+    if (!frames.empty())
+      part.frames.assign(frames.begin() + begin, frames.begin() + end);
+    return part;
+  }
 };
 
 struct SliceCollectionSettings

@@ -96,7 +96,7 @@ ContrastiveEncoderTrainer::VerifyPreconditions() ITKv5_CONST
   {
     itkExceptionMacro(<< "NumberOfEpochs >= 1 and BatchSize >= 2 are required");
   }
-  CradlRuntime::ValidateDevice(m_Device);
+  CradlRuntime::ValidateDevice(m_Distributed ? CradlRuntime::GetDistributedDevice(m_Device) : m_Device);
 }
 
 void
@@ -170,7 +170,8 @@ ContrastiveEncoderTrainer::GenerateData()
   }
   run.augmentation.clipLow = m_ClipMinimum;
   run.augmentation.clipHigh = m_ClipMaximum;
-  run.device = m_Device;
+  run.device = m_Distributed ? CradlRuntime::GetDistributedDevice(m_Device) : m_Device;
+  run.distributed = m_Distributed;
   run.checkpointFile = m_CheckpointFileName;
   run.resume = m_Resume;
   run.clipMinimum = m_ClipMinimum;
@@ -260,6 +261,7 @@ ContrastiveEncoderTrainer::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
   os << indent << "MixedPrecision: " << (m_MixedPrecision ? "On" : "Off") << " (used: "
      << (m_UsedMixedPrecision ? "yes" : "no") << ")" << std::endl;
+  os << indent << "Distributed: " << (m_Distributed ? "On" : "Off") << std::endl;
   os << indent << "CheckpointFileName: " << m_CheckpointFileName << std::endl;
   os << indent << "Resume: " << (m_Resume ? "On" : "Off") << std::endl;
   os << indent << "CurrentEpoch: " << m_CurrentEpoch << ", CurrentStep: " << m_CurrentStep << " of "

@@ -2,15 +2,47 @@
 #include "cradlErrorText.h"
 
 #include "cradlDevice.h"
+#include "cradlDistributed.h"
 #include "cradlThreads.h"
 
 #include "itkMacro.h"
 #include "itkMultiThreaderBase.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace itk
 {
+
+namespace
+{
+cradl::DistributedEnvironment
+environmentOrFail()
+{
+  try
+  {
+    return cradl::DistributedEnvironment::fromEnvironment();
+  }
+  catch (const std::exception & error)
+  {
+    itkGenericExceptionMacro(<< cradl::messageOf(error));
+  }
+}
+
+// The run's collectives (joined on first use), or null in a single process.
+std::shared_ptr<cradl::DistributedGroup>
+runGroup(const std::string & device = "cpu")
+{
+  try
+  {
+    return cradl::processGroupOfEnvironment(cradl::parseDevice(CradlRuntime::GetDistributedDevice(device)));
+  }
+  catch (const std::exception & error)
+  {
+    itkGenericExceptionMacro(<< cradl::messageOf(error));
+  }
+}
+} // namespace
 
 std::string
 CradlRuntime::ValidateDevice(const std::string & device)
@@ -40,7 +72,9 @@ CradlRuntime::GetCudaDeviceCount()
 unsigned int
 CradlRuntime::GetDefaultNumberOfThreads()
 {
-  return static_cast<unsigned int>(cradl::availableCores());
+  // Several processes on one machine share its cores.
+  const int64_t processes = std::max<int64_t>(1, environmentOrFail().localWorldSize);
+  return static_cast<unsigned int>(std::max<int64_t>(1, cradl::availableCores() / processes));
 }
 
 void
@@ -55,6 +89,63 @@ unsigned int
 CradlRuntime::GetNumberOfThreads()
 {
   return static_cast<unsigned int>(cradl::computeThreads());
+}
+
+unsigned int
+CradlRuntime::GetDistributedRank()
+{
+  return static_cast<unsigned int>(environmentOrFail().rank);
+}
+
+unsigned int
+CradlRuntime::GetDistributedWorldSize()
+{
+  return static_cast<unsigned int>(environmentOrFail().worldSize);
+}
+
+unsigned int
+CradlRuntime::GetDistributedLocalRank()
+{
+  return static_cast<unsigned int>(environmentOrFail().localRank);
+}
+
+std::string
+CradlRuntime::GetDistributedDevice(const std::string & device)
+{
+  const auto environment = environmentOrFail();
+  if (environment.distributed() && device == "cuda")
+    return "cuda:" + std::to_string(environment.localRank);
+  return device;
+}
+
+void
+CradlRuntime::JoinDistributedRun(const std::string & device)
+{
+  runGroup(device);
+}
+
+bool
+CradlRuntime::DistributedBroadcast(bool value)
+{
+  const auto group = runGroup();
+  return group ? cradl::broadcastBytes(*group, value ? "1" : "0") == "1" : value;
+}
+
+std::vector<std::string>
+CradlRuntime::DistributedGatherText(const std::string & text)
+{
+  const auto group = runGroup();
+  return group ? cradl::gatherText(*group, text) : std::vector<std::string>{ text };
+}
+
+void
+CradlRuntime::DistributedBarrier()
+{
+  if (const auto group = runGroup())
+  {
+    std::vector<at::Tensor> one{ at::ones({ 1 }) };
+    group->allReduceSum(one);
+  }
 }
 
 std::string

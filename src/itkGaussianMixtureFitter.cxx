@@ -126,7 +126,7 @@ GaussianMixtureFitter::VerifyPreconditions() ITKv5_CONST
     itkExceptionMacro(<< "PatchPriorWeight must be positive (it weighs the pooled fit in every position cell), got "
                       << m_PatchPriorWeight);
   }
-  CradlRuntime::ValidateDevice(m_Device);
+  CradlRuntime::ValidateDevice(m_Distributed ? CradlRuntime::GetDistributedDevice(m_Device) : m_Device);
 }
 
 void
@@ -136,6 +136,10 @@ GaussianMixtureFitter::GenerateData()
   std::vector<double> features = m_Representations;
   int64_t             rows = m_RepresentationRows;
   int64_t             columns = m_RepresentationColumns;
+  // Several processes: each encodes its shard of the slices; the sums of the
+  // fit go over all of them.
+  const unsigned int processes = m_Distributed ? CradlRuntime::GetDistributedWorldSize() : 1;
+  const std::string  device = m_Distributed ? CradlRuntime::GetDistributedDevice(m_Device) : m_Device;
   try
   {
     cradl::PatchDensityFit patch;
@@ -159,7 +163,17 @@ GaussianMixtureFitter::GenerateData()
                                  slices);
         this->UpdateProgress(0.3f * (scan + 1) / m_NumberOfScans);
       }
-      features = cradl::encodeSlices(*encoder->GetImpl(), slices, m_Device, m_BatchSize);
+      if (processes > 1)
+      {
+        if (slices.count < processes)
+        {
+          itkExceptionMacro(<< "the scans gave " << slices.count << " slices with enough brain, fewer than the "
+                            << processes << " processes: every process needs at least one");
+        }
+        const int64_t rank = CradlRuntime::GetDistributedRank();
+        slices = slices.rows(slices.count * rank / processes, slices.count * (rank + 1) / processes);
+      }
+      features = cradl::encodeSlices(*encoder->GetImpl(), slices, device, m_BatchSize);
       if (!m_PatchDensityLayers.empty())
       {
         cradl::PatchDensitySettings patchSettings;
@@ -168,7 +182,8 @@ GaussianMixtureFitter::GenerateData()
         patchSettings.depthBins = m_PatchDepthBins;
         patchSettings.priorWeight = m_PatchPriorWeight;
         patchSettings.batchSize = m_BatchSize;
-        patch = cradl::fitPatchDensityOf(*encoder->GetImpl(), slices, m_Device, patchSettings);
+        patchSettings.distributed = processes > 1;
+        patch = cradl::fitPatchDensityOf(*encoder->GetImpl(), slices, device, patchSettings);
       }
       rows = slices.count;
       this->UpdateProgress(0.4f);
@@ -183,7 +198,8 @@ GaussianMixtureFitter::GenerateData()
     settings.seed = m_Seed;
     settings.standardize = m_StandardizeFeatures;
     settings.float32Compute = m_Float32Compute;
-    settings.device = m_Device;
+    settings.device = device;
+    settings.distributed = processes > 1;
     const auto result = cradl::fitMixture(features, rows, columns, settings);
     for (const auto & model : result.models)
     {
@@ -207,7 +223,7 @@ GaussianMixtureFitter::GenerateData()
         selected = c;
       }
     }
-    m_NumberOfSamples = static_cast<unsigned int>(rows);
+    m_NumberOfSamples = static_cast<unsigned int>(result.samples);
     m_SelectedNumberOfComponents = m_Candidates[selected].NumberOfComponents;
     // The output records the choice; the candidate models stay as fitted.
     auto chosen = std::make_shared<detail::GaussianMixtureModelImpl>(*result.models[selected]);
@@ -269,6 +285,7 @@ GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "PatchDepthBins: " << m_PatchDepthBins << std::endl;
   os << indent << "PatchPriorWeight: " << m_PatchPriorWeight << std::endl;
   os << indent << "Device: " << m_Device << std::endl;
+  os << indent << "Distributed: " << (m_Distributed ? "On" : "Off") << std::endl;
   os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
   for (const auto & c : m_Candidates)
   {

@@ -12,6 +12,11 @@ namespace cradl_cli
 void
 addPipelineCommands(CLI::App & app);
 
+/** The exit status of the processes a `--nproc` command started; -1 when it
+ *  ran in this process. */
+int &
+launchedProcessesStatus();
+
 /** `cradl make-dataset`. */
 void
 addMakeDataset(CLI::App & app);

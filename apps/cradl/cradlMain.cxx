@@ -1,6 +1,7 @@
 // cradl: CRADL anomaly detection from the shell, built on the module's public
 // API only, as any user's program would be.
 #include "cradlCommands.h"
+#include "cradlLauncher.h"
 
 #include "itkCradlRuntime.h"
 
@@ -11,6 +12,13 @@
 
 namespace cradl_cli
 {
+int &
+launchedProcessesStatus()
+{
+  static int status = -1;
+  return status;
+}
+
 // ITK's exception text without "ITK ERROR: ClassName(0x55...): ": an object
 // address means nothing to the user.
 std::string
@@ -31,9 +39,16 @@ main(int argc, char ** argv)
   app.add_flag("--verbose", verbose, "on errors, also print where they were raised (for bug reports)");
   cradl_cli::addPipelineCommands(app);
   cradl_cli::addMakeDataset(app);
+  cradl_cli::commandLine().assign(argv, argv + argc);
+  // Several processes print the same error: each names its rank.
+  std::string who = "cradl: ";
   try
   {
+    if (itk::CradlRuntime::GetDistributedWorldSize() > 1)
+      who = "cradl: rank " + std::to_string(itk::CradlRuntime::GetDistributedRank()) + ": ";
     app.parse(argc, argv);
+    if (cradl_cli::launchedProcessesStatus() >= 0)
+      return cradl_cli::launchedProcessesStatus();
   }
   catch (const CLI::ParseError & error)
   {
@@ -41,7 +56,7 @@ main(int argc, char ** argv)
   }
   catch (const itk::ExceptionObject & error)
   {
-    std::cerr << "cradl: " << cradl_cli::withoutObjectAddresses(error.GetDescription()) << std::endl;
+    std::cerr << who << cradl_cli::withoutObjectAddresses(error.GetDescription()) << std::endl;
     if (verbose)
       std::cerr << "cradl: raised at " << error.GetFile() << ":" << error.GetLine() << " (" << error.GetLocation()
                 << "): " << error.GetDescription() << std::endl;
@@ -49,7 +64,7 @@ main(int argc, char ** argv)
   }
   catch (const std::exception & error)
   {
-    std::cerr << "cradl: " << itk::CradlRuntime::ErrorMessage(error) << std::endl;
+    std::cerr << who << itk::CradlRuntime::ErrorMessage(error) << std::endl;
     if (verbose)
       std::cerr << "cradl: in full: " << error.what() << std::endl;
     return 1;

@@ -101,25 +101,41 @@ struct Layout
   }
 };
 
+// Several processes (torchrun, srun, cradl --nproc) share OUT: rank 0
+// decides, writes the records and models and reports; every process
+// computes its share of train, fit and score; select and evaluate run on
+// rank 0. A stage ends when every process has finished it.
+bool
+leader()
+{
+  return itk::CradlRuntime::GetDistributedRank() == 0;
+}
+
+void
+stageDoneOnEveryProcess()
+{
+  if (itk::CradlRuntime::GetDistributedWorldSize() > 1)
+    itk::CradlRuntime::DistributedBarrier();
+}
+
 // Whether a stage may be skipped: its record matches the present inputs and
-// its outputs exist. Says in one line what it does and why.
+// its outputs exist. Says in one line what it does and why. Rank 0 decides
+// and, for a stage that every process runs, tells the others.
 bool
 upToDate(const StageRecord & record, const std::vector<std::string> & outputs, const PipelineConfig & config,
-         const char * stage)
+         const char * stage, bool everyProcessRuns = true)
 {
-  if (config.force)
+  bool skip = false;
+  if (leader())
   {
-    std::cerr << "cradl: " << stage << ": --force, running" << std::endl;
-    return false;
+    const std::string reason = config.force ? std::string() : record.reasonToRun(outputs);
+    skip = !config.force && reason.empty();
+    std::cerr << "cradl: " << stage << ": "
+              << (config.force ? "--force, running" : skip ? "up to date, skipped (--force to redo)" : reason + ", running")
+              << std::endl;
   }
-  const std::string reason = record.reasonToRun(outputs);
-  if (reason.empty())
-  {
-    std::cerr << "cradl: " << stage << ": up to date, skipped (--force to redo)" << std::endl;
-    return true;
-  }
-  std::cerr << "cradl: " << stage << ": " << reason << ", running" << std::endl;
-  return false;
+  return everyProcessRuns && itk::CradlRuntime::GetDistributedWorldSize() > 1 ? itk::CradlRuntime::DistributedBroadcast(skip)
+                                                                              : skip;
 }
 
 // The path of a manifest that a stage needs, or a clear error when none was given.
@@ -169,7 +185,7 @@ itk::CradlScoringSettings
 scoringSettings(const PipelineConfig & config, const itk::GaussianMixtureModel * chosen = nullptr)
 {
   itk::CradlScoringSettings settings;
-  settings.Device = config.device;
+  settings.Device = itk::CradlRuntime::GetDistributedDevice(config.device);
   settings.MixedPrecision = config.scoreMixedPrecision;
   settings.MedianRadius = config.medianRadius;
   settings.GaussianSigma = config.sigma;
@@ -355,13 +371,24 @@ trainStage(const PipelineConfig & config)
   record.addManifest("validation manifest", requireManifestPath(config.validation, "validation"));
   if (upToDate(record, { layout.encoder() }, config, "train"))
     return;
-  if (fs::exists(layout.checkpoint()) && (config.force || !record.matchesUnfinished()))
+  if (leader())
   {
-    std::cerr << "cradl: train: starting afresh; the checkpoint came from "
-              << (config.force ? "before --force" : "other inputs") << std::endl;
-    fs::remove(layout.checkpoint());
+    if (fs::exists(layout.checkpoint()) && (config.force || !record.matchesUnfinished()))
+    {
+      std::cerr << "cradl: train: starting afresh; the checkpoint came from "
+                << (config.force ? "before --force" : "other inputs") << std::endl;
+      fs::remove(layout.checkpoint());
+    }
+    else if (fs::exists(layout.checkpoint()))
+      std::cerr << "cradl: train: resuming from its checkpoint '" << layout.checkpoint() << "'" << std::endl;
+    const unsigned int processes = itk::CradlRuntime::GetDistributedWorldSize();
+    if (processes > 1)
+      std::cerr << "cradl: train: data-parallel over " << processes << " processes, global batch " << config.batch
+                << " (" << config.batch / processes << (config.batch % processes ? "-" + std::to_string(config.batch / processes + 1) : "")
+                << " per process)" << std::endl;
+    record.write(false);
   }
-  record.write(false);
+  stageDoneOnEveryProcess(); // no rank reads a checkpoint before rank 0 has judged it
   const auto train = readManifest(config, config.train, "training");
   const auto validation = readManifest(config, config.validation, "validation");
   auto       trainer = itk::ContrastiveEncoderTrainer::New();
@@ -392,6 +419,8 @@ trainStage(const PipelineConfig & config)
   ProgressLine progress("train", config.epochs);
   double       validated = 0.0;
   trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
+    if (!leader())
+      return;
     // An epoch's last step and its validation report the same progress; the
     // logged line per epoch is the one that carries the validation loss.
     const bool epochEnd = trainer->GetLastValidationLoss() != validated;
@@ -399,8 +428,12 @@ trainStage(const PipelineConfig & config)
     progress.update(trainer->GetProgress() * config.epochs - (epochEnd ? 0.0 : 1e-9), trainingProgressDetail(*trainer));
   });
   trainer->Update();
-  trainer->GetOutput()->Save(layout.encoder());
-  record.write(true);
+  if (leader())
+  {
+    trainer->GetOutput()->Save(layout.encoder());
+    record.write(true);
+  }
+  stageDoneOnEveryProcess();
 }
 
 void
@@ -439,21 +472,26 @@ fitStage(const PipelineConfig & config)
   fitter->SetNumberOfThreads(config.threads);
   ProgressLine progress("fit", 100, 10);
   fitter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
-    progress.update(100.0 * fitter->GetProgress(), "of slices, representations, EM per K");
+    if (leader())
+      progress.update(100.0 * fitter->GetProgress(), "of slices, representations, EM per K");
   });
   fitter->Update();
-  for (unsigned int c = 0; c < fitter->GetCandidates().size(); ++c)
+  for (unsigned int c = 0; c < fitter->GetCandidates().size() && leader(); ++c)
   {
     const auto & candidate = fitter->GetCandidates()[c];
     std::cerr << "cradl: fit: K=" << candidate.NumberOfComponents << " iterations " << candidate.Iterations
               << " mean log-likelihood " << candidate.MeanLogLikelihood << " BIC " << candidate.BIC << std::endl;
     fitter->GetCandidateModel(c)->Save(layout.candidate(candidate.NumberOfComponents));
   }
-  record.write(true);
+  if (leader())
+    record.write(true);
+  stageDoneOnEveryProcess();
 }
 
+namespace
+{
 void
-selectStage(const PipelineConfig & config)
+selectOnThisProcess(const PipelineConfig & config)
 {
   const Layout layout{ config.out };
   StageRecord  record(config.out, "select");
@@ -470,7 +508,7 @@ selectStage(const PipelineConfig & config)
     for (const auto & entry : validation->GetEntries())
       outputs.push_back(layout.validationMap(stemOf(entry.Image)));
   }
-  if (upToDate(record, outputs, config, "select"))
+  if (upToDate(record, outputs, config, "select", false))
     return;
   fs::create_directories(layout.out / "validation");
   itk::CradlRuntime::SetNumberOfThreads(config.threads);
@@ -531,6 +569,16 @@ selectStage(const PipelineConfig & config)
   selector->GetOutput()->Save(layout.mixture());
   record.write(true);
 }
+} // namespace
+
+void
+selectStage(const PipelineConfig & config)
+{
+  // Validation scans are few: rank 0 alone.
+  if (leader())
+    selectOnThisProcess(config);
+  stageDoneOnEveryProcess();
+}
 
 void
 scoreStage(const PipelineConfig & config, const std::string & manifestPath)
@@ -574,9 +622,16 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   auto fusedSettings = scorer->GetSettings();
   fusedSettings.Mode = "fused";
   fusedScorer->SetSettings(fusedSettings);
-  std::string  scores = "image,slice,nll\n";
-  ProgressLine progress("score", manifest->GetNumberOfEntries());
-  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  // Several processes: each scores its contiguous share of the scans and
+  // writes their maps; rank 0 writes scores.csv in the manifest's order.
+  const std::size_t processes = itk::CradlRuntime::GetDistributedWorldSize();
+  const std::size_t rank = itk::CradlRuntime::GetDistributedRank();
+  const std::size_t scans = manifest->GetNumberOfEntries();
+  const std::size_t first = scans * rank / processes;
+  const std::size_t last = scans * (rank + 1) / processes;
+  std::string       scores;
+  ProgressLine      progress("score", static_cast<double>(last - first));
+  for (std::size_t row = first; row < last; ++row)
   {
     const auto                   scan = manifest->LoadScan(row);
     const std::string            stem = stemOf(manifest->GetEntry(row).Image);
@@ -608,14 +663,28 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
       std::snprintf(line, sizeof line, "%s,%zu,%.17g\n", stem.c_str(), slice, scored.SliceNLL[slice]);
       scores += line;
     }
-    progress.update(row + 1, stem);
+    if (leader())
+      progress.update(static_cast<double>(row + 1 - first), stem);
   }
-  itk::CradlWriteFileAtomically(layout.scores(), scores);
-  record.write(true);
+  if (processes > 1)
+  {
+    std::string all;
+    for (const auto & part : itk::CradlRuntime::DistributedGatherText(scores))
+      all += part;
+    scores = all;
+  }
+  if (leader())
+  {
+    itk::CradlWriteFileAtomically(layout.scores(), "image,slice,nll\n" + scores);
+    record.write(true);
+  }
+  stageDoneOnEveryProcess();
 }
 
+namespace
+{
 nlohmann::json
-evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
+evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifestPath)
 {
   std::cerr << "cradl: evaluate: running" << std::endl; // cheap and always current: never skipped
   const Layout layout{ config.out };
@@ -679,6 +748,18 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   printMetricsTable(metrics);
   return metrics;
 }
+} // namespace
+
+nlohmann::json
+evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
+{
+  // Reading maps and counting: rank 0 alone; the others get no metrics.
+  nlohmann::json metrics = nlohmann::json::object();
+  if (leader())
+    metrics = evaluateOnThisProcess(config, manifestPath);
+  stageDoneOnEveryProcess();
+  return metrics;
+}
 
 namespace
 {
@@ -717,9 +798,15 @@ recordConfig(const PipelineConfig & config)
 void
 prepareOutput(const PipelineConfig & config, bool recordsConfig)
 {
-  removeLeftoverTemporaries(config);
-  if (recordsConfig)
-    recordConfig(config);
+  // Several processes: joined here, before any stage (NCCL for CUDA).
+  itk::CradlRuntime::JoinDistributedRun(itk::CradlRuntime::GetDistributedDevice(config.device));
+  if (leader())
+  {
+    removeLeftoverTemporaries(config);
+    if (recordsConfig)
+      recordConfig(config);
+  }
+  stageDoneOnEveryProcess();
 }
 
 nlohmann::json

@@ -1,5 +1,6 @@
 // cradl train | fit | select | score | evaluate | run: the main job from the shell.
 #include "cradlCommands.h"
+#include "cradlLauncher.h"
 #include "cradlPipeline.h"
 
 #include "itkCradlImageIO.h"
@@ -22,6 +23,7 @@ struct PipelineOptions
 {
   PipelineConfig                                          flags;
   std::string                                             configFile;
+  unsigned int                                            processes = 1;
   std::vector<std::pair<CLI::Option *, const Setting *>> given;
 
   void
@@ -50,6 +52,12 @@ struct PipelineOptions
     command->add_option("--config", configFile, "JSON file with any of these settings (flags win)")
       ->check(CLI::ExistingFile);
     command->add_flag("--force", flags.force, "run every stage, even those that are up to date");
+    command
+      ->add_option("--nproc", processes,
+                   "data-parallel over this many local processes (torch.distributed, Gloo; NCCL with --device "
+                   "cuda, one GPU each); torchrun --no-python and srun start cradl without it")
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
   }
 
   PipelineConfig
@@ -86,6 +94,11 @@ addStageCommand(CLI::App & app, const char * name, const char * help, bool recor
   options->add(command);
   command->callback([options, recordsConfig, stages] {
     const auto config = options->resolve();
+    if (options->processes > 1)
+    {
+      launchedProcessesStatus() = runLocalProcesses(options->processes);
+      return;
+    }
     prepareOutput(config, recordsConfig);
     stages(config);
   });

@@ -24,10 +24,6 @@ precisionCholeskyOf(const at::Tensor & covariances)
   return at::linalg_solve_triangular(lower, identity, /*upper=*/false).transpose(1, 2).contiguous();
 }
 
-// M-step as scikit-learn's _estimate_gaussian_parameters ("full"), then the
-// weights normalised as in _m_step.
-using ProcessSum = std::function<void(std::vector<at::Tensor> &)>;
-
 // Sums over the processes when there are several; nothing otherwise.
 void
 sumOver(const ProcessSum & sumAcrossProcesses, std::vector<at::Tensor> & tensors)
@@ -36,6 +32,8 @@ sumOver(const ProcessSum & sumAcrossProcesses, std::vector<at::Tensor> & tensors
     sumAcrossProcesses(tensors);
 }
 
+// M-step as scikit-learn's _estimate_gaussian_parameters ("full"), then the
+// weights normalised as in _m_step.
 MixtureParameters
 maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double regularization, bool float32Compute,
              const ProcessSum & sumAcrossProcesses = {})
@@ -197,6 +195,36 @@ mixtureLogDensity(const MixtureParameters & mixture, const at::Tensor & X)
   return at::logsumexp(weightedComponentLogDensity(mixture, X), 1);
 }
 
+MixtureParameters
+initialMixture(const at::Tensor & samples, const EmOptions & options)
+{
+  const at::Tensor X = samples.to(at::kDouble);
+  const int64_t    N = X.size(0);
+  at::Generator    generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  at::Tensor       responsibilities;
+  if (options.initialisation != "kmeans++" && options.initialisation != "random")
+  {
+    throw std::invalid_argument("unknown initialisation '" + options.initialisation + "': use kmeans++ or random");
+  }
+  if (options.components == 1)
+  {
+    // One component: every start gives the same first M-step.
+    responsibilities = at::ones({ N, 1 }, X.options());
+  }
+  else if (options.initialisation == "kmeans++")
+  {
+    responsibilities = kmeansResponsibilities(X, options, generator);
+  }
+  else
+  {
+    responsibilities = at::empty({ N, options.components }, at::kDouble).uniform_(0.0, 1.0, generator).to(X.device());
+    responsibilities = responsibilities / responsibilities.sum(1, true);
+  }
+  // K = 1 over several processes: the first M-step's sums are global.
+  return maximisation(X, responsibilities, options.regularization, options.float32Compute,
+                      options.components == 1 ? options.sumAcrossProcesses : ProcessSum{});
+}
+
 EmResult
 fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParameters * initial)
 {
@@ -222,33 +250,12 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
   }
   else
   {
-    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-    at::Tensor    responsibilities;
-    if (options.initialisation != "kmeans++" && options.initialisation != "random")
-    {
-      throw std::invalid_argument("unknown initialisation '" + options.initialisation + "': use kmeans++ or random");
-    }
-    if (options.components == 1)
-    {
-      // One component: every start gives the same first M-step.
-      responsibilities = at::ones({ N, 1 }, X.options());
-    }
-    else if (options.initialisation == "kmeans++")
-    {
-      responsibilities = kmeansResponsibilities(X, options, generator);
-    }
-    else if (options.initialisation == "random")
-    {
-      responsibilities = at::empty({ N, options.components }, at::kDouble).uniform_(0.0, 1.0, generator).to(X.device());
-      responsibilities = responsibilities / responsibilities.sum(1, true);
-    }
     if (options.sumAcrossProcesses && options.components > 1)
     {
       throw std::invalid_argument("EM over several processes needs the same start everywhere: give initial "
                                   "parameters (e.g. rank 0's, broadcast) when K > 1");
     }
-    result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute,
-                                     options.sumAcrossProcesses);
+    result.parameters = initialMixture(X, options);
   }
   const auto initialised = Clock::now();
 
@@ -293,13 +300,17 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
 }
 
 double
-bayesianInformationCriterion(const MixtureParameters & mixture, const at::Tensor & X)
+bayesianInformationCriterion(const MixtureParameters & mixture, const at::Tensor & X, const ProcessSum & sumAcrossProcesses)
 {
-  const double  N = static_cast<double>(X.size(0));
-  const double  K = static_cast<double>(mixture.components());
-  const double  d = static_cast<double>(mixture.dimension());
-  const double  freeParameters = (K - 1.0) + K * d + K * d * (d + 1.0) / 2.0;
-  const double  meanLogLikelihood = mixtureLogDensity(mixture, X.to(at::kDouble)).mean().item<double>();
+  const double K = static_cast<double>(mixture.components());
+  const double d = static_cast<double>(mixture.dimension());
+  const double freeParameters = (K - 1.0) + K * d + K * d * (d + 1.0) / 2.0;
+  std::vector<at::Tensor> totals{ mixtureLogDensity(mixture, X.to(at::kDouble)).sum().reshape({ 1 }).cpu(),
+                                  at::full({ 1 }, static_cast<double>(X.size(0)), at::kDouble) };
+  if (sumAcrossProcesses)
+    sumAcrossProcesses(totals);
+  const double N = totals[1].item<double>();
+  const double meanLogLikelihood = totals[0].item<double>() / N;
   return -2.0 * N * meanLogLikelihood + freeParameters * std::log(N);
 }
 

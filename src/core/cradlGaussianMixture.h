@@ -59,6 +59,9 @@ mixtureLogDensity(const MixtureParameters & mixture, const at::Tensor & X);
 CRADL_CORE_EXPORT at::Tensor
 weightedComponentLogDensity(const MixtureParameters & mixture, const at::Tensor & X);
 
+/** Sums tensors over the processes of a run, in place (DistributedGroup::allReduceSum). */
+using ProcessSum = std::function<void(std::vector<at::Tensor> &)>;
+
 struct CRADL_CORE_EXPORT EmOptions
 {
   int64_t     components = 1;
@@ -75,7 +78,7 @@ struct CRADL_CORE_EXPORT EmOptions
    *  through it, so every process gets the mixture of all rows. Empty: one
    *  process. The start must then be the same everywhere: K = 1, or
    *  `initial` parameters (e.g. broadcast from rank 0). */
-  std::function<void(std::vector<at::Tensor> &)> sumAcrossProcesses;
+  ProcessSum sumAcrossProcesses;
 };
 
 struct CRADL_CORE_EXPORT EmResult
@@ -98,9 +101,18 @@ struct CRADL_CORE_EXPORT EmResult
 CRADL_CORE_EXPORT EmResult
 fitEm(const at::Tensor & X, const EmOptions & options, const MixtureParameters * initial = nullptr);
 
-/** Bayesian information criterion: -2 N mean log p + p log N, p the free parameters. */
+/** EM's start from options.initialisation (k-means++ or random
+ *  responsibilities, then one M-step) on X alone; for K = 1 the M-step's sums
+ *  go through options.sumAcrossProcesses. */
+CRADL_CORE_EXPORT MixtureParameters
+initialMixture(const at::Tensor & X, const EmOptions & options);
+
+/** Bayesian information criterion: -2 N mean log p + p log N, p the free
+ *  parameters; N and the log-likelihood summed over the processes when
+ *  `sumAcrossProcesses` is given (each holding its own rows of X). */
 CRADL_CORE_EXPORT double
-bayesianInformationCriterion(const MixtureParameters & mixture, const at::Tensor & X);
+bayesianInformationCriterion(const MixtureParameters & mixture, const at::Tensor & X,
+                             const ProcessSum & sumAcrossProcesses = {});
 
 } // namespace cradl
 

@@ -231,6 +231,18 @@ struct LayerMoments
   at::Tensor cellSums, cellProducts, cellCount; // [C, d], [C, d, d], [C]
 
   void
+  sumOver(const ProcessSum & sumAcrossProcesses)
+  {
+    if (!sumAcrossProcesses)
+      return;
+    std::vector<at::Tensor> parts{ sum, products, count.reshape({ 1 }) };
+    if (cellSums.defined())
+      parts.insert(parts.end(), { cellSums, cellProducts, cellCount });
+    sumAcrossProcesses(parts);
+    count = parts[2].reshape({});
+  }
+
+  void
   add(const at::Tensor & rows, const at::Tensor & cell, int64_t cells)
   {
     if (!sum.defined())
@@ -304,6 +316,18 @@ struct RunningMoments
   double sum = 0.0, squares = 0.0, count = 0.0;
 
   void
+  sumOver(const ProcessSum & sumAcrossProcesses)
+  {
+    if (!sumAcrossProcesses)
+      return;
+    std::vector<at::Tensor> totals{ at::tensor({ sum, squares, count }, at::kDouble) };
+    sumAcrossProcesses(totals);
+    sum = totals[0][0].item<double>();
+    squares = totals[0][1].item<double>();
+    count = totals[0][2].item<double>();
+  }
+
+  void
   add(const at::Tensor & values)
   {
     const at::Tensor v = values.to(at::kDouble);
@@ -363,6 +387,8 @@ fitPatchDensity(ContrastiveEncoder & encoder, const at::Tensor & slices, const a
       moments[l].add(rows, cell, options.cells.count());
     }
   }
+  for (auto & layer : moments)
+    layer.sumOver(options.sumAcrossProcesses);
   PatchDensity density;
   density.regularization = options.regularization;
   density.cells = byCell ? options.cells : PatchPositionCells{};
@@ -401,6 +427,9 @@ fitPatchDensity(ContrastiveEncoder & encoder, const at::Tensor & slices, const a
     healthy(cell, true);
   for (std::size_t l = 0; l < L; ++l)
   {
+    pooled[l].sumOver(options.sumAcrossProcesses);
+    if (byCell)
+      cell[l].sumOver(options.sumAcrossProcesses);
     density.layers[l].healthyMean = pooled[l].mean();
     density.layers[l].healthyStd = pooled[l].std();
     if (byCell)

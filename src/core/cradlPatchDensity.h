@@ -113,6 +113,10 @@ struct CRADL_CORE_EXPORT PatchDensityOptions
   double               regularization = 1e-2; // added to every covariance's diagonal (PaDiM's 0.01)
   int64_t              batchSize = 64;
   PatchPositionCells   cells;                 // grid 0: location-agnostic only
+  /** Several processes, each with its own slices: the fit's sums (moments,
+   *  healthy statistics) go through it, so every process gets the density
+   *  of all slices. Every process needs at least one slice. */
+  ProcessSum sumAcrossProcesses;
 };
 
 /** Fits the density to healthy slices [N, 1, S, S] with their brain masks
