@@ -1,8 +1,10 @@
-# Fails when a public header mentions torch, ATen or c10: those belong in src/.
+# Fails when a public header uses torch, ATen or c10 (includes them or names
+# their types): those belong in src/. Prose about torchrun or
+# torch.distributed is no dependency.
 file(GLOB headers "${HEADER_DIR}/*")
 set(offenders)
 foreach(header IN LISTS headers)
-  file(STRINGS "${header}" hits REGEX "torch|ATen|c10::|<c10/")
+  file(STRINGS "${header}" hits REGEX "#[ ]*include[ ]*[<\"](torch|ATen|c10)/|torch::|at::|c10::")
   if(hits)
     list(APPEND offenders "${header}: ${hits}")
   endif()

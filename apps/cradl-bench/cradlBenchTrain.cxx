@@ -5,6 +5,7 @@
 
 #include "cradlContrastiveTraining.h"
 #include "cradlDevice.h"
+#include "cradlDistributed.h"
 #include "cradlThreads.h"
 
 #include <nlohmann/json.hpp>
@@ -69,9 +70,13 @@ run(const Options & options)
   training.channelsLast = !options.channelsFirst;
   at::manual_seed(0);
   const at::Tensor slices = (at::randn({ options.batch, 1, options.size, options.size }) * 0.5).clamp(-1.5, 1.5);
-  cradl::ContrastiveTraining trainer(encoder, {}, training, device, slices, slices.slice(0, 0, 2));
+  // Started by torchrun or scripts/bench/distributed.sh: data-parallel over
+  // the run's processes, --batch being the global batch.
+  const auto                 group = cradl::processGroupOfEnvironment(device);
+  cradl::ContrastiveTraining trainer(encoder, {}, training, device, slices, slices.slice(0, 0, 2), group);
 
   std::vector<double> stepSeconds;
+  std::vector<double> waitSeconds;
   cradl::StepTiming   total;
   for (int step = 0; step < options.warmupSteps + options.steps; ++step)
   {
@@ -86,8 +91,12 @@ run(const Options & options)
       total.forwardSeconds += timing.forwardSeconds;
       total.backwardSeconds += timing.backwardSeconds;
       total.optimizerSeconds += timing.optimizerSeconds;
+      total.allReduceBytes = timing.allReduceBytes;
+      waitSeconds.push_back(timing.allReduceWaitSeconds);
     }
   }
+  if (group && group->rank() != 0)
+    return; // rank 0 reports
   const double views = 2.0 * options.batch;
   const double perStep = medianOf(stepSeconds);
   const double stepFlops = 3.0 * forwardFlops(encoder) * views; // forward + backward (2x)
@@ -105,6 +114,10 @@ run(const Options & options)
   result["mixed_precision_bf16"] = options.mixedPrecision;
   result["channels_last"] = !options.channelsFirst;
   result["steps"] = options.steps;
+  result["processes"] = group ? group->worldSize() : 1;
+  // Waiting for the gradient sums after backward: what the backward pass did not hide.
+  result["all_reduce_wait_seconds_median"] = medianOf(waitSeconds);
+  result["all_reduce_bytes_per_step"] = total.allReduceBytes;
   result["step_seconds_median"] = perStep;
   result["views_per_s"] = views / perStep;
   result["gflop_per_view"] = 3.0 * forwardFlops(encoder) / 1e9;
