@@ -111,17 +111,26 @@ summedOverProcesses(const at::Tensor & local, const std::shared_ptr<Collectives>
 at::Tensor
 globalBatchNorm(const at::Tensor & input, torch::nn::BatchNorm2dImpl & norm, const std::shared_ptr<Collectives> & collectives)
 {
-  // Statistics accumulated in float64 (as LibTorch's CPU batch norm does),
-  // normalisation in float32 (also under bfloat16 autocast).
+  // One collective per layer: each process's count n, its mean m and
+  // scatter M2 (LibTorch's var_mean, accumulated in float64 on the CPU) go
+  // in as n m, n m^2 and M2, which sum to the global mean and scatter
+  // (Chan et al.'s pairwise update, the cancellation in float64). The
+  // normalisation is float32 (also under bfloat16 autocast).
   const at::Tensor x = input.to(at::kFloat);
   const int64_t    channels = x.size(1);
-  std::vector<at::Tensor> counted{ at::full({ 1 }, static_cast<double>(x.numel() / channels), at::kDouble) };
-  collectives->allReduceSum(counted);
-  const double     count = counted[0].item<double>();
-  const at::Tensor mean = summedOverProcesses(x.sum({ 0, 2, 3 }, false, at::kDouble), collectives) / count;
-  const at::Tensor centred = x - mean.to(at::kFloat).view({ 1, channels, 1, 1 });
+  const double     local = static_cast<double>(x.numel() / channels);
+  const auto       localMoments = at::var_mean(x, { 0, 2, 3 }, /*unbiased=*/false, false);
+  const at::Tensor m = std::get<1>(localMoments).to(at::kDouble);
+  const at::Tensor sums = summedOverProcesses(
+    at::cat({ local * m, local * m * m, local * std::get<0>(localMoments).to(at::kDouble),
+              at::full({ 1 }, local, m.options()) }),
+    collectives);
+  const double     count = sums[3 * channels].item<double>();
+  const at::Tensor mean = sums.slice(0, 0, channels) / count;
   const at::Tensor variance =
-    summedOverProcesses(centred.pow(2).sum({ 0, 2, 3 }, false, at::kDouble), collectives) / count;
+    ((sums.slice(0, 2 * channels, 3 * channels) + sums.slice(0, channels, 2 * channels)) / count - mean * mean)
+      .clamp_min(0.0);
+  const at::Tensor centred = x - mean.to(at::kFloat).view({ 1, channels, 1, 1 });
   const auto &     options = norm.options;
   const at::Tensor scale = (variance + options.eps()).rsqrt().to(at::kFloat) * norm.weight;
   at::Tensor output = centred * scale.view({ 1, channels, 1, 1 }) + norm.bias.view({ 1, channels, 1, 1 });
