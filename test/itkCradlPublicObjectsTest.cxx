@@ -82,6 +82,7 @@ exerciseTraining()
   trainer->SetCheckpointFileName("checkpoint.pt");
   ITK_TEST_SET_GET_VALUE(std::string("checkpoint.pt"), std::string(trainer->GetCheckpointFileName()));
   ITK_TEST_SET_GET_BOOLEAN(trainer, Resume, true);
+  ITK_TEST_SET_GET_BOOLEAN(trainer, Distributed, false);
   // Training needs scans: a clear error, not a crash.
   ITK_TRY_EXPECT_EXCEPTION(trainer->Update());
 
@@ -108,6 +109,7 @@ exerciseMixture()
   ITK_TEST_SET_GET_VALUE(3u, fitter->GetSeed());
   ITK_TEST_SET_GET_BOOLEAN(fitter, StandardizeFeatures, false);
   ITK_TEST_SET_GET_BOOLEAN(fitter, Float32Compute, true);
+  ITK_TEST_SET_GET_BOOLEAN(fitter, Distributed, false);
   fitter->SetMinimumBrainFraction(0.2);
   ITK_TEST_SET_GET_VALUE(0.2, fitter->GetMinimumBrainFraction());
   fitter->SetSliceMargin(1);

@@ -89,30 +89,37 @@ requireSameOnEveryProcess(Collectives &                                        c
 {
   const int64_t ranks = collectives.worldSize();
   const int64_t count = static_cast<int64_t>(values.size());
-  // Every process's values (and how many it has), exactly: one row each.
-  std::vector<at::Tensor> table{ at::zeros({ ranks, count + 1 }, at::kDouble) };
-  table[0][collectives.rank()][0] = static_cast<double>(count);
+  // How many values each process has first: a table of another shape could
+  // not be summed.
+  std::vector<at::Tensor> counts{ at::zeros({ ranks }, at::kLong) };
+  counts[0][collectives.rank()] = count;
+  collectives.allReduceSum(counts);
+  for (int64_t r = 0; r < ranks; ++r)
+  {
+    if (counts[0][r].item<int64_t>() != count)
+    {
+      throw std::runtime_error(what + " differ between the processes: rank " + std::to_string(r) + " compares " +
+                               std::to_string(counts[0][r].item<int64_t>()) + " values, this rank " +
+                               std::to_string(count) + ": start every rank from the same Cradl build");
+    }
+  }
+  // Every process's values, exactly: one row each.
+  std::vector<at::Tensor> table{ at::zeros({ ranks, count }, at::kDouble) };
   for (int64_t i = 0; i < count; ++i)
-    table[0][collectives.rank()][i + 1] = values[static_cast<std::size_t>(i)].second;
+    table[0][collectives.rank()][i] = values[static_cast<std::size_t>(i)].second;
   collectives.allReduceSum(table);
   const auto row = table[0].accessor<double, 2>();
   for (int64_t r = 1; r < ranks; ++r)
   {
-    if (row[r][0] != static_cast<double>(count))
-    {
-      throw std::runtime_error(what + " differ between the processes: rank " + std::to_string(r) + " has " +
-                               std::to_string(static_cast<int64_t>(row[r][0])) + " entries, this rank " +
-                               std::to_string(count) + ": start every rank from the same Cradl build");
-    }
     for (int64_t i = 0; i < count; ++i)
     {
-      if (row[r][i + 1] != row[0][i + 1])
+      if (row[r][i] != row[0][i])
       {
         std::ostringstream message;
         message.precision(17);
         message << what << " differ between the processes: rank " << r << "'s "
-                << values[static_cast<std::size_t>(i)].first << " is " << row[r][i + 1] << ", rank 0's "
-                << row[0][i + 1] << ": give every rank the same settings and data";
+                << values[static_cast<std::size_t>(i)].first << " is " << row[r][i] << ", rank 0's " << row[0][i]
+                << ": give every rank the same settings and data";
         throw std::runtime_error(message.str());
       }
     }

@@ -205,13 +205,22 @@ DistributedGroup::DistributedGroup(const DistributedEnvironment & environment,
   const std::string where = environment.address + ":" + std::to_string(environment.port);
   try
   {
+    // Under torchrun the agent already serves the store on MASTER_PORT and
+    // says so (TORCHELASTIC_USE_AGENT_STORE): every rank is a client then,
+    // and the keys of each restart attempt stay apart, as PyTorch does.
+    const char * agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+    const bool   agentStore = agent != nullptr && std::string(agent) == "True";
+    const char * attempt = std::getenv("TORCHELASTIC_RESTART_COUNT");
     c10d::TCPStoreOptions options;
     options.port = static_cast<std::uint16_t>(environment.port);
-    options.isServer = environment.rank == 0;
+    options.isServer = environment.rank == 0 && !agentStore;
     options.numWorkers = static_cast<std::size_t>(environment.worldSize);
-    options.waitWorkers = true;
+    options.waitWorkers = !agentStore;
     options.timeout = timeout;
-    m_Impl->store = c10::make_intrusive<c10d::TCPStore>(environment.address, options);
+    const auto served = c10::make_intrusive<c10d::TCPStore>(environment.address, options);
+    m_Impl->store = served;
+    const c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::PrefixStore>(
+      std::string("cradl/attempt_") + (attempt != nullptr ? attempt : "0"), served);
     const int rank = static_cast<int>(environment.rank);
     const int size = static_cast<int>(environment.worldSize);
 #ifdef CRADL_HAS_GLOO
@@ -220,7 +229,7 @@ DistributedGroup::DistributedGroup(const DistributedEnvironment & environment,
       auto groupOptions = c10d::ProcessGroupGloo::Options::create(timeout);
       groupOptions->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(environment.address));
       m_Impl->gloo = BoundGroup::of(c10::make_intrusive<c10d::ProcessGroupGloo>(
-        c10::make_intrusive<c10d::PrefixStore>("gloo", m_Impl->store), rank, size, groupOptions));
+        c10::make_intrusive<c10d::PrefixStore>("gloo", store), rank, size, groupOptions));
     }
 #endif
 #ifdef USE_C10D_NCCL
@@ -230,7 +239,7 @@ DistributedGroup::DistributedGroup(const DistributedEnvironment & environment,
       groupOptions->timeout = timeout;
       m_Impl->ncclDevice = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(environment.localRank));
       m_Impl->nccl = BoundGroup::of(c10::make_intrusive<c10d::ProcessGroupNCCL>(
-        c10::make_intrusive<c10d::PrefixStore>("nccl", m_Impl->store), rank, size, groupOptions));
+        c10::make_intrusive<c10d::PrefixStore>("nccl", store), rank, size, groupOptions));
     }
 #endif
     // The group is usable once every rank answered: a first collective.
@@ -241,6 +250,10 @@ DistributedGroup::DistributedGroup(const DistributedEnvironment & environment,
   {
     std::string message = error.what();
     message = message.substr(0, message.find('\n'));
+    if (message.find("failed to bind") != std::string::npos || message.find("Address already in use") != std::string::npos)
+      throw std::runtime_error("rank 0 of " + std::to_string(environment.worldSize) + " could not serve the run at " +
+                               where + ": the port is in use (another run, or a launcher that serves the store "
+                               "itself without saying so in TORCHELASTIC_USE_AGENT_STORE): choose another MASTER_PORT");
     throw std::runtime_error("rank " + std::to_string(environment.rank) + " of " +
                              std::to_string(environment.worldSize) + " could not join the run at " + where +
                              " within " + std::to_string(timeout.count() / 1000.0).substr(0, 5) +

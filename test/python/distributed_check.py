@@ -74,6 +74,19 @@ assert together * 100 < wrong, (together, wrong)
 left = [p.name for p in (work / "two").rglob("*") if ".part" in p.name or p.name.startswith("partial-")]
 assert not left, left
 
+# The same through torchrun (Debian's torch.distributed.run; its agent serves
+# the store itself, TORCHELASTIC_USE_AGENT_STORE). On Python 3.11 torch 1.13
+# cannot parse redirect flags of 0 or 3, hence --redirects 1 --tee 2.
+torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--redirects", "1", "--tee", "2",
+            "--log_dir", str(work / "torchrun-logs"), "--master_port", str(20000 + os.getpid() % 20000), "--no_python"]
+result = subprocess.run([*torchrun, cradl, "train", "--out", str(work / "torchrun"), *COMMON, "--batch", "8",
+                         "--epochs", "3"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+assert result.returncode == 0, result.stdout
+assert "data-parallel over 2 processes" in result.stdout, result.stdout
+launched = distance(work / "torchrun", work / "one")
+print(f"train under torchrun: {launched:.3g} from one process")
+assert launched * 100 < wrong, (launched, wrong)
+
 # Killed after the first checkpoint of a 2-process run, resumed in 1 process.
 killed = work / "killed"
 log = open(work / "killed-train.log", "w")
