@@ -54,12 +54,15 @@ echo "LibTorch $version (CUDA $(sed -n "s/^cuda[^=]*= *'\(.*\)'.*/\1/p" "$work/t
 # The build: another Torch_DIR and folder; the Python package stays with
 # Debian's LibTorch (python3-torch). The prefix path puts the wheel's
 # libraries and Caffe2 config before Debian's, which TorchConfig's
-# find_library(... PATHS) and find_dependency would otherwise find first.
+# find_library(... PATHS) and find_dependency would otherwise find first;
+# -rpath-link puts the newer NCCL before the toolkit's, which the rpath of
+# TorchConfig's CUDA libraries would otherwise give the linker.
 export LD_LIBRARY_PATH="$work/lib:${CUDA_HOME:-/usr/local/cuda}/lib64:$work/torch/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 source "$repo/scripts/compiler-cache.sh"
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCRADL_PYTHON=OFF \
   -DTorch_DIR="$work/torch/share/cmake/Torch" -DCaffe2_DIR="$work/torch/share/cmake/Caffe2" \
-  -DCMAKE_PREFIX_PATH="$work/torch" -DCRADL_NCCL_INCLUDE_DIR="$work/include" "${compiler_cache[@]}" >"$work/configure.log" 2>&1 ||
+  -DCMAKE_PREFIX_PATH="$work/torch" -DCRADL_NCCL_INCLUDE_DIR="$work/include" "${compiler_cache[@]}" \
+  -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$work/lib" -DCMAKE_SHARED_LINKER_FLAGS="-Wl,-rpath-link,$work/lib" >"$work/configure.log" 2>&1 ||
   { cat "$work/configure.log"; exit 1; }
 configured=$(date +%s)
 cmake --build "$build" --parallel "${CRADL_JOBS:-$(nproc)}"

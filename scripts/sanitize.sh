@@ -26,7 +26,7 @@ jobs=${CRADL_JOBS:-$(nproc)}
 flags="-fsanitize=address,undefined -fno-omit-frame-pointer"
 source scripts/compiler-cache.sh
 # -O1 keeps stack traces readable and the build affordable on 2 cores.
-cmake -S . -B "$build_dir" -DCRADL_TORCH_CORE_ONLY=$core_only -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+cmake -S . -B "$build_dir" -DCRADL_TORCH_CORE_ONLY=$core_only -DCRADL_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
   -DCMAKE_SHARED_LINKER_FLAGS="$flags" "${compiler_cache[@]}" >/dev/null
 started=$(date +%s)

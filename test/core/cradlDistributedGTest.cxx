@@ -11,6 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace
@@ -29,11 +32,21 @@ struct ScopedVariable
   ~ScopedVariable() { unsetenv(name.c_str()); }
 };
 
-// A port for this test process (the CPU-capability copy of the suite runs at the same time).
+// A loopback port nobody listens on now, from the kernel (port 0): tests
+// run in parallel processes, and the CPU-capability copy of the suite too.
 int
-testPort(int offset)
+freeLoopbackPort()
 {
-  return 20000 + static_cast<int>(::getpid() % 20000) + offset;
+  const int   socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const bool found = socket >= 0 && bind(socket, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0 &&
+                     getsockname(socket, reinterpret_cast<sockaddr *>(&address), &length) == 0;
+  if (socket >= 0)
+    close(socket);
+  return found ? ntohs(address.sin_port) : 20000 + static_cast<int>(::getpid() % 20000);
 }
 
 // Runs `command` through the shell; its standard output and error, and its exit status.
@@ -86,7 +99,7 @@ TEST(Distributed, ReadsTheLaunchersEnvironmentAndNamesWhatIsWrong)
 
 TEST(Distributed, TwoProcessesOnLoopbackSumBroadcastAndGather)
 {
-  const std::string port = std::to_string(testPort(0));
+  const std::string port = std::to_string(freeLoopbackPort());
   const std::string common = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + " ";
   const std::string worker = std::string(CRADL_DISTRIBUTED_WORKER) + " 20000";
   const auto [output, status] =
@@ -99,7 +112,7 @@ TEST(Distributed, TwoProcessesOnLoopbackSumBroadcastAndGather)
 
 TEST(Distributed, ARankThatCannotReachRankZeroSaysWhere)
 {
-  const std::string port = std::to_string(testPort(1));
+  const std::string port = std::to_string(freeLoopbackPort());
   const auto [output, status] = run("WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + " " +
                                     std::string(CRADL_DISTRIBUTED_WORKER) + " 1500");
   EXPECT_NE(status, 0);
@@ -109,7 +122,7 @@ TEST(Distributed, ARankThatCannotReachRankZeroSaysWhere)
 
 TEST(Distributed, EmOverTwoProcessesEqualsEmOnAllRows)
 {
-  const std::string port = std::to_string(testPort(2));
+  const std::string port = std::to_string(freeLoopbackPort());
   const std::string common = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + " ";
   const std::string worker = std::string(CRADL_DISTRIBUTED_WORKER) + " 20000 em";
   const auto [output, status] = run("(" + common + "RANK=1 " + worker + " & " + common + "RANK=0 " + worker + "; wait)");
@@ -129,10 +142,10 @@ namespace
 {
 // Both ranks of `mode` on loopback; their output and the exit status.
 std::pair<std::string, int>
-twoRanks(int portOffset, const std::string & mode)
+twoRanks(const std::string & mode)
 {
   const std::string common =
-    "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(testPort(portOffset)) + " ";
+    "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(freeLoopbackPort()) + " ";
   const std::string worker = std::string(CRADL_DISTRIBUTED_WORKER) + " 60000 " + mode;
   // Fails when either rank fails.
   return run("(" + common + "RANK=1 " + worker + " & one=$!; " + common + "RANK=0 " + worker +
@@ -166,14 +179,14 @@ TEST(Distributed, TrainingOverTwoProcessesEqualsOneProcessWithTheGlobalBatch)
   // compares the weights with one process training on the whole batches,
   // within the error model's bound (the worker prints "ok"); each process on
   // its half alone lands outside that bound.
-  const auto [output, status] = twoRanks(3, "train");
+  const auto [output, status] = twoRanks("train");
   EXPECT_EQ(status, 0) << output;
   EXPECT_EQ(count(output, " ok\n"), 2u) << output;
 }
 
 TEST(Distributed, MismatchedSettingsAcrossRanksAreNamed)
 {
-  const auto [output, status] = twoRanks(4, "mismatch");
+  const auto [output, status] = twoRanks("mismatch");
   EXPECT_NE(status, 0);
   // Both ranks refuse, naming the setting and both values.
   EXPECT_EQ(count(output, "rank 1's batch_size is 4, rank 0's 8"), 2u) << output;
@@ -187,13 +200,13 @@ TEST(Distributed, ACheckpointResumesWithAnotherNumberOfProcesses)
   const std::string checkpoint = (folder / "checkpoint.pt").string();
   const std::string worker = std::string(CRADL_DISTRIBUTED_WORKER) + " 60000 ";
   // Epoch 1 on two processes, epoch 2 on one, epoch 3 on two again.
-  auto [first, firstStatus] = twoRanks(5, "checkpoint " + checkpoint + " 1");
+  auto [first, firstStatus] = twoRanks("checkpoint " + checkpoint + " 1");
   ASSERT_EQ(firstStatus, 0) << first;
   EXPECT_EQ(count(first, "started at epoch 0"), 2u) << first;
   auto [second, secondStatus] = run(worker + "checkpoint " + checkpoint + " 2");
   ASSERT_EQ(secondStatus, 0) << second;
   EXPECT_NE(second.find("rank 0 resumed at epoch 1"), std::string::npos) << second;
-  auto [third, thirdStatus] = twoRanks(6, "checkpoint " + checkpoint + " 3 " + (folder / "resumed.bin").string());
+  auto [third, thirdStatus] = twoRanks("checkpoint " + checkpoint + " 3 " + (folder / "resumed.bin").string());
   ASSERT_EQ(thirdStatus, 0) << third;
   EXPECT_EQ(count(third, "resumed at epoch 2"), 2u) << third;
   // Against three epochs in one process, uninterrupted, within the error model's bound.

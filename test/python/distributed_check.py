@@ -15,6 +15,7 @@ import gzip
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,12 @@ subprocess.run([cradl, "make-dataset", "--out", str(data), "--train", "3", "--va
 COMMON = ["--train", str(data / "train.csv"), "--val", str(data / "val.csv"), "--test", str(data / "test.csv"),
           "--slice-size", "64", "--nf", "4", "--nz", "16", "--warmup-epochs", "1",
           "--components", "1,2", "--threads", "1"]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def cradl_run(stage, out, *extra, log=None):
@@ -78,7 +85,7 @@ assert not left, left
 # the store itself, TORCHELASTIC_USE_AGENT_STORE). On Python 3.11 torch 1.13
 # cannot parse redirect flags of 0 or 3, hence --redirects 1 --tee 2.
 torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--redirects", "1", "--tee", "2",
-            "--log_dir", str(work / "torchrun-logs"), "--master_port", str(20000 + os.getpid() % 20000), "--no_python"]
+            "--log_dir", str(work / "torchrun-logs"), "--master_port", str(free_port()), "--no_python"]
 result = subprocess.run([*torchrun, cradl, "train", "--out", str(work / "torchrun"), *COMMON, "--batch", "8",
                          "--epochs", "3"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 assert result.returncode == 0, result.stdout
