@@ -3,6 +3,7 @@
 
 #include <ATen/autocast_mode.h>
 #include <c10/core/Device.h>
+#include <torch/version.h>
 
 namespace cradl
 {
@@ -12,27 +13,17 @@ class AutocastScope
 {
 public:
   AutocastScope(const c10::Device & device, bool enabled)
-    : m_Cuda(device.is_cuda())
+    : m_Type(device.type())
     , m_Enabled(enabled)
   {
-    if (!m_Enabled)
-      return;
-    if (m_Cuda)
-    {
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(true);
-    }
-    else
-    {
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(true);
-    }
+    if (m_Enabled)
+      set(true);
   }
   ~AutocastScope()
   {
     if (!m_Enabled)
       return;
-    (m_Cuda ? at::autocast::set_enabled : at::autocast::set_cpu_enabled)(false);
+    set(false);
     at::autocast::clear_cache();
   }
   AutocastScope(const AutocastScope &) = delete;
@@ -40,8 +31,32 @@ public:
   operator=(const AutocastScope &) = delete;
 
 private:
-  bool m_Cuda;
-  bool m_Enabled;
+  // LibTorch 2.4 took the device type into one API; 1.13 has one per device.
+  void
+  set(bool on) const
+  {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    if (on)
+      at::autocast::set_autocast_dtype(m_Type, at::kBFloat16);
+    at::autocast::set_autocast_enabled(m_Type, on);
+#else
+    if (m_Type == c10::DeviceType::CUDA)
+    {
+      if (on)
+        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(on);
+    }
+    else
+    {
+      if (on)
+        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(on);
+    }
+#endif
+  }
+
+  c10::DeviceType m_Type;
+  bool            m_Enabled;
 };
 
 } // namespace cradl

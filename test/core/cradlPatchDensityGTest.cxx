@@ -299,7 +299,7 @@ TEST(PatchDensity, CellsRoundTripExactlyAndOldFilesLoadWithout)
   // A file from before position cells: location-agnostic.
   auto old = density.toDict();
   for (const char * key : { "cell_grid", "cell_depth_bins", "cell_prior_weight" })
-    old.erase(key);
+    EXPECT_EQ(old.erase(key), 1u);
   EXPECT_FALSE(cradl::PatchDensity::fromDict(old, "test").conditioned());
   auto wrongCount = density.toDict();
   wrongCount.insert_or_assign("cell_grid", static_cast<int64_t>(2));
