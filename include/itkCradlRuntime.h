@@ -22,6 +22,7 @@
 
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace itk
@@ -109,6 +110,11 @@ public:
   /** Returns once every process has called it. */
   static void
   DistributedBarrier();
+
+  /** The versions this build runs on: {"Cradl", "ITK", "LibTorch"} and
+   *  their version strings, for reports and bug reports. */
+  static std::vector<std::pair<std::string, std::string>>
+  GetSoftwareVersions();
 
   /** What an error says to a user: the message, without the C++ backtrace
    *  that LibTorch's errors carry. */

@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   libgloo-dev # torch.distributed's Gloo process group (Debian's LibTorch links gloo)
   mricron-data # the Colin27 brain the default data set is built from
+  libjs-d3 libjs-c3 # the report page's plots (inlined into OUT/report/index.html)
   libopenblas0-pthread # Debian's LibTorch calls the system BLAS: ~10x faster matmul than the reference BLAS
   python3-torch python3-sklearn python3-scipy python3-numpy python3-psutil python3-threadpoolctl # oracles for the tests (Debian's /usr/bin/python3)
   python3-dev pybind11-dev python3-venv python3-pip # the cradl Python package, built for Debian's python3

@@ -13,6 +13,11 @@ if [ "${1:-}" = "--core-only" ]; then
   export CRADL_TORCH_CORE_ONLY=ON CRADL_BUILD_DIR=${CRADL_BUILD_DIR:-build-core}
 fi
 bash scripts/build.sh
+# The report page's test opens it in a real browser.
+if [ "${CRADL_TORCH_CORE_ONLY:-OFF}" != ON ] && ! command -v chromium-headless-shell >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  echo "installing: chromium-headless-shell (the report page's test)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell fonts-dejavu-core >/dev/null
+fi
 if [ "${CRADL_TORCH_CORE_ONLY:-OFF}" != ON ]; then
   bash scripts/python-env.sh # the venv of the Python package's tests (PyPI's itk, pytest)
 fi

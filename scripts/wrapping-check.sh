@@ -53,6 +53,11 @@ cmake -S "$itk_source" -B "$build" "${generator[@]}" "${launcher[@]}" \
 configured=$(date +%s)
 echo "configure: $((configured - started)) s"
 
+# Cradl's own wrappers first (with the ITK modules they need): their errors
+# show within the hour, not after every other module's wrappers.
+cmake --build "$build" --parallel "$jobs" --target CradlPython
+cradl_wrapped=$(date +%s)
+echo "Cradl's wrappers: $((cradl_wrapped - configured)) s"
 cmake --build "$build" --parallel "$jobs"
 built=$(date +%s)
 echo "build: $((built - configured)) s"

@@ -7,6 +7,9 @@
 
 #include "itkMacro.h"
 #include "itkMultiThreaderBase.h"
+#include "itkVersion.h"
+
+#include <torch/version.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -146,6 +149,12 @@ CradlRuntime::DistributedBarrier()
     std::vector<at::Tensor> one{ at::ones({ 1 }) };
     group->allReduceSum(one);
   }
+}
+
+std::vector<std::pair<std::string, std::string>>
+CradlRuntime::GetSoftwareVersions()
+{
+  return { { "Cradl", CRADL_VERSION_STRING }, { "ITK", Version::GetITKVersion() }, { "LibTorch", TORCH_VERSION } };
 }
 
 std::string

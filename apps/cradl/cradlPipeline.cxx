@@ -1,5 +1,6 @@
 #include "cradlPipeline.h"
 
+#include "cradlMachine.h"
 #include "cradlProgressLine.h"
 #include "cradlReport.h"
 #include "cradlStageRecord.h"
@@ -15,7 +16,9 @@
 #include "itkLabelFreeThresholdCalculator.h"
 #include "itkMixtureModelSelector.h"
 
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -307,15 +310,20 @@ metricsJson(const itk::AnomalyMapEvaluator::Metrics & m, const PipelineConfig & 
   return metrics;
 }
 
-void
-writeCurves(const itk::CradlRankingMetrics & curves, const Layout & layout)
+// The pages' curves of one evaluator: the map's and the baseline's.
+nlohmann::json
+curvesOf(const itk::AnomalyMapEvaluator::Metrics & m, bool brain)
 {
-  writeCurvePlot(layout.report() + "/pr_curve.png", curves.Recall, curves.Precision);
-  auto falsePositiveRate = curves.FalsePositiveRate;
-  auto truePositiveRate = curves.Recall;
-  falsePositiveRate.push_back(1.0); // the curve ends at (1, 1) once every pixel is called anomalous
-  truePositiveRate.push_back(1.0);
-  writeCurvePlot(layout.report() + "/roc_curve.png", falsePositiveRate, truePositiveRate);
+  return { { "chosen", curveJson(brain ? m.PixelsInBrain : m.Pixels) },
+           { "baseline", curveJson(brain ? m.BaselinePixelsInBrain : m.BaselinePixels) },
+           { "modes", nlohmann::json::object() } };
+}
+
+// The number of rows of a manifest, or 0 without one.
+std::size_t
+scansIn(const PipelineConfig & config, const std::string & path, const char * role)
+{
+  return path.empty() ? 0 : readManifest(config, path, role)->GetNumberOfEntries();
 }
 
 void
@@ -431,7 +439,7 @@ trainStage(const PipelineConfig & config)
   if (leader())
   {
     trainer->GetOutput()->Save(layout.encoder());
-    record.write(true);
+    record.write(true, config.device);
   }
   stageDoneOnEveryProcess();
 }
@@ -484,7 +492,7 @@ fitStage(const PipelineConfig & config)
     fitter->GetCandidateModel(c)->Save(layout.candidate(candidate.NumberOfComponents));
   }
   if (leader())
-    record.write(true);
+    record.write(true, config.device);
   stageDoneOnEveryProcess();
 }
 
@@ -567,7 +575,7 @@ selectOnThisProcess(const PipelineConfig & config)
   }
   selector->GetOutput()->ExportNpz(layout.mixtureNpz());
   selector->GetOutput()->Save(layout.mixture());
-  record.write(true);
+  record.write(true, config.device);
 }
 } // namespace
 
@@ -676,7 +684,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   if (leader())
   {
     itk::CradlWriteFileAtomically(layout.scores(), "image,slice,nll\n" + scores);
-    record.write(true);
+    record.write(true, config.device);
   }
   stageDoneOnEveryProcess();
 }
@@ -687,7 +695,12 @@ nlohmann::json
 evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifestPath)
 {
   std::cerr << "cradl: evaluate: running" << std::endl; // cheap and always current: never skipped
-  const Layout layout{ config.out };
+  const auto     started = std::chrono::steady_clock::now();
+  const Layout   layout{ config.out };
+  nlohmann::json report = { { "scans", nlohmann::json::array() },
+                            { "slices", nlohmann::json::array() },
+                            { "dataset", { { "kinds", nlohmann::json::object() } } } };
+  std::set<std::string> grids;
   const auto   manifest = readManifest(config, manifestPath, "evaluation");
   const auto   sliceScores = readSliceScores(layout);
   auto         evaluator = itk::AnomalyMapEvaluator::New();
@@ -724,7 +737,34 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
       evaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, map, scores->second, scan.Kinds);
     if (segmentation)
       itk::CradlWriteImage(segmentation.GetPointer(), layout.segmentation(stem));
-    writeScanOverlays(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label, scores->second);
+    auto pictures = writeScanPictures(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label,
+                                      segmentation.GetPointer(), scores->second);
+    // What the page says of the scan: its anomaly kinds, its slices' labels.
+    const auto size = scan.Image->GetLargestPossibleRegion().GetSize();
+    const auto inSlice = size[0] * size[1];
+    std::vector<bool> anomalous(size[2], false);
+    for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
+      if (scan.Label->GetBufferPointer()[i] != 0)
+        anomalous[i / inSlice] = true;
+    for (std::size_t slice = 0; slice < scores->second.size() && slice < anomalous.size(); ++slice)
+      report["slices"].push_back({ scores->second[slice], anomalous[slice] ? 1 : 0 });
+    pictures["kinds"] = nlohmann::json::object();
+    if (scan.Kinds)
+    {
+      const auto names = itk::CradlDatasetBuilder::GetAnomalyKindNames();
+      for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
+      {
+        const unsigned int code = scan.Kinds->GetBufferPointer()[i];
+        if (code != 0 && code <= names.size())
+        {
+          pictures["kinds"][names[code - 1]] = pictures["kinds"].value(names[code - 1], 0) + 1;
+          report["dataset"]["kinds"][names[code - 1]] = report["dataset"]["kinds"].value(names[code - 1], 0) + 1;
+        }
+      }
+    }
+    grids.insert(std::to_string(size[0]) + " x " + std::to_string(size[1]) + " x " + std::to_string(size[2]) +
+                 " voxels of " + pictures["spacing"].dump() + " mm");
+    report["scans"].push_back(pictures);
     for (auto & [mode, modeEvaluator] : byMode)
     {
       const auto modeMap = itk::CradlManifest::ReadScanImage(layout.modeMap(mode, stem), mode + " map of " + stem);
@@ -732,8 +772,12 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
     }
   }
   evaluator->Compute();
-  writeCurves(evaluator->GetPixelMetrics(), layout);
-  nlohmann::json metrics = metricsJson(evaluator->GetMetrics(), config, validationKinds);
+  const auto &   computed = evaluator->GetMetrics();
+  nlohmann::json metrics = metricsJson(computed, config, validationKinds);
+  report["curves"] = { { "brain", curvesOf(computed, true) }, { "pixels", curvesOf(computed, false) } };
+  if (computed.Thresholded)
+    report["threshold"] = { { "brain", operatingPoint(computed.PixelsInBrain, computed.Threshold) },
+                            { "pixels", operatingPoint(computed.Pixels, computed.Threshold) } };
   if (fs::exists(layout.mixture()))
     metrics["score_mode"] = scoringSettings(config, itk::GaussianMixtureModel::Load(layout.mixture())).Mode;
   for (auto & [mode, modeEvaluator] : byMode)
@@ -741,11 +785,31 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
     modeEvaluator->Compute();
     const auto & m = modeEvaluator->GetMetrics();
     metrics["modes"][mode] = { { "pixels", summary(m.Pixels) }, { "brain_only", summary(m.PixelsInBrain) } };
+    report["curves"]["brain"]["modes"][mode] = curveJson(m.PixelsInBrain);
+    report["curves"]["pixels"]["modes"][mode] = curveJson(m.Pixels);
     for (const auto & kind : m.Kinds)
       metrics["modes"][mode]["per_kind"][kind.Name] = summary(kind.PixelsInBrain);
   }
   itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
   printMetricsTable(metrics);
+
+  // The report: its data beside the pictures, then the page.
+  report["dataset"]["sets"] = {
+    { "training", { { "manifest", config.train }, { "scans", scansIn(config, config.train, "training") } } },
+    { "validation", { { "manifest", config.validation }, { "scans", scansIn(config, config.validation, "validation") } } },
+    { "test", { { "manifest", manifestPath }, { "scans", manifest->GetNumberOfEntries() } } }
+  };
+  report["dataset"]["grids"] = grids;
+  report["dataset"]["slice_size"] = config.sliceSize;
+  const std::time_t now = std::time(nullptr);
+  char              when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  report["evaluate"] = { { "seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() },
+                         { "finished_at", when },
+                         { "machine", describeMachine() } };
+  writeColorBar(layout.report());
+  itk::CradlWriteFileAtomically(layout.report() + "/report.json", report.dump() + "\n");
+  std::cout << "report: " << writeReportPage(config.out) << std::endl;
   return metrics;
 }
 } // namespace

@@ -2,6 +2,7 @@
 #include "cradlCommands.h"
 #include "cradlLauncher.h"
 #include "cradlPipeline.h"
+#include "cradlReport.h"
 
 #include "itkCradlImageIO.h"
 
@@ -121,6 +122,11 @@ addPipelineCommands(CLI::App & app)
                   [](const PipelineConfig & config) { evaluateStage(config, config.test); });
   addStageCommand(app, "run", "train, fit, select, score and evaluate; finished stages are skipped", true,
                   [](const PipelineConfig & config) { runStages(config); });
+  // The page alone, again, from what evaluate left in OUT.
+  auto   out = std::make_shared<std::string>();
+  auto * report = app.add_subcommand("report", "rebuild OUT/report/index.html from OUT (what evaluate left there)");
+  report->add_option("out", *out, "the run's output folder")->required()->check(CLI::ExistingDirectory);
+  report->callback([out] { std::cout << "report: " << writeReportPage(*out) << std::endl; });
 }
 
 } // namespace cradl_cli

@@ -1,10 +1,19 @@
 #ifndef cradlReport_h
 #define cradlReport_h
 
-// The report's pictures: PR and ROC curves, and overlays of scan, anomaly
-// heat map and ground-truth contour, as PNG.
+// OUT/report: the page a person reads. The evaluate stage draws each test
+// scan's pictures with ITK (scan in grey, the anomaly map as a heat map,
+// the ground truth's and the segmentation's outlines, at the scan's
+// physical aspect ratio) and writes what the page needs beside metrics.json
+// (report.json: curves, slice scores, pictures, the data set); the page,
+// index.html, is built from those files alone, so `cradl report OUT`
+// rebuilds it. Its plots are C3 over D3 (Debian's libjs-c3, libjs-d3),
+// inlined with every picture: the file opens offline in any browser.
 
+#include "itkAnomalyMapEvaluator.h"
 #include "itkImage.h"
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -12,31 +21,40 @@
 namespace cradl_cli
 {
 
-/** A line plot of y over x in [0, 1]^2 with axes and a 0.1 grid. */
-void
-writeCurvePlot(const std::string & path, const std::vector<double> & x, const std::vector<double> & y);
+/** A ranking curve for the page: at most ~400 of its points (the first and
+ *  last kept), with their thresholds, and its AUPRC and AUROC. */
+nlohmann::json
+curveJson(const itk::CradlRankingMetrics & metrics);
 
-/** Slice `slice` of the scan in grey, the anomaly map above `mapMaximum`'s
- *  scale as a "hot" heat map, and the label's contour in green. */
-void
-writeOverlay(const std::string &                  path,
-             const itk::Image<float, 3> *         scan,
-             const itk::Image<float, 3> *         map,
-             const itk::Image<unsigned char, 3> * label,
-             unsigned int                         slice,
-             double                               mapMaximum);
+/** The curve's point at `threshold` (score >= threshold is anomalous):
+ *  {"threshold", "recall", "precision", "fpr"}. */
+nlohmann::json
+operatingPoint(const itk::CradlRankingMetrics & metrics, double threshold);
 
-/** Overlays of the scan's most and least anomalous axial slices by slice
- *  score, among those that show brain (all slices without a mask), as
- *  `folder`/<stem>_most_anomalous.png and _least_anomalous.png. */
-void
-writeScanOverlays(const std::string &                  folder,
+/** One test scan's pictures in `folder` (PNG): its most and least anomalous
+ *  axial slices by slice score among the brain's, and for volumes the three
+ *  orthogonal planes through the map's strongest voxel in the brain. Every
+ *  picture has the same heat scale, 0 to the scan's map maximum. Returns
+ *  their description for the page. `segmentation` may be null. */
+nlohmann::json
+writeScanPictures(const std::string &                  folder,
                   const std::string &                  stem,
                   const itk::Image<float, 3> *         scan,
                   const itk::Image<float, 3> *         map,
                   const itk::Image<unsigned char, 3> * mask,
                   const itk::Image<unsigned char, 3> * label,
+                  const itk::Image<unsigned char, 3> * segmentation,
                   const std::vector<double> &          sliceScores);
+
+/** The heat map's colour bar, `folder`/colorbar.png. */
+void
+writeColorBar(const std::string & folder);
+
+/** OUT/report/index.html from metrics.json, report/report.json (and its
+ *  pictures), config.json and the stage records; returns its path. Throws
+ *  std::runtime_error naming what is missing. */
+std::string
+writeReportPage(const std::string & out);
 
 } // namespace cradl_cli
 

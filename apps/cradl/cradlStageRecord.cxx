@@ -1,4 +1,7 @@
 #include "cradlStageRecord.h"
+#include "cradlMachine.h"
+
+#include <ctime>
 
 #include "itkCradlImageIO.h"
 
@@ -164,10 +167,22 @@ StageRecord::matchesUnfinished() const
 }
 
 void
-StageRecord::write(bool finished) const
+StageRecord::write(bool finished, const std::string & device) const
 {
   fs::create_directories(fs::path(path()).parent_path());
-  itk::CradlWriteFileAtomically(path(), nlohmann::json{ { "stage", m_Stage }, { "finished", finished }, { "inputs", m_Inputs } }.dump(2) + "\n");
+  nlohmann::json record{ { "stage", m_Stage }, { "finished", finished }, { "inputs", m_Inputs } };
+  if (finished)
+  {
+    // How the run went: beside the inputs, never compared with them.
+    const std::time_t now = std::time(nullptr);
+    char              when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    record["run"] = { { "seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - m_Started).count() },
+                      { "finished_at", when },
+                      { "device", device },
+                      { "machine", describeMachine() } };
+  }
+  itk::CradlWriteFileAtomically(path(), record.dump(2) + "\n");
 }
 
 } // namespace cradl_cli

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
 #include <string>
 #include <vector>
 
@@ -40,9 +42,11 @@ public:
   bool
   matchesUnfinished() const;
 
-  /** Stores the record (atomically), marked finished or not. */
+  /** Stores the record (atomically), marked finished or not; a finished one
+   *  also says how the run went: seconds since this record was made, the
+   *  device, the machine (describeMachine()). */
   void
-  write(bool finished) const;
+  write(bool finished, const std::string & device = "") const;
 
 private:
   std::string
@@ -50,8 +54,9 @@ private:
   nlohmann::json
   stored() const;
 
-  std::string    m_Out;
-  std::string    m_Stage;
+  std::string                           m_Out;
+  std::string                           m_Stage;
+  std::chrono::steady_clock::time_point m_Started = std::chrono::steady_clock::now();
   nlohmann::json m_Inputs = nlohmann::json::object();
 };
 

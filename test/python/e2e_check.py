@@ -33,7 +33,7 @@ def nifti(path):
 manifest, out = sys.argv[1], sys.argv[2]
 folder = os.path.dirname(os.path.abspath(manifest))
 for name in ("encoder.pt", "mixture.pt", "mixture.npz", "config.json", "scores.csv", "metrics.json",
-             "report/pr_curve.png", "report/roc_curve.png"):
+             "report/index.html", "report/report.json", "report/colorbar.png"):
     assert os.path.isfile(os.path.join(out, name)), f"missing {name}"
 scores, labels, segmented, brains = [], [], [], []
 rows = list(csv.DictReader(open(manifest)))
@@ -41,7 +41,8 @@ for row in rows:
     stem = os.path.basename(row["image"])[: -len(".nii.gz")]
     scan_header, _ = nifti(os.path.join(folder, row["image"]))
     for kind in ("maps/%s_anomaly.nii.gz", "maps/%s_raw.nii.gz", "slices/%s_slices.nii.gz",
-                 "report/%s_most_anomalous.png", "report/%s_least_anomalous.png"):
+                 "report/%s_most_anomalous.png", "report/%s_least_anomalous.png", "report/%s_axial.png",
+                 "report/%s_coronal.png", "report/%s_sagittal.png"):
         assert os.path.isfile(os.path.join(out, kind % stem)), f"missing {kind % stem}"
     for kind in ("maps/%s_anomaly.nii.gz", "maps/%s_raw.nii.gz"):
         map_header, _ = nifti(os.path.join(out, kind % stem))

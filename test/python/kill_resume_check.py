@@ -155,10 +155,12 @@ def main():
     assert process.wait() == 0, final_log.read_text()
     assert not temporaries(killed), temporaries(killed)
 
-    # The same outputs as the uninterrupted run (settings records name their own folder).
+    # The same outputs as the uninterrupted run (settings records name their
+    # own folder; the report page is a view of the compared files, with the
+    # run's folder and times in it).
     def comparable(out):
         return {p.relative_to(out) for p in finals(out)
-                if p.name != "config.json" and ".cradl" not in p.relative_to(out).parts}
+                if p.name not in ("config.json", "index.html") and ".cradl" not in p.relative_to(out).parts}
     assert comparable(killed) == comparable(reference), comparable(killed) ^ comparable(reference)
     for relative in sorted(comparable(reference)):
         a, b = reference / relative, killed / relative
@@ -172,6 +174,10 @@ def main():
             x, y = json.loads(a.read_text()), json.loads(b.read_text())
             x.pop("config"), y.pop("config")
             assert x == y, f"metrics differ:\n{x}\n{y}"
+        elif relative.name == "report.json":
+            x, y = json.loads(a.read_text()), json.loads(b.read_text())
+            x.pop("evaluate"), y.pop("evaluate")  # its time and machine
+            assert x == y, f"'{relative}' differs from the uninterrupted run's"
         else:
             assert a.read_bytes() == b.read_bytes(), f"'{relative}' differs from the uninterrupted run's"
     print(f"kill-resume: {sum(hits.values())} SIGKILLs (seed {seed}; per stage {hits}; {left_over} temporary "
