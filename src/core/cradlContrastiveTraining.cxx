@@ -247,16 +247,15 @@ struct ContrastiveTraining::State
   joinProcesses(std::shared_ptr<Collectives> group)
   {
     State & s = *this;
-    auto collectives = std::move(group);
     requireSameOnEveryProcess(
-      *collectives,
+      *group,
       fingerprint(s.encoderOptions, s.augmentation, s.options, s.device, s.training, s.validation),
       "training settings or slices");
     const int64_t batch = std::min(s.options.batchSize, s.training.size(0));
-    if (batch < collectives->worldSize())
+    if (batch < group->worldSize())
     {
       throw std::invalid_argument("the global batch of " + std::to_string(batch) + " slices is smaller than the " +
-                                  std::to_string(collectives->worldSize()) +
+                                  std::to_string(group->worldSize()) +
                                   " processes: every process needs at least one slice of each batch");
     }
     std::vector<at::Tensor> state;
@@ -270,14 +269,14 @@ struct ContrastiveTraining::State
     }
     {
       torch::NoGradGuard noGrad;
-      collectives->broadcast(state, 0);
+      group->broadcast(state, 0);
     }
-    s.encoder->setGlobalBatchStatistics(collectives);
+    s.encoder->setGlobalBatchStatistics(group);
     std::vector<at::Tensor> parameters = s.encoder->parameters();
     for (const auto & parameter : s.head->parameters())
       parameters.push_back(parameter);
-    s.buckets = std::make_unique<GradientBuckets>(parameters, collectives, GradientBucketBytes);
-    s.collectives = std::move(collectives);
+    s.buckets = std::make_unique<GradientBuckets>(parameters, group, GradientBucketBytes);
+    s.collectives = std::move(group);
   }
 
   // Forward of both views (this process's shard of a global batch of
