@@ -15,4 +15,4 @@ if [ ! -f "$out/data/test.csv" ]; then
 fi
 "$cradl" run --config "${CRADL_CONFIG:-examples/demo-config.json}" --device "${CRADL_DEVICE:-cpu}" \
   --train "$out/data/train.csv" --val "$out/data/val.csv" --test "$out/data/test.csv" --out "$out/run"
-echo "outputs: $out/run (metrics.json, maps/, slices/, scores.csv, encoder.pt, mixture.pt)"
+echo "outputs: $out/run (report/index.html, metrics.json, maps/, slices/, scores.csv, encoder.pt, mixture.pt)"
