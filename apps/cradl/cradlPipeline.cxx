@@ -21,6 +21,7 @@
 #include <ctime>
 #include <cstdio>
 #include <filesystem>
+#include <iomanip>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -227,6 +228,52 @@ trainingProgressDetail(const itk::ContrastiveEncoderTrainer & trainer)
   return detail.str();
 }
 
+// The whole training's time from its first steps, said once: long runs
+// should not start silently. The first step (allocation, oneDNN's choice of
+// kernels) is left out; validation is counted as one more step per epoch.
+struct TrainingEstimate
+{
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point afterFirst;
+  unsigned int      seen = 0;
+  bool              said = false;
+
+  void
+  step(const itk::ContrastiveEncoderTrainer & trainer, unsigned int epochs)
+  {
+    if (said)
+      return;
+    if (++seen == 1)
+    {
+      afterFirst = Clock::now();
+      return;
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - afterFirst).count();
+    if (elapsed < 5.0 && seen < 20)
+      return;
+    const double perStep = elapsed / (seen - 1);
+    const double steps = static_cast<double>(trainer.GetStepsPerEpoch() + 1) * epochs;
+    const double remaining = perStep * steps * std::max(0.0, 1.0 - static_cast<double>(trainer.GetProgress()));
+    std::cerr << "cradl: train: about " << humanDuration(remaining) << " to go (" << epochs << " epochs of "
+              << trainer.GetStepsPerEpoch() << " steps at " << std::setprecision(3) << perStep
+              << " s per step, measured on step" << (seen > 2 ? "s 2 to " : " ") << seen << ")" << std::endl;
+    said = true;
+  }
+
+  static std::string
+  humanDuration(double seconds)
+  {
+    char text[64];
+    if (seconds < 120)
+      std::snprintf(text, sizeof text, "%.0f s", seconds);
+    else if (seconds < 7200)
+      std::snprintf(text, sizeof text, "%.0f min", seconds / 60);
+    else
+      std::snprintf(text, sizeof text, "%.1f h", seconds / 3600);
+    return text;
+  }
+};
+
 std::map<std::string, std::vector<double>>
 readSliceScores(const Layout & layout)
 {
@@ -426,6 +473,13 @@ trainStage(const PipelineConfig & config)
   trainer->ResumeOn(); // a killed run continues where its last epoch ended
   ProgressLine progress("train", config.epochs);
   double       validated = 0.0;
+  if (leader() && config.device == "cpu" && config.sliceSize >= cradl::defaults::SliceSize &&
+      config.nf >= cradl::defaults::NumberOfFilters && config.epochs >= cradl::defaults::Epochs)
+    std::cerr << "cradl: train: this is the paper's GPU configuration (" << config.sliceSize << " px, nf " << config.nf
+              << ", " << config.epochs << " epochs) on the CPU: expect many hours; on a CPU use --config "
+              << "examples/demo-config.json (64 px, nf 32, 30 epochs: about a minute on 2 cores), or --device cuda"
+              << std::endl;
+  TrainingEstimate estimate;
   trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) {
     if (!leader())
       return;
@@ -434,6 +488,8 @@ trainStage(const PipelineConfig & config)
     const bool epochEnd = trainer->GetLastValidationLoss() != validated;
     validated = trainer->GetLastValidationLoss();
     progress.update(trainer->GetProgress() * config.epochs - (epochEnd ? 0.0 : 1e-9), trainingProgressDetail(*trainer));
+    if (!epochEnd)
+      estimate.step(*trainer, config.epochs);
   });
   trainer->Update();
   if (leader())
@@ -790,6 +846,18 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
     for (const auto & kind : m.Kinds)
       metrics["modes"][mode]["per_kind"][kind.Name] = summary(kind.PixelsInBrain);
   }
+  // Each stage's wall time, from the records of the runs that made its outputs.
+  for (const char * stage : { "train", "fit", "select", "score" })
+  {
+    const fs::path path = layout.out / ".cradl" / (std::string(stage) + ".json");
+    std::ifstream  file(path);
+    if (!file)
+      continue;
+    const auto record = nlohmann::json::parse(file, nullptr, false);
+    if (record.is_object() && record.contains("run"))
+      metrics["stage_seconds"][stage] = record["run"]["seconds"];
+  }
+  metrics["stage_seconds"]["evaluate"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
   printMetricsTable(metrics);
 
