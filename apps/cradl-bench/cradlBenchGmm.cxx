@@ -29,6 +29,7 @@ struct Options
   std::string initialisation = "kmeans++";
   int         threads = 0;
   bool        float32Compute = false;
+  int64_t     kmeansSample = cradl::EmOptions{}.kmeansSampleSize;
   std::string device = "cpu";
 };
 
@@ -54,6 +55,7 @@ run(const Options & options)
   em.regularization = options.regularization;
   em.initialisation = options.initialisation;
   em.float32Compute = options.float32Compute;
+  em.kmeansSampleSize = options.kmeansSample;
 
   const auto start = std::chrono::steady_clock::now();
   const auto result = cradl::fitEm(X, em);
@@ -72,6 +74,7 @@ run(const Options & options)
   out["tol"] = options.tolerance;
   out["reg_covar"] = options.regularization;
   out["float32_compute"] = options.float32Compute;
+  out["kmeans_sample"] = options.kmeansSample;
   out["threads"] = cradl::computeThreads();
   out["fit_s"] = seconds;
   out["init_s"] = result.initialisationSeconds;
@@ -99,6 +102,8 @@ addBenchGmm(CLI::App & bench)
   command->add_option("--threads", options->threads, "threads (0 = all cores)")->capture_default_str();
   command->add_option("--device", options->device, "cpu, cuda or cuda:N")->capture_default_str();
   command->add_flag("--float32", options->float32Compute, "float32 products with float64 sums");
+  command->add_option("--kmeans-sample", options->kmeansSample, "k-means on this many random rows (0 = all)")
+    ->capture_default_str();
   command->callback([options] { run(*options); });
 }
 

@@ -1,8 +1,9 @@
 #include "cradlGaussianMixture.h"
 
-#include <functional>
-
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/grad_mode.h>
+
+#include <functional>
 
 #include <chrono>
 #include <cmath>
@@ -14,7 +15,6 @@ namespace cradl
 
 namespace
 {
-constexpr int64_t RowChunk = 8192;
 
 at::Tensor
 precisionCholeskyOf(const at::Tensor & covariances)
@@ -30,6 +30,28 @@ sumOver(const ProcessSum & sumAcrossProcesses, std::vector<at::Tensor> & tensors
 {
   if (sumAcrossProcesses)
     sumAcrossProcesses(tensors);
+}
+
+// W^T W of rows W [n, d], computing the blocks on and above the diagonal
+// only and mirroring the rest: (b + 1) / 2b of the full product's flops for
+// b blocks of columns (a symmetric rank-k update, which LibTorch lacks).
+at::Tensor
+symmetricGram(const at::Tensor & W)
+{
+  const int64_t d = W.size(1);
+  const int64_t block = d >= 256 ? 128 : d;
+  at::Tensor    gram = at::empty({ d, d }, W.options());
+  for (int64_t i = 0; i < d; i += block)
+  {
+    const int64_t    iEnd = std::min(d, i + block);
+    const at::Tensor left = W.slice(1, i, iEnd).t();
+    // The row of blocks from the diagonal to the right, in one product.
+    at::Tensor row = gram.slice(0, i, iEnd).slice(1, i, d);
+    at::mm_out(row, left, W.slice(1, i, d));
+    if (iEnd < d)
+      gram.slice(0, iEnd, d).slice(1, i, iEnd).copy_(gram.slice(0, i, iEnd).slice(1, iEnd, d).t());
+  }
+  return gram;
 }
 
 // M-step as scikit-learn's _estimate_gaussian_parameters ("full"), then the
@@ -55,12 +77,9 @@ maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double r
     // hard k-means start).
     const at::Tensor weight = responsibilities.select(1, k);
     const at::Tensor rows = at::nonzero(weight > 1e-14).squeeze(1);
-    const at::Tensor difference = X.index_select(0, rows) - means[k];
-    const at::Tensor weighted = difference * weight.index_select(0, rows).unsqueeze(1);
-    at::Tensor       scatter = float32Compute
-                                 ? at::matmul(weighted.t().to(at::kFloat), difference.to(at::kFloat)).to(at::kDouble)
-                                 : at::matmul(weighted.t(), difference);
-    covariances[k] = scatter;
+    // sqrt(w) (x - mu) scaled rows: the scatter is their Gram matrix W^T W.
+    at::Tensor scaled = X.index_select(0, rows).sub_(means[k]).mul_(weight.index_select(0, rows).sqrt().unsqueeze(1));
+    covariances[k] = symmetricGram(float32Compute ? scaled.to(at::kFloat) : scaled).to(X.scalar_type());
   }
   // The scatter about the means of all rows, summed over the processes.
   std::vector<at::Tensor> scatters{ covariances };
@@ -88,14 +107,31 @@ componentLogDensity(const MixtureParameters & mixture,
   const at::Tensor logDeterminant = at::log(at::diagonal(mixture.precisionCholesky, 0, 1, 2)).sum(1).to(X.device(), X.scalar_type());
   const at::Tensor shift = at::matmul(mixture.means.to(X.device(), dtype).unsqueeze(1), C).squeeze(1); // [K, d]
   const at::Tensor stacked = C.permute({ 1, 0, 2 }).reshape({ d, K * d });                            // [d, K d]
+  // Chunks of rows whose projections fit in about 16 MB: one buffer, reused,
+  // filled by the product and squared in place, stays in the cache and is
+  // not allocated (and page-faulted) again for every chunk.
+  const int64_t chunkRows = std::max<int64_t>(256, (int64_t{ 16 } << 20) / (K * d * static_cast<int64_t>(c10::elementSize(dtype))));
+  const bool    needsGrad = X.requires_grad() && at::GradMode::is_enabled();
+  at::Tensor    buffer = needsGrad ? at::Tensor() : at::empty({ std::min(chunkRows, X.size(0)), K * d }, X.options().dtype(dtype));
   std::vector<at::Tensor> chunks;
-  for (int64_t start = 0; start < X.size(0); start += RowChunk)
+  for (int64_t start = 0; start < X.size(0); start += chunkRows)
   {
-    const at::Tensor rows = X.slice(0, start, std::min(X.size(0), start + RowChunk)).to(dtype);
-    const at::Tensor projected = at::matmul(rows, stacked).view({ rows.size(0), K, d }) - shift.unsqueeze(0);
-    chunks.push_back(projected.pow(2).sum(2).to(X.scalar_type()));
+    const at::Tensor rows = X.slice(0, start, std::min(X.size(0), start + chunkRows)).to(dtype);
+    if (needsGrad) // the differentiable path (NLL gradients): plain ops for autograd
+    {
+      const at::Tensor projected = at::matmul(rows, stacked).view({ rows.size(0), K, d }) - shift.unsqueeze(0);
+      chunks.push_back(projected.pow(2).sum(2).to(X.scalar_type()));
+    }
+    else
+    {
+      at::Tensor projected = buffer.slice(0, 0, rows.size(0));
+      at::mm_out(projected, rows, stacked);
+      at::Tensor byComponent = projected.view({ rows.size(0), K, d });
+      byComponent.sub_(shift.unsqueeze(0)).pow_(2);
+      chunks.push_back(byComponent.sum(2).to(X.scalar_type()));
+    }
     if (productDtype != nullptr)
-      *productDtype = projected.scalar_type();
+      *productDtype = dtype;
   }
   const at::Tensor squared = at::cat(chunks, 0);
   return -0.5 * (static_cast<double>(d) * std::log(2.0 * M_PI) + squared) + logDeterminant.unsqueeze(0);
@@ -117,8 +153,14 @@ checkSamples(const at::Tensor & X)
 // k-means++ seeding (squared-distance sampling), then Lloyd iterations; the
 // hard assignments become responsibilities, as scikit-learn's "kmeans" init.
 at::Tensor
-kmeansResponsibilities(const at::Tensor & X, const EmOptions & options, at::Generator & generator)
+kmeansResponsibilities(const at::Tensor & all, const EmOptions & options, at::Generator & generator)
 {
+  // Seeding and Lloyd on a random sample of the rows, when there are more.
+  const bool       sampled = options.kmeansSampleSize > 0 && all.size(0) > options.kmeansSampleSize;
+  const at::Tensor X = sampled ? all.index_select(0, at::randperm(all.size(0), generator, at::TensorOptions().dtype(at::kLong))
+                                                       .slice(0, 0, options.kmeansSampleSize)
+                                                       .to(all.device()))
+                               : all;
   const int64_t N = X.size(0);
   const int64_t K = options.components;
   const auto    cpu = at::TensorOptions().dtype(at::kDouble);
@@ -132,6 +174,11 @@ kmeansResponsibilities(const at::Tensor & X, const EmOptions & options, at::Gene
   const auto       distancesTo = [&](const at::Tensor & centres) {
     return (squaredNorms.unsqueeze(1) - 2.0 * at::matmul(X, centres.t()) + centres.pow(2).sum(1).unsqueeze(0))
       .clamp_min(0.0);
+  };
+  // The nearest centre of each row of `rows`: |x|^2 is the same for every
+  // centre, so the argmin needs only |c|^2 - 2 x.c (one pass over the rows).
+  const auto nearest = [](const at::Tensor & rows, const at::Tensor & centres) {
+    return (centres.pow(2).sum(1).unsqueeze(0) - 2.0 * at::matmul(rows, centres.t())).argmin(1);
   };
   std::vector<int64_t> chosen{ pick(at::ones({ N }, cpu)) };
   at::Tensor           closest = distancesTo(X.index_select(0, at::tensor(chosen, at::kLong).to(X.device())))
@@ -148,7 +195,7 @@ kmeansResponsibilities(const at::Tensor & X, const EmOptions & options, at::Gene
   at::Tensor labels;
   for (int64_t iteration = 0; iteration <= options.kmeansIterations; ++iteration)
   {
-    labels = distancesTo(centres).argmin(1);
+    labels = nearest(X, centres);
     if (iteration == options.kmeansIterations)
       break;
     const at::Tensor oneHot = at::one_hot(labels, K).to(X.scalar_type());
@@ -157,6 +204,8 @@ kmeansResponsibilities(const at::Tensor & X, const EmOptions & options, at::Gene
     // Empty clusters keep their centre.
     centres = at::where(counts.unsqueeze(1) > 0, sums / counts.clamp_min(1.0).unsqueeze(1), centres);
   }
+  if (sampled) // every row to its nearest centre
+    labels = nearest(all, centres);
   return at::one_hot(labels, K).to(X.scalar_type());
 }
 } // namespace

@@ -70,6 +70,11 @@ struct CRADL_CORE_EXPORT EmOptions
   double      regularization = defaults::CovarianceRegularization; // added to every covariance's diagonal
   std::string initialisation = defaults::Initialization; // or "random" (random responsibilities, the paper)
   int64_t     kmeansIterations = 10; // Lloyd iterations after k-means++ seeding
+  // k-means (seeding and Lloyd) on this many rows drawn at random, then one
+  // assignment of every row; 0: all rows. Its passes over X dominate the
+  // start of a large fit; the start differs a little, the fit it leads to
+  // as little as any other start does.
+  int64_t     kmeansSampleSize = 10000;
   uint64_t    seed = 0;
   bool        float32Compute = false; // float32 products, float64 sums: ~2x faster, ~1e-6 relative
   /** With several processes (each holding its own rows of X): sums the
