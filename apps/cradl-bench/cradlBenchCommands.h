@@ -28,6 +28,10 @@ addBenchGmm(CLI::App & bench);
 void
 addBenchNllgrad(CLI::App & bench);
 
+/** `cradl-bench peak`. */
+void
+addBenchPeak(CLI::App & bench);
+
 } // namespace cradl_cli
 
 #endif

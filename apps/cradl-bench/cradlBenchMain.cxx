@@ -22,6 +22,7 @@ main(int argc, char ** argv)
   cradl_cli::addBenchTrain(app);
   cradl_cli::addBenchGmm(app);
   cradl_cli::addBenchNllgrad(app);
+  cradl_cli::addBenchPeak(app);
   try
   {
     app.parse(argc, argv);

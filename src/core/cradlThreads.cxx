@@ -2,7 +2,12 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
+#include <limits>
+#include <malloc.h>
+#include <mutex>
 #include <sched.h>
 #include <stdexcept>
 #include <string>
@@ -28,6 +33,44 @@ availableCores()
   return hardware > 0 ? static_cast<int>(hardware) : 1;
 }
 
+namespace
+{
+bool
+environmentTunesMalloc()
+{
+  const char * tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr)
+  {
+    return true;
+  }
+  for (const char * name : { "MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_" })
+  {
+    if (std::getenv(name) != nullptr)
+    {
+      return true;
+    }
+  }
+  const char * keep = std::getenv("CRADL_KEEP_FREED_MEMORY");
+  return keep != nullptr && std::strcmp(keep, "0") == 0;
+}
+} // namespace
+
+bool
+keepFreedHostMemory()
+{
+  static std::once_flag once;
+  static bool inEffect = false;
+  std::call_once(once, [] {
+    if (!environmentTunesMalloc())
+    {
+      // No mmap: large blocks come from the heap and are reused; no trim: the
+      // heap's top is not handed back between steps. mallopt returns 1 on success.
+      inEffect = mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()) == 1;
+    }
+  });
+  return inEffect;
+}
+
 void
 setComputeThreads(int threads)
 {
@@ -35,6 +78,7 @@ setComputeThreads(int threads)
   {
     throw std::invalid_argument("thread count must be at least 1, got " + std::to_string(threads));
   }
+  keepFreedHostMemory();
   at::set_num_threads(threads);
   // OpenBLAS is reached through the system libblas.so.3 alternative, so look
   // its setter up at run time rather than linking against it.

@@ -12,9 +12,21 @@ CRADL_CORE_EXPORT int
 availableCores();
 
 /** Sets torch's intra-op threads and, when the BLAS is OpenBLAS, its threads,
- *  so that a matmul inside a torch op does not start a second pool on top. */
+ *  so that a matmul inside a torch op does not start a second pool on top;
+ *  also keepFreedHostMemory(). */
 CRADL_CORE_EXPORT void
 setComputeThreads(int threads);
+
+/** Makes glibc's malloc keep freed memory for reuse (no mmap per large
+ *  block, no trimming) once per process, unless the environment already sets
+ *  malloc's tunables (GLIBC_TUNABLES with glibc.malloc, MALLOC_*_) or
+ *  CRADL_KEEP_FREED_MEMORY=0. A CPU training step allocates and frees
+ *  activations of up to hundreds of MB; by default each is a fresh mmap whose
+ *  pages the kernel faults in and zeroes again every step (a fifth of the
+ *  step on a 2-core EPYC). Called by setComputeThreads. Returns whether the
+ *  setting is in effect. */
+CRADL_CORE_EXPORT bool
+keepFreedHostMemory();
 
 /** Torch's current intra-op thread count. */
 CRADL_CORE_EXPORT int

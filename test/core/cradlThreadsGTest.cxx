@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdexcept>
 
@@ -33,4 +36,28 @@ TEST(Threads, RejectsLessThanOneThread)
 {
   EXPECT_THROW(cradl::setComputeThreads(0), std::invalid_argument);
   EXPECT_THROW(cradl::setComputeThreads(-2), std::invalid_argument);
+}
+
+TEST(Threads, LargeFreedBlocksAreReusedNotMappedAgain)
+{
+  if (!cradl::keepFreedHostMemory())
+  {
+    GTEST_SKIP() << "the environment tunes malloc itself (GLIBC_TUNABLES, MALLOC_*_ or CRADL_KEEP_FREED_MEMORY=0)";
+  }
+  // 64 MiB is above glibc's largest default mmap threshold (32 MiB): by
+  // default it would be a fresh mapping, counted in hblkhd.
+  constexpr size_t bytes = size_t{ 64 } << 20;
+  const size_t mappedBefore = mallinfo2().hblkhd;
+  void * first = std::malloc(bytes);
+  ASSERT_NE(first, nullptr);
+  std::memset(first, 1, bytes);
+  asm volatile("" : : "r"(first) : "memory"); // the block must exist
+  EXPECT_EQ(mallinfo2().hblkhd, mappedBefore);
+  std::free(first);
+  const size_t heapAfterFree = mallinfo2().arena;
+  void * second = std::malloc(bytes);
+  ASSERT_NE(second, nullptr);
+  asm volatile("" : : "r"(second) : "memory");
+  EXPECT_EQ(mallinfo2().arena, heapAfterFree) << "the second block should reuse the first's memory, not grow the heap";
+  std::free(second);
 }
