@@ -81,7 +81,9 @@ run(const Options & options)
   out["n_iter"] = result.iterations;
   out["converged"] = result.converged;
   out["s_per_iter"] = result.emSeconds / static_cast<double>(result.iterations);
-  out["gflop_per_s"] = flopsPerIteration * result.iterations / result.emSeconds / 1e9;
+  // K = 1 iterates in closed form (no pass over the rows): no product rate.
+  out["closed_form_iterations"] = options.components == 1;
+  out["gflop_per_s"] = options.components == 1 ? nlohmann::json() : nlohmann::json(flopsPerIteration * result.iterations / result.emSeconds / 1e9);
   out["mean_loglik"] = result.lowerBound;
   printBenchResult(out);
 }

@@ -30,7 +30,7 @@ for line in open(sys.argv[2]):
     sk_iter = ref["em_s_per_iter_of_fastest"]
     print(f"K={mine['components']} {'float32' if mine['float32_compute'] else 'float64'}: "
           f"cradl fit {mine['fit_s']:.2f} s ({mine['n_iter']} it, {mine['s_per_iter']:.2f} s/it, "
-          f"{mine['gflop_per_s']:.0f} GFLOP/s, init {mine['init_s']:.2f} s, loglik {mine['mean_loglik']:.3f}) "
+          f"{'closed form' if mine['gflop_per_s'] is None else format(mine['gflop_per_s'], '.0f') + ' GFLOP/s'}, init {mine['init_s']:.2f} s, loglik {mine['mean_loglik']:.3f}) "
           f"vs sklearn {sk_fit:.2f} s ({ref['n_iter'][0]} it, {sk_iter:.2f} s/it, init {ref['init_s_of_fastest']} s, "
           f"loglik {ref['lower_bound'][0]}): fit {sk_fit / mine['fit_s']:.1f}x, per iteration {sk_iter / mine['s_per_iter']:.1f}x")
 PY

@@ -93,48 +93,121 @@ maximisation(const at::Tensor & X, const at::Tensor & responsibilities, double r
   return mixture;
 }
 
-at::Tensor
-componentLogDensity(const MixtureParameters & mixture,
-                    const at::Tensor &        X,
-                    bool                      float32Compute,
-                    at::ScalarType *          productDtype = nullptr)
+// Which of C's entries can be non-zero: EM's own C (precisionCholeskyOf) is
+// upper triangular, the Cholesky factor of given precisions lower triangular.
+enum class Triangle
 {
+  upper,
+  lower,
+  full
+};
+
+Triangle
+triangleOf(const at::Tensor & C)
+{
+  if (at::equal(C, C.triu()))
+    return Triangle::upper;
+  if (at::equal(C, C.tril()))
+    return Triangle::lower;
+  return Triangle::full;
+}
+
+// sum_j ((x C_k)_j - (mu_k C_k)_j)^2 for every row x and component k, [N, K],
+// without autograd: C's columns in blocks of 128, each block multiplied by
+// the columns of X its non-zero rows meet only (5/8 of the full product's
+// flops at d = 512 for a triangular C), into one cache-sized buffer that is
+// reused for every chunk of rows and squared in place.
+at::Tensor
+squaredProjections(const at::Tensor & X, const at::Tensor & C, const at::Tensor & shift)
+{
+  const int64_t  d = C.size(1);
+  const int64_t  K = C.size(0);
+  const Triangle triangle = triangleOf(C);
+  const int64_t  block = triangle != Triangle::full && d >= 256 ? 128 : d;
+  struct ColumnBlock
+  {
+    int64_t    firstRow, endRow, width;
+    at::Tensor weights; // [endRow - firstRow, K * width]: the block's columns of every C_k
+    at::Tensor shift;   // [K, width]
+  };
+  std::vector<ColumnBlock> blocks;
+  for (int64_t first = 0; first < d; first += block)
+  {
+    const int64_t end = std::min(d, first + block);
+    const int64_t firstRow = triangle == Triangle::lower ? first : 0;
+    const int64_t endRow = triangle == Triangle::upper ? end : d;
+    blocks.push_back({ firstRow, endRow, end - first,
+                       C.slice(1, firstRow, endRow).slice(2, first, end).permute({ 1, 0, 2 }).reshape({ endRow - firstRow, K * (end - first) }).contiguous(),
+                       shift.slice(1, first, end).unsqueeze(0) });
+  }
+  const int64_t chunkRows =
+    std::max<int64_t>(256, (int64_t{ 16 } << 20) / (K * block * static_cast<int64_t>(c10::elementSize(X.scalar_type()))));
+  const int64_t N = X.size(0);
+  at::Tensor    buffer = at::empty({ std::min(chunkRows, N) * K * block }, X.options());
+  at::Tensor    squared = at::zeros({ N, K }, X.options());
+  for (int64_t start = 0; start < N; start += chunkRows)
+  {
+    const int64_t    n = std::min(N, start + chunkRows) - start;
+    const at::Tensor rows = X.slice(0, start, start + n);
+    at::Tensor       sums = squared.slice(0, start, start + n);
+    for (const ColumnBlock & columns : blocks)
+    {
+      at::Tensor projected = buffer.slice(0, 0, n * K * columns.width).view({ n, K * columns.width });
+      at::mm_out(projected, rows.slice(1, columns.firstRow, columns.endRow), columns.weights);
+      at::Tensor byComponent = projected.view({ n, K, columns.width });
+      byComponent.sub_(columns.shift).pow_(2);
+      sums.add_(byComponent.sum(2));
+    }
+  }
+  return squared;
+}
+
+at::Tensor
+componentLogDensity(const MixtureParameters &    mixture,
+                    const at::Tensor &           X,
+                    bool                         float32Compute,
+                    at::ScalarType *             productDtype = nullptr,
+                    c10::optional<at::ScalarType> resultDtype = c10::nullopt)
+{
+  const at::ScalarType result = resultDtype.value_or(X.scalar_type());
   // log N(x | mu_k, Sigma_k) = -d/2 log 2pi + log det C_k - |x C_k - mu_k C_k|^2 / 2
   const int64_t    d = mixture.dimension();
   const int64_t    K = mixture.components();
   const auto       dtype = float32Compute ? at::kFloat : X.scalar_type();
   const at::Tensor C = mixture.precisionCholesky.to(X.device(), dtype);
-  const at::Tensor logDeterminant = at::log(at::diagonal(mixture.precisionCholesky, 0, 1, 2)).sum(1).to(X.device(), X.scalar_type());
+  const at::Tensor logDeterminant = at::log(at::diagonal(mixture.precisionCholesky, 0, 1, 2)).sum(1).to(X.device(), result);
   const at::Tensor shift = at::matmul(mixture.means.to(X.device(), dtype).unsqueeze(1), C).squeeze(1); // [K, d]
-  const at::Tensor stacked = C.permute({ 1, 0, 2 }).reshape({ d, K * d });                            // [d, K d]
-  // Chunks of rows whose projections fit in about 16 MB: one buffer, reused,
-  // filled by the product and squared in place, stays in the cache and is
-  // not allocated (and page-faulted) again for every chunk.
-  const int64_t chunkRows = std::max<int64_t>(256, (int64_t{ 16 } << 20) / (K * d * static_cast<int64_t>(c10::elementSize(dtype))));
-  const bool    needsGrad = X.requires_grad() && at::GradMode::is_enabled();
-  at::Tensor    buffer = needsGrad ? at::Tensor() : at::empty({ std::min(chunkRows, X.size(0)), K * d }, X.options().dtype(dtype));
-  std::vector<at::Tensor> chunks;
-  for (int64_t start = 0; start < X.size(0); start += chunkRows)
+  if (productDtype != nullptr)
+    *productDtype = dtype;
+  at::Tensor squared;
+  if (X.requires_grad() && at::GradMode::is_enabled())
   {
-    const at::Tensor rows = X.slice(0, start, std::min(X.size(0), start + chunkRows)).to(dtype);
-    if (needsGrad) // the differentiable path (NLL gradients): plain ops for autograd
-    {
-      const at::Tensor projected = at::matmul(rows, stacked).view({ rows.size(0), K, d }) - shift.unsqueeze(0);
-      chunks.push_back(projected.pow(2).sum(2).to(X.scalar_type()));
-    }
-    else
-    {
-      at::Tensor projected = buffer.slice(0, 0, rows.size(0));
-      at::mm_out(projected, rows, stacked);
-      at::Tensor byComponent = projected.view({ rows.size(0), K, d });
-      byComponent.sub_(shift.unsqueeze(0)).pow_(2);
-      chunks.push_back(byComponent.sum(2).to(X.scalar_type()));
-    }
-    if (productDtype != nullptr)
-      *productDtype = dtype;
+    // The differentiable path (NLL gradients): plain ops for autograd.
+    const at::Tensor stacked = C.permute({ 1, 0, 2 }).reshape({ d, K * d }); // [d, K d]
+    const at::Tensor projected = at::matmul(X.to(dtype), stacked).view({ X.size(0), K, d }) - shift.unsqueeze(0);
+    squared = projected.pow(2).sum(2).to(result);
   }
-  const at::Tensor squared = at::cat(chunks, 0);
+  else
+  {
+    squared = squaredProjections(X.to(dtype), C, shift).to(result);
+  }
   return -0.5 * (static_cast<double>(d) * std::log(2.0 * M_PI) + squared) + logDeterminant.unsqueeze(0);
+}
+
+// The mean log-likelihood of the rows under one Gaussian whose mean and
+// covariance are their own (plus the regularisation on the diagonal): with
+// Sigma = S + r I and S the rows' covariance about that mean, the mean
+// Mahalanobis distance is tr(Sigma^-1 S) = d - r tr(Sigma^-1), no pass over
+// the rows. K = 1's every EM iteration after the first M-step is this.
+double
+ownMomentsLogLikelihood(const MixtureParameters & mixture, double regularization)
+{
+  const int64_t    d = mixture.dimension();
+  const at::Tensor C = mixture.precisionCholesky[0];
+  const double     logDeterminant = at::log(at::diagonal(C)).sum().item<double>();
+  const double     traceOfPrecision = C.pow(2).sum().item<double>(); // tr(C C^T)
+  return -0.5 * (static_cast<double>(d) * std::log(2.0 * M_PI) + static_cast<double>(d) - regularization * traceOfPrecision) +
+         logDeterminant;
 }
 
 void
@@ -308,26 +381,36 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
   }
   const auto initialised = Clock::now();
 
+  // The E-step's products read X in their own precision: converted once, not
+  // once per iteration.
+  const at::Tensor productRows = options.float32Compute ? X.to(at::kFloat) : X;
+  // K = 1: every responsibility is 1, so every M-step returns the rows' own
+  // mean and covariance; once the parameters are those, an iteration is the
+  // closed-form log-likelihood (no pass over the rows) and the same M-step.
+  bool   ownMoments = options.components == 1 && initial == nullptr;
   double lowerBound = -std::numeric_limits<double>::infinity();
   for (int64_t iteration = 1; iteration <= options.maxIterations; ++iteration)
   {
-    const double     previous = lowerBound;
-    const at::Tensor weighted = componentLogDensity(result.parameters, X, options.float32Compute, &result.productDtype) +
-                                at::log(result.parameters.weights).unsqueeze(0);
-    const at::Tensor logNormaliser = at::logsumexp(weighted, 1);
-    const at::Tensor responsibilities = at::exp(weighted - logNormaliser.unsqueeze(1));
-    result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute,
-                                     options.sumAcrossProcesses);
-    if (options.sumAcrossProcesses)
+    const double previous = lowerBound;
+    if (ownMoments)
     {
-      std::vector<at::Tensor> likelihood{ logNormaliser.sum().reshape({ 1 }),
-                                          at::full({ 1 }, static_cast<double>(N), logNormaliser.options()) };
-      options.sumAcrossProcesses(likelihood);
-      lowerBound = (likelihood[0] / likelihood[1]).item<double>();
+      lowerBound = ownMomentsLogLikelihood(result.parameters, options.regularization);
+      result.productDtype = options.float32Compute ? at::kFloat : at::kDouble;
     }
     else
     {
-      lowerBound = logNormaliser.mean().item<double>();
+      const at::Tensor weighted = componentLogDensity(result.parameters, productRows, options.float32Compute,
+                                                      &result.productDtype, X.scalar_type()) +
+                                  at::log(result.parameters.weights).unsqueeze(0);
+      const at::Tensor logNormaliser = at::logsumexp(weighted, 1);
+      const at::Tensor responsibilities = at::exp(weighted - logNormaliser.unsqueeze(1));
+      result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute,
+                                       options.sumAcrossProcesses);
+      ownMoments = options.components == 1;
+      std::vector<at::Tensor> likelihood{ logNormaliser.sum().reshape({ 1 }),
+                                          at::full({ 1 }, static_cast<double>(N), logNormaliser.options()) };
+      sumOver(options.sumAcrossProcesses, likelihood);
+      lowerBound = (likelihood[0] / likelihood[1]).item<double>();
     }
     result.lowerBounds.push_back(lowerBound);
     result.iterations = iteration;

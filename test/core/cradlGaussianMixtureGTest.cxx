@@ -257,3 +257,69 @@ TEST(GaussianMixture, LogDensityIsDifferentiable)
                           cradl::mixtureLogDensity(problem.start, plus).abs().sum().item<double>() / h;
   EXPECT_NEAR(x.grad()[1][2].item<double>(), numeric, cradl_test::DrawSafetyFactor * (truncation + rounding));
 }
+
+TEST(GaussianMixture, BlockedEStepEqualsTheDenseDensityForEveryTriangle)
+{
+  // d = 300: three column blocks (128, 128, 44), so the block bounds and the
+  // rows each block reads are exercised; C upper (EM's own), lower (from
+  // precisions).
+  at::manual_seed(7);
+  const int64_t    d = 300;
+  const at::Tensor X = at::randn({ 500, d }, at::kDouble);
+  const at::Tensor A = at::randn({ 2, d, d }, at::kDouble) / std::sqrt(static_cast<double>(d));
+  const at::Tensor covariances = at::matmul(A, A.transpose(1, 2)) + at::eye(d, at::kDouble) * 0.5;
+  const at::Tensor means = at::randn({ 2, d }, at::kDouble) * 0.3;
+  const at::Tensor weights = at::tensor({ 0.3, 0.7 }, at::kDouble);
+  const auto       upper = cradl::MixtureParameters::fromCovariances(weights, means, covariances);
+  const auto       lower = cradl::MixtureParameters::fromPrecisions(weights, means, at::linalg_inv(covariances));
+  ASSERT_TRUE(at::equal(upper.precisionCholesky, upper.precisionCholesky.triu()));
+  ASSERT_TRUE(at::equal(lower.precisionCholesky, lower.precisionCholesky.tril()));
+  // The reference: (x - mu)^T Sigma^-1 (x - mu) through a solve, no factor of C.
+  const at::Tensor centred = X.unsqueeze(0) - means.unsqueeze(1); // [K, N, d]
+  const at::Tensor quadratic = (centred * at::linalg_solve(covariances, centred.transpose(1, 2)).transpose(1, 2)).sum(2).t();
+  const at::Tensor expected = -0.5 * (d * std::log(2 * M_PI) + at::logdet(covariances).unsqueeze(0) + quadratic) +
+                              at::log(weights).unsqueeze(0);
+  // Both sides are backward-stable float64 evaluations: within gamma_{d^2}
+  // times the condition number of the magnitudes involved.
+  const double bound = cradl_test::gamma(d * d, cradl_test::Float64UnitRoundoff) * at::linalg_cond(covariances).max().item<double>() *
+                       (expected.abs().max().item<double>() + 1.0);
+  for (const cradl::MixtureParameters * mixture : { &upper, &lower })
+  {
+    const at::Tensor blocked = cradl::weightedComponentLogDensity(*mixture, X);
+    EXPECT_LT((blocked - expected).abs().max().item<double>(), bound);
+    // The differentiable (dense) path gives the same numbers.
+    const at::Tensor dense = cradl::weightedComponentLogDensity(*mixture, X.clone().requires_grad_()).detach();
+    EXPECT_LT((blocked - dense).abs().max().item<double>(), bound);
+  }
+}
+
+TEST(GaussianMixture, OneComponentsLowerBoundIsTheMeanLogLikelihoodOfItsFit)
+{
+  // K = 1 iterates without passes over the rows (the closed form of the mean
+  // Mahalanobis distance); the lower bound must still be the rows' mean
+  // log-likelihood under the fit, computed here row by row.
+  at::manual_seed(3);
+  const at::Tensor X = at::randn({ 2000, 300 }, at::kDouble) * at::linspace(0.5, 2.0, 300, at::kDouble) + 1.0;
+  for (const bool float32 : { false, true })
+  {
+    cradl::EmOptions options;
+    options.regularization = 1e-2;
+    options.float32Compute = float32;
+    const auto   result = cradl::fitEm(X, options);
+    const double direct = cradl::mixtureLogDensity(result.parameters, X).mean().item<double>();
+    EXPECT_EQ(result.iterations, 2);
+    EXPECT_TRUE(result.converged);
+    // The closed form takes Sigma - r I for the rows' scatter S; the computed
+    // scatter is off by gamma_N(u) |X - mu|^T |X - mu| / N (u of the compute
+    // precision), which moves the mean Mahalanobis distance tr(Sigma^-1 S) by
+    // at most |Sigma^-1|_F |dS|_F. The direct side is a float64 evaluation.
+    const double     u = float32 ? cradl_test::Float32UnitRoundoff : cradl_test::Float64UnitRoundoff;
+    const at::Tensor centred = (X - X.mean(0)).abs();
+    const at::Tensor covariance = result.parameters.covariances[0];
+    const double     scatterError = cradl_test::gamma(2000 + 300, u) * at::matmul(centred.t(), centred).norm().item<double>() / 2000;
+    const double     bound = 0.5 * at::linalg_inv(covariance).norm().item<double>() * scatterError +
+                         cradl_test::gamma(300 * 300, cradl_test::Float64UnitRoundoff) * at::linalg_cond(covariance).item<double>() *
+                           std::abs(direct);
+    EXPECT_NEAR(result.lowerBound, direct, bound) << (float32 ? "float32" : "float64") << " compute";
+  }
+}
