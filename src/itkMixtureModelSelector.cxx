@@ -184,6 +184,8 @@ MixtureModelSelector::GenerateData()
     auto       scorer = CradlScanScorer::New();
     const auto rows = static_cast<unsigned int>(m_Candidates.size());
     scorer->SetEncoder(this->GetEncoder());
+    std::vector<CradlScanScorer::RawMaps> fusedRaw;
+    unsigned int                          fusedMixture = m_NumberOfCandidates; // none yet
     for (unsigned int first = 0; first < rows; first += static_cast<unsigned int>(sigmas.size()))
     {
       // One scoring pass per (mixture, mode); each sigma finishes it.
@@ -191,12 +193,32 @@ MixtureModelSelector::GenerateData()
       settings.Mode = m_Candidates[first].ScoringMode;
       scorer->SetSettings(settings);
       scorer->SetMixture(this->GetCandidateInput(mixtureOf[first]));
+      // The fused mode's raw maps hold this mixture's gradient map with its
+      // slice map and scores, exactly what the gradient mode scores: the
+      // gradient mode reuses them instead of a second backward pass.
+      const bool reuseFused = settings.Mode == "gradient" && fusedMixture == mixtureOf[first];
       std::vector<CradlScanScorer::RawMaps> raw;
       for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
       {
-        raw.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan)));
+        if (reuseFused)
+        {
+          CradlScanScorer::RawMaps gradient;
+          gradient.Maps["gradient"] = fusedRaw[scan].Maps.at("gradient");
+          gradient.SliceMap = fusedRaw[scan].SliceMap;
+          gradient.SliceNLL = fusedRaw[scan].SliceNLL;
+          raw.push_back(std::move(gradient));
+        }
+        else
+        {
+          raw.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan)));
+        }
         this->UpdateProgress(static_cast<float>(first * m_NumberOfValidationScans + scan + 1) /
                              (rows * m_NumberOfValidationScans));
+      }
+      if (settings.Mode == "fused")
+      {
+        fusedRaw = raw;
+        fusedMixture = mixtureOf[first];
       }
       for (unsigned int row = first; row < first + sigmas.size(); ++row)
       {

@@ -257,6 +257,20 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
   patchMetric->Compute();
   EXPECT_EQ(both->GetCandidates()[1].ValidationAUPRC, patchMetric->GetAUPRC());
 
+  // Fused before gradient: the gradient rows reuse the fused pass's gradient
+  // maps and must score what a gradient pass of their own scores.
+  auto fusedFirst = itk::MixtureModelSelector::New();
+  fusedFirst->SetEncoder(trainer->GetOutput());
+  fusedFirst->AddCandidate(candidates->GetCandidateModel(0));
+  fusedFirst->AddCandidate(candidates->GetCandidateModel(1));
+  fusedFirst->AddValidationScan(lesioned, mask, label);
+  fusedFirst->SetScoringModes({ "fused", "gradient" });
+  fusedFirst->Update();
+  ASSERT_EQ(fusedFirst->GetCandidates().size(), 4u);
+  EXPECT_EQ(fusedFirst->GetCandidates()[1].ScoringMode, "gradient");
+  EXPECT_EQ(fusedFirst->GetCandidates()[1].ValidationAUPRC, both->GetCandidates()[0].ValidationAUPRC);
+  EXPECT_EQ(fusedFirst->GetCandidates()[3].ValidationAUPRC, both->GetCandidates()[2].ValidationAUPRC);
+
   // Sigmas: one scoring pass per (mixture, mode), finished with each sigma,
   // gives the AUPRC that scoring with that sigma from scratch gives.
   auto scales = itk::MixtureModelSelector::New();
