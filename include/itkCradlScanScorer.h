@@ -23,6 +23,7 @@
 #include "itkCradlScoringSettings.h"
 #include "itkGaussianMixtureModel.h"
 #include "itkImage.h"
+#include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkObject.h"
 
 #include <map>
@@ -86,6 +87,11 @@ public:
     std::map<std::string, ImageType::Pointer> Maps;
     ImageType::Pointer                        SliceMap;
     std::vector<double>                       SliceNLL;
+#ifndef ITK_WRAPPING_PARSER // internal state, nothing for the wrapping to see
+    /** Each map's post-processing filter, made by the first Finish and kept:
+     *  finishing again with another Gaussian sigma reuses its median. */
+    mutable std::map<std::string, MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::Pointer> Postprocessing;
+#endif
   };
 
   void

@@ -20,11 +20,18 @@
 
 #include "cradlDefaults.h"
 #include "itkImageToImageFilter.h"
+#include "itkMaskImageFilter.h"
+#include "itkMirrorPadImageFilter.h"
 
 #include <vector>
 
 namespace itk
 {
+namespace cradl_detail
+{
+template <typename TImage>
+class PlanarMedianImageFilter;
+} // namespace cradl_detail
 
 /** \class MedianGaussianPostprocessImageFilter
  * \brief CRADL's post-processing of anomaly maps: zero outside the brain, 2D
@@ -44,6 +51,10 @@ namespace itk
  * MaskImageFilter, MirrorPadImageFilter, two NeighborhoodOperatorImageFilters
  * and ExtractImageFilter; the median is a small threaded filter of its own
  * (ITK's MedianImageFilter was 7x slower here, see PlanarMedianImageFilter).
+ * The masking, padding and median stages are kept between updates: run again
+ * with another GaussianSigma, the filter smooths the median it already has
+ * (MixtureModelSelector tries several sigmas on one map this way). The input
+ * is never modified.
  *
  * \ingroup Cradl
  */
@@ -98,9 +109,18 @@ protected:
   GenerateData() override;
 
 private:
+  using MaskerType = MaskImageFilter<ImageType, MaskImageType, ImageType>;
+  using PadderType = MirrorPadImageFilter<ImageType, ImageType>;
+  using MedianType = cradl_detail::PlanarMedianImageFilter<ImageType>;
+
   unsigned int m_MedianRadius{ cradl::defaults::MedianRadius };
   double       m_GaussianSigma{ cradl::defaults::GaussianSigma };
   unsigned int m_GaussianRadius{ cradl::defaults::GaussianRadius };
+  // The stages before the Gaussian, kept so that an update that changes only
+  // the Gaussian does not run them again (their own pipeline decides).
+  typename MaskerType::Pointer         m_Masker;
+  typename PadderType::Pointer         m_Padder;
+  SmartPointer<MedianType>             m_Median;
 };
 
 } // namespace itk

@@ -207,8 +207,13 @@ private:
 
 template <typename TImage, typename TMaskImage>
 MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::MedianGaussianPostprocessImageFilter()
+  : m_Masker(MaskerType::New())
+  , m_Padder(PadderType::New())
+  , m_Median(MedianType::New())
 {
   this->SetNumberOfRequiredInputs(1);
+  // ITK's MaskImageFilter would mask the caller's image in place.
+  m_Masker->InPlaceOff();
 }
 
 template <typename TImage, typename TMaskImage>
@@ -274,13 +279,11 @@ MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::GenerateData()
   typename ImageType::ConstPointer masked = this->GetInput();
   if (const MaskImageType * mask = this->GetMaskImage())
   {
-    using Masker = MaskImageFilter<ImageType, MaskImageType, ImageType>;
-    auto masker = Masker::New();
-    masker->SetInput(this->GetInput());
-    masker->SetMaskImage(mask);
-    progress->RegisterInternalFilter(masker, 0.05f);
-    masker->Update();
-    masked = masker->GetOutput();
+    m_Masker->SetInput(this->GetInput());
+    m_Masker->SetMaskImage(mask);
+    progress->RegisterInternalFilter(m_Masker, 0.05f);
+    m_Masker->Update();
+    masked = m_Masker->GetOutput();
   }
 
   // One mirror padding serves both filters: the median of a padded image
@@ -288,20 +291,17 @@ MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::GenerateData()
   typename ImageType::SizeType pad;
   pad.Fill(0);
   pad[0] = pad[1] = m_MedianRadius + m_GaussianRadius;
-  using Padder = MirrorPadImageFilter<ImageType, ImageType>;
-  auto padder = Padder::New();
-  padder->SetInput(masked);
-  padder->SetPadBound(pad);
-  progress->RegisterInternalFilter(padder, 0.05f);
+  m_Padder->SetInput(masked);
+  m_Padder->SetPadBound(pad);
+  progress->RegisterInternalFilter(m_Padder, 0.05f);
 
-  auto median = cradl_detail::PlanarMedianImageFilter<ImageType>::New();
-  median->SetRadius(m_MedianRadius);
-  median->SetInput(padder->GetOutput());
-  progress->RegisterInternalFilter(median, 0.7f);
+  m_Median->SetRadius(m_MedianRadius);
+  m_Median->SetInput(m_Padder->GetOutput());
+  progress->RegisterInternalFilter(m_Median, 0.7f);
 
   using Smoother = NeighborhoodOperatorImageFilter<ImageType, ImageType, double>;
   typename Smoother::Pointer smoothed[2];
-  typename ImageType::ConstPointer previous = median->GetOutput();
+  typename ImageType::ConstPointer previous = m_Median->GetOutput();
   for (unsigned int axis = 0; axis < 2; ++axis)
   {
     cradl_detail::FixedCoefficientsOperator<ImageDimension> gaussian(GetGaussianKernel());

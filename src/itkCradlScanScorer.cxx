@@ -38,20 +38,25 @@ namespace
 using ScanType = CradlScanScorer::ImageType;
 using MaskType = CradlScanScorer::MaskImageType;
 
+// Post-processes `map` with the filter kept in `filter` (made on first use):
+// the same filter run again with only another sigma reuses its median.
 ScanType::Pointer
-postProcess(const ScanType * map, const MaskType * mask, const CradlScoringSettings & settings)
+postProcess(const ScanType *                                                  map,
+            const MaskType *                                                  mask,
+            const CradlScoringSettings &                                      settings,
+            MedianGaussianPostprocessImageFilter<ScanType, MaskType>::Pointer & filter)
 {
-  auto post = MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
-  post->SetInput(map);
-  if (mask != nullptr)
+  if (filter.IsNull())
   {
-    post->SetMaskImage(mask);
+    filter = MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
   }
-  post->SetMedianRadius(settings.MedianRadius);
-  post->SetGaussianSigma(settings.GaussianSigma);
-  post->SetGaussianRadius(settings.GaussianRadius);
-  post->Update();
-  ScanType::Pointer result = post->GetOutput();
+  filter->SetInput(map);
+  filter->SetMaskImage(mask);
+  filter->SetMedianRadius(settings.MedianRadius);
+  filter->SetGaussianSigma(settings.GaussianSigma);
+  filter->SetGaussianRadius(settings.GaussianRadius);
+  filter->Update();
+  ScanType::Pointer result = filter->GetOutput();
   result->DisconnectPipeline();
   return result;
 }
@@ -142,7 +147,7 @@ CradlScanScorer::Finish(const RawMaps & raw, const MaskImageType * mask) const
       itkExceptionMacro(<< "Finish: the raw maps hold no \"" << mode << "\" map: score them in this mode");
     }
     result.RawMap = raw.Maps.at(mode);
-    result.AnomalyMap = postProcess(result.RawMap, mask, m_Settings);
+    result.AnomalyMap = postProcess(result.RawMap, mask, m_Settings, raw.Postprocessing[mode]);
     return result;
   }
   // Each map post-processed, standardised on the scan's brain, averaged.
@@ -157,7 +162,7 @@ CradlScanScorer::Finish(const RawMaps & raw, const MaskImageType * mask) const
   {
     if (raw.Maps.count(name))
     {
-      result.Components[name] = postProcess(raw.Maps.at(name), mask, m_Settings);
+      result.Components[name] = postProcess(raw.Maps.at(name), mask, m_Settings, raw.Postprocessing[name]);
       fusion->SetMap(index++, result.Components[name]);
     }
   }

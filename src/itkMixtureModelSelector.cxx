@@ -195,7 +195,8 @@ MixtureModelSelector::GenerateData()
       scorer->SetMixture(this->GetCandidateInput(mixtureOf[first]));
       // The fused mode's raw maps hold this mixture's gradient map with its
       // slice map and scores, exactly what the gradient mode scores: the
-      // gradient mode reuses them instead of a second backward pass.
+      // gradient mode reuses them (and the median of their post-processing)
+      // instead of a second backward pass.
       const bool reuseFused = settings.Mode == "gradient" && fusedMixture == mixtureOf[first];
       std::vector<CradlScanScorer::RawMaps> raw;
       for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
@@ -206,6 +207,7 @@ MixtureModelSelector::GenerateData()
           gradient.Maps["gradient"] = fusedRaw[scan].Maps.at("gradient");
           gradient.SliceMap = fusedRaw[scan].SliceMap;
           gradient.SliceNLL = fusedRaw[scan].SliceNLL;
+          gradient.Postprocessing["gradient"] = fusedRaw[scan].Postprocessing["gradient"]; // and its median
           raw.push_back(std::move(gradient));
         }
         else
