@@ -232,12 +232,17 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
     EXPECT_NEAR(fresh->GetSliceNLL()[slice], gradient->GetSliceNLL()[slice],
                 1e-6 * std::abs(gradient->GetSliceNLL()[slice]));
 
+  // A selector over both candidate mixtures and the lesioned validation scan.
+  const auto overBothMixtures = [&] {
+    auto selector = itk::MixtureModelSelector::New();
+    selector->SetEncoder(trainer->GetOutput());
+    selector->AddCandidate(candidates->GetCandidateModel(0));
+    selector->AddCandidate(candidates->GetCandidateModel(1));
+    selector->AddValidationScan(lesioned, mask, label);
+    return selector;
+  };
   // Choosing the map too: every (mixture, mode) pair is a candidate row.
-  auto both = itk::MixtureModelSelector::New();
-  both->SetEncoder(trainer->GetOutput());
-  both->AddCandidate(candidates->GetCandidateModel(0));
-  both->AddCandidate(candidates->GetCandidateModel(1));
-  both->AddValidationScan(lesioned, mask, label);
+  auto both = overBothMixtures();
   both->SetScoringModes({ "gradient", "patch" });
   both->Update();
   ASSERT_EQ(both->GetCandidates().size(), 4u);
@@ -259,11 +264,7 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
 
   // Fused before gradient: the gradient rows reuse the fused pass's gradient
   // maps and must score what a gradient pass of their own scores.
-  auto fusedFirst = itk::MixtureModelSelector::New();
-  fusedFirst->SetEncoder(trainer->GetOutput());
-  fusedFirst->AddCandidate(candidates->GetCandidateModel(0));
-  fusedFirst->AddCandidate(candidates->GetCandidateModel(1));
-  fusedFirst->AddValidationScan(lesioned, mask, label);
+  auto fusedFirst = overBothMixtures();
   fusedFirst->SetScoringModes({ "fused", "gradient" });
   fusedFirst->Update();
   ASSERT_EQ(fusedFirst->GetCandidates().size(), 4u);
@@ -273,11 +274,7 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
 
   // Sigmas: one scoring pass per (mixture, mode), finished with each sigma,
   // gives the AUPRC that scoring with that sigma from scratch gives.
-  auto scales = itk::MixtureModelSelector::New();
-  scales->SetEncoder(trainer->GetOutput());
-  scales->AddCandidate(candidates->GetCandidateModel(0));
-  scales->AddCandidate(candidates->GetCandidateModel(1));
-  scales->AddValidationScan(lesioned, mask, label);
+  auto scales = overBothMixtures();
   scales->SetGaussianSigmas({ 1.5, 3.0 });
   scales->Update();
   ASSERT_EQ(scales->GetCandidates().size(), 4u);
