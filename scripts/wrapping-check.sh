@@ -3,7 +3,8 @@
 # 5.2.1 source with ITK_WRAP_PYTHON=ON, the system's castxml and swig, only
 # the modules Cradl needs plus Module_Cradl=ON, then a Python test that uses
 # the wrapped Cradl filters through `import itk` from that build
-# (test/python/wrapping_check.py). Not in the default CI: hours on 2 cores.
+# (test/python/wrapping_check.py). Not in the default CI: hours on 2 cores
+# (measured: about 3.6 h from a fresh machine, niced beside other work; README).
 # Run as root on Debian bookworm. (ITK 5.2's wrapping needs at least one
 # vector pixel type: vector_float and covariant_vector_float stay on.)
 #   bash scripts/wrapping-check.sh
@@ -30,6 +31,12 @@ if ! grep -q SWIGPY_SLICEOBJECT "$ext"; then
   sed -i -e 's/^\(# *define SWIGPY_SLICE_ARG(obj) ((\(PyObject\|PySliceObject\)\*) (obj))\)$/\1\n# define SWIGPY_SLICEOBJECT \2/' "$ext"
   grep -c SWIGPY_SLICEOBJECT "$ext" | grep -q 2 || { echo "could not patch $ext" >&2; exit 1; }
 fi
+
+# NumPy 1.24 (bookworm's) removed np.bool, which ITK 5.2's itk/support/types.py
+# names for its bool type at `import itk` (ITK 5.3 uses np.bool_).
+types="$itk_source/Wrapping/Generators/Python/itk/support/types.py"
+sed -i 's/itkCType("bool", "B", np\.bool)/itkCType("bool", "B", np.bool_)/' "$types"
+grep -q 'itkCType("bool", "B", np.bool_)' "$types" || { echo "could not patch $types" >&2; exit 1; }
 
 build="$work/build-wrapping"
 cmake -S "$itk_source" -B "$build" "${generator[@]}" "${launcher[@]}" \
