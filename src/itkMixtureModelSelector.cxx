@@ -198,22 +198,10 @@ MixtureModelSelector::GenerateData()
       // gradient mode reuses them (and the median of their post-processing)
       // instead of a second backward pass.
       const bool reuseFused = settings.Mode == "gradient" && fusedMixture == mixtureOf[first];
-      std::vector<CradlScanScorer::RawMaps> raw;
-      for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
+      std::vector<CradlScanScorer::RawMaps> raw = reuseFused ? fusedRaw : std::vector<CradlScanScorer::RawMaps>{};
+      for (auto scan = static_cast<unsigned int>(raw.size()); scan < m_NumberOfValidationScans; ++scan)
       {
-        if (reuseFused)
-        {
-          CradlScanScorer::RawMaps gradient;
-          gradient.Maps["gradient"] = fusedRaw[scan].Maps.at("gradient");
-          gradient.SliceMap = fusedRaw[scan].SliceMap;
-          gradient.SliceNLL = fusedRaw[scan].SliceNLL;
-          gradient.Postprocessing["gradient"] = fusedRaw[scan].Postprocessing["gradient"]; // and its median
-          raw.push_back(std::move(gradient));
-        }
-        else
-        {
-          raw.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan)));
-        }
+        raw.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan)));
         this->UpdateProgress(static_cast<float>(first * m_NumberOfValidationScans + scan + 1) /
                              (rows * m_NumberOfValidationScans));
       }

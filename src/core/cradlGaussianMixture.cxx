@@ -381,9 +381,9 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
   }
   const auto initialised = Clock::now();
 
-  // The E-step's products read X in their own precision: converted once, not
-  // once per iteration.
-  const at::Tensor productRows = options.float32Compute ? X.to(at::kFloat) : X;
+  // The E-step's products read X in their own precision: converted once, by
+  // the first E-step that needs it (K = 1 from its own start needs none).
+  at::Tensor productRows;
   // K = 1: every responsibility is 1, so every M-step returns the rows' own
   // mean and covariance; once the parameters are those, an iteration is the
   // closed-form log-likelihood (no pass over the rows) and the same M-step.
@@ -399,6 +399,8 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
     }
     else
     {
+      if (!productRows.defined())
+        productRows = options.float32Compute ? X.to(at::kFloat) : X;
       const at::Tensor weighted = componentLogDensity(result.parameters, productRows, options.float32Compute,
                                                       &result.productDtype, X.scalar_type()) +
                                   at::log(result.parameters.weights).unsqueeze(0);
