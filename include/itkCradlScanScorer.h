@@ -27,6 +27,7 @@
 #include "itkObject.h"
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -88,9 +89,32 @@ public:
     ImageType::Pointer                        SliceMap;
     std::vector<double>                       SliceNLL;
 #ifndef ITK_WRAPPING_PARSER // internal state, nothing for the wrapping to see
-    /** Each map's post-processing filter, made by the first Finish and kept:
-     *  finishing again with another Gaussian sigma reuses its median. */
-    mutable std::map<std::string, MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::Pointer> Postprocessing;
+    /** A map's post-processing: the filter (finishing again with another
+     *  Gaussian sigma reuses its median) and its last result with what it
+     *  was made from (finishing again with the same returns it). Shared by
+     *  the copies of these raw maps and by ModeView()s of them. */
+    struct Postprocessed
+    {
+      MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::Pointer Filter;
+      ImageType::Pointer                                                     Result;
+      const ImageType *                                                      Map = nullptr;
+      ModifiedTimeType                                                       MapTime = 0;
+      const MaskImageType *                                                  Mask = nullptr;
+      ModifiedTimeType                                                       MaskTime = 0;
+      unsigned int                                                           MedianRadius = 0;
+      double                                                                 GaussianSigma = 0.0;
+      unsigned int                                                           GaussianRadius = 0;
+    };
+    mutable std::map<std::string, std::shared_ptr<Postprocessed>> Postprocessing;
+    /** Every encoder map's slice map and slice scores ("gradient", "patch"),
+     *  also the ones SliceMap and SliceNLL do not hold. */
+    std::map<std::string, std::pair<ImageType::Pointer, std::vector<double>>> Slices;
+
+    /** What scoring in `mode` ("gradient" or "patch") alone gives, taken
+     *  from these raw maps of mode "fused": that map, its slice map and
+     *  scores, its post-processing. */
+    RawMaps
+    ModeView(const std::string & mode) const;
 #endif
   };
 
@@ -126,6 +150,14 @@ public:
    *  the encoder's maps, then post-processing (and fusion) with the Settings. */
   RawMaps
   ScoreRaw(const ImageType * scan, const MaskImageType * mask) const;
+#ifndef ITK_WRAPPING_PARSER
+  /** ScoreRaw, taking the maps `known` holds as they are (with their
+   *  post-processing) and scoring only the others: the caller vouches that
+   *  they are this scan's under this encoder and mixture, e.g. the intensity
+   *  and patch maps of a candidate with the same patch density. */
+  RawMaps
+  ScoreRaw(const ImageType * scan, const MaskImageType * mask, RawMaps known) const;
+#endif
   Result
   Finish(const RawMaps & raw, const MaskImageType * mask) const;
 

@@ -164,6 +164,11 @@ protected:
   GenerateData() override;
 
 private:
+  /** Scores the validation scans for every candidate row (mixture, mode,
+   *  sigma) and keeps the row of highest validation AUPRC. */
+  void
+  SelectByValidation(const std::vector<std::string> & modes, const std::vector<double> & sigmas);
+
   const GaussianMixtureModel *
   GetCandidateInput(unsigned int index) const;
   const ImageType *

@@ -6,6 +6,9 @@
 #include "itkRepresentationNLLGradientImageFilter.h"
 #include "itkRepresentationPatchDensityImageFilter.h"
 
+#include <memory>
+#include <tuple>
+
 namespace itk
 {
 
@@ -38,18 +41,32 @@ namespace
 using ScanType = CradlScanScorer::ImageType;
 using MaskType = CradlScanScorer::MaskImageType;
 
-// Post-processes `map` with the filter kept in `filter` (made on first use):
-// the same filter run again with only another sigma reuses its median.
+// Post-processes `map` with the filter kept in `kept` (made on first use):
+// the same filter run again with only another sigma reuses its median, and
+// the same map, mask and settings again return the last result.
 ScanType::Pointer
-postProcess(const ScanType *                                                  map,
-            const MaskType *                                                  mask,
-            const CradlScoringSettings &                                      settings,
-            MedianGaussianPostprocessImageFilter<ScanType, MaskType>::Pointer & filter)
+postProcess(const ScanType *                                       map,
+            const MaskType *                                       mask,
+            const CradlScoringSettings &                           settings,
+            std::shared_ptr<CradlScanScorer::RawMaps::Postprocessed> & kept)
 {
-  if (filter.IsNull())
+  if (!kept)
   {
-    filter = MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
+    kept = std::make_shared<CradlScanScorer::RawMaps::Postprocessed>();
   }
+  auto &                 p = *kept;
+  const ModifiedTimeType maskTime = mask != nullptr ? mask->GetMTime() : 0;
+  if (p.Result.IsNotNull() && p.Map == map && p.MapTime == map->GetMTime() && p.Mask == mask &&
+      p.MaskTime == maskTime && p.MedianRadius == settings.MedianRadius && p.GaussianSigma == settings.GaussianSigma &&
+      p.GaussianRadius == settings.GaussianRadius)
+  {
+    return p.Result;
+  }
+  if (p.Filter.IsNull())
+  {
+    p.Filter = MedianGaussianPostprocessImageFilter<ScanType, MaskType>::New();
+  }
+  auto & filter = p.Filter;
   filter->SetInput(map);
   filter->SetMaskImage(mask);
   filter->SetMedianRadius(settings.MedianRadius);
@@ -58,6 +75,14 @@ postProcess(const ScanType *                                                  ma
   filter->Update();
   ScanType::Pointer result = filter->GetOutput();
   result->DisconnectPipeline();
+  p.Result = result;
+  p.Map = map;
+  p.MapTime = map->GetMTime();
+  p.Mask = mask;
+  p.MaskTime = maskTime;
+  p.MedianRadius = settings.MedianRadius;
+  p.GaussianSigma = settings.GaussianSigma;
+  p.GaussianRadius = settings.GaussianRadius;
   return result;
 }
 } // namespace
@@ -89,46 +114,87 @@ CradlScanScorer::ScoreMap(const std::string & mode, const ImageType * scan, cons
   map->Update();
   raw.Maps[mode] = map->GetOutput();
   raw.Maps[mode]->DisconnectPipeline();
+  raw.Postprocessing[mode] = std::make_shared<RawMaps::Postprocessed>();
+  raw.Slices[mode] = { const_cast<ImageType *>(map->GetSliceMap()), map->GetSliceNLL() };
   if (withSlices)
   {
-    raw.SliceMap = const_cast<ImageType *>(map->GetSliceMap());
-    raw.SliceNLL = map->GetSliceNLL();
+    std::tie(raw.SliceMap, raw.SliceNLL) = raw.Slices[mode];
   }
 }
 
 CradlScanScorer::RawMaps
+CradlScanScorer::RawMaps::ModeView(const std::string & mode) const
+{
+  if (Maps.count(mode) == 0 || Slices.count(mode) == 0)
+  {
+    itkGenericExceptionMacro(<< "ModeView: these raw maps hold no \"" << mode << "\" map of the encoder");
+  }
+  RawMaps view;
+  view.Maps[mode] = Maps.at(mode);
+  std::tie(view.SliceMap, view.SliceNLL) = Slices.at(mode);
+  view.Slices[mode] = Slices.at(mode);
+  auto & kept = Postprocessing[mode];
+  if (!kept)
+  {
+    kept = std::make_shared<Postprocessed>();
+  }
+  view.Postprocessing[mode] = kept;
+  return view;
+}
+
+CradlScanScorer::RawMaps
 CradlScanScorer::ScoreRaw(const ImageType * scan, const MaskImageType * mask) const
+{
+  return this->ScoreRaw(scan, mask, RawMaps());
+}
+
+CradlScanScorer::RawMaps
+CradlScanScorer::ScoreRaw(const ImageType * scan, const MaskImageType * mask, RawMaps known) const
 {
   if (m_Encoder == nullptr || m_Mixture == nullptr)
   {
     itkExceptionMacro(<< "scoring needs the trained encoder (SetEncoder) and the fitted mixture (SetMixture)");
   }
   const std::string & mode = m_Settings.Mode;
-  RawMaps             raw;
-  if (mode == "gradient" || mode == "patch")
-  {
-    this->ScoreMap(mode, scan, mask, raw, true);
-    return raw;
-  }
-  if (mode != "fused")
+  if (mode != "gradient" && mode != "patch" && mode != "fused")
   {
     itkExceptionMacro(<< "unknown scoring mode \"" << mode << "\": use \"gradient\", \"patch\" or \"fused\"");
   }
+  RawMaps    raw = std::move(known);
+  const auto encoderMap = [&](const std::string & name, bool withSlices) {
+    if (raw.Maps.count(name) == 0)
+    {
+      this->ScoreMap(name, scan, mask, raw, withSlices);
+    }
+    else if (withSlices)
+    {
+      std::tie(raw.SliceMap, raw.SliceNLL) = raw.Slices.at(name);
+    }
+  };
+  if (mode != "fused")
+  {
+    encoderMap(mode, true);
+    return raw;
+  }
   // The gradient map, the patch map (when the mixture has a patch density) and
   // the intensity deviation. Slice map and slice scores are the gradient's.
-  this->ScoreMap("gradient", scan, mask, raw, true);
-  auto intensity = IntensityZScoreImageFilter<ImageType, MaskImageType>::New();
-  intensity->SetInput(scan);
-  if (mask != nullptr)
+  encoderMap("gradient", true);
+  if (raw.Maps.count("intensity") == 0)
   {
-    intensity->SetMaskImage(mask);
+    auto intensity = IntensityZScoreImageFilter<ImageType, MaskImageType>::New();
+    intensity->SetInput(scan);
+    if (mask != nullptr)
+    {
+      intensity->SetMaskImage(mask);
+    }
+    intensity->Update();
+    raw.Maps["intensity"] = intensity->GetOutput();
+    raw.Maps["intensity"]->DisconnectPipeline();
+    raw.Postprocessing["intensity"] = std::make_shared<RawMaps::Postprocessed>();
   }
-  intensity->Update();
-  raw.Maps["intensity"] = intensity->GetOutput();
-  raw.Maps["intensity"]->DisconnectPipeline();
   if (m_Mixture->HasPatchDensity())
   {
-    this->ScoreMap("patch", scan, mask, raw, false);
+    encoderMap("patch", false);
   }
   return raw;
 }

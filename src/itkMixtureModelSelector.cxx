@@ -6,6 +6,9 @@
 #include "itkCradlRuntime.h"
 #include "itkGaussianMixtureModelImpl.h"
 
+#include <algorithm>
+#include <map>
+
 namespace itk
 {
 
@@ -154,6 +157,116 @@ MixtureModelSelector::SetGaussianSigmas(const std::vector<double> & sigmas)
 }
 
 void
+MixtureModelSelector::SelectByValidation(const std::vector<std::string> & modes, const std::vector<double> & sigmas)
+{
+  using RawMaps = CradlScanScorer::RawMaps;
+  for (const auto & mode : modes)
+  {
+    if (mode != "fused" && mode != "gradient" && mode != "patch")
+    {
+      itkExceptionMacro(<< "unknown scoring mode \"" << mode << "\": use \"gradient\", \"patch\" or \"fused\"");
+    }
+  }
+  const unsigned int scans = m_NumberOfValidationScans;
+  const auto         has = [&](const char * mode) { return std::find(modes.begin(), modes.end(), mode) != modes.end(); };
+  const auto         rowOf = [&](unsigned int mixture, std::size_t mode, std::size_t sigma) {
+    return static_cast<unsigned int>((mixture * modes.size() + mode) * sigmas.size() + sigma);
+  };
+  auto scorer = CradlScanScorer::New();
+  scorer->SetEncoder(this->GetEncoder());
+  // Maps that do not depend on the mixture's Gaussians are scored once: the
+  // intensity deviation, and the patch map (with the patch mode's slices)
+  // of candidates whose patch densities are equal (one fit's candidates).
+  std::vector<RawMaps> shared(scans);
+  const GaussianMixtureModel * sharedPatchOf = nullptr;
+  const unsigned int           passes = m_NumberOfCandidates * static_cast<unsigned int>(modes.size());
+  unsigned int                 pass = 0;
+  for (unsigned int c = 0; c < m_NumberOfCandidates; ++c)
+  {
+    const GaussianMixtureModel * mixture = this->GetCandidateInput(c);
+    const bool samePatch = sharedPatchOf != nullptr && mixture->GetImpl()->patch == sharedPatchOf->GetImpl()->patch;
+    scorer->SetMixture(mixture);
+    // One scoring pass per (mixture, mode): the fused pass's raw maps hold
+    // the gradient and patch maps with their slices, exactly what those
+    // modes score, so they take views of it instead of passes of their own.
+    std::map<std::string, std::vector<RawMaps>> raw;
+    bool                                        recordedPatch = false;
+    for (const char * mode : { "fused", "gradient", "patch" })
+    {
+      if (!has(mode))
+        continue;
+      CradlScoringSettings settings = m_ScoringSettings;
+      settings.Mode = mode;
+      scorer->SetSettings(settings);
+      auto & maps = raw[mode];
+      for (unsigned int scan = 0; scan < scans; ++scan)
+      {
+        if (std::string(mode) != "fused" && raw.count("fused") && raw["fused"][scan].Maps.count(mode))
+        {
+          maps.push_back(raw["fused"][scan].ModeView(mode));
+          continue;
+        }
+        RawMaps known;
+        const auto take = [&](const std::string & name, RawMaps & to, const RawMaps & from) {
+          to.Maps[name] = from.Maps.at(name);
+          to.Postprocessing[name] = from.Postprocessing.at(name);
+          if (from.Slices.count(name))
+            to.Slices[name] = from.Slices.at(name);
+        };
+        if (std::string(mode) == "fused" && shared[scan].Maps.count("intensity"))
+          take("intensity", known, shared[scan]);
+        if (samePatch && shared[scan].Maps.count("patch"))
+          take("patch", known, shared[scan]);
+        maps.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan), std::move(known)));
+        if (maps.back().Maps.count("intensity") && !shared[scan].Maps.count("intensity"))
+          take("intensity", shared[scan], maps.back());
+        if (maps.back().Maps.count("patch") && !samePatch)
+        {
+          take("patch", shared[scan], maps.back());
+          recordedPatch = true;
+        }
+        this->UpdateProgress(static_cast<float>(pass * scans + scan + 1) / (passes * scans));
+      }
+      ++pass;
+    }
+    if (recordedPatch)
+      sharedPatchOf = mixture;
+    // Every sigma finishes all modes before the next, so that each map is
+    // post-processed once per sigma (the fused row's components are the
+    // other rows' maps).
+    for (std::size_t s = 0; s < sigmas.size(); ++s)
+    {
+      for (std::size_t m = 0; m < modes.size(); ++m)
+      {
+        const unsigned int   row = rowOf(c, m, s);
+        CradlScoringSettings settings = m_ScoringSettings;
+        settings.Mode = modes[m];
+        settings.GaussianSigma = m_Candidates[row].GaussianSigma;
+        scorer->SetSettings(settings);
+        auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
+        std::vector<CradlScanScorer::Result> results;
+        for (unsigned int scan = 0; scan < scans; ++scan)
+        {
+          results.push_back(scorer->Finish(raw.at(modes[m])[scan], this->ValidationMask(scan)));
+          metric->AddImages(results.back().AnomalyMap, this->ValidationLabel(scan), this->ValidationMask(scan),
+                            "validation scan " + std::to_string(scan + 1));
+        }
+        metric->Compute();
+        m_Candidates[row].ValidationAUPRC = metric->GetAUPRC();
+        // The best row; among equal ones the first in row order.
+        const double best = m_Candidates[m_SelectedIndex].ValidationAUPRC;
+        if (m_ValidationResults.empty() || m_Candidates[row].ValidationAUPRC > best ||
+            (m_Candidates[row].ValidationAUPRC == best && row < m_SelectedIndex))
+        {
+          m_SelectedIndex = row;
+          m_ValidationResults = std::move(results);
+        }
+      }
+    }
+  }
+}
+
+void
 MixtureModelSelector::GenerateData()
 {
   const std::vector<std::string> modes =
@@ -181,56 +294,7 @@ MixtureModelSelector::GenerateData()
   if (m_NumberOfValidationScans > 0)
   {
     m_SelectionCriterion = "validation AUPRC";
-    auto       scorer = CradlScanScorer::New();
-    const auto rows = static_cast<unsigned int>(m_Candidates.size());
-    scorer->SetEncoder(this->GetEncoder());
-    std::vector<CradlScanScorer::RawMaps> fusedRaw;
-    unsigned int                          fusedMixture = m_NumberOfCandidates; // none yet
-    for (unsigned int first = 0; first < rows; first += static_cast<unsigned int>(sigmas.size()))
-    {
-      // One scoring pass per (mixture, mode); each sigma finishes it.
-      CradlScoringSettings settings = m_ScoringSettings;
-      settings.Mode = m_Candidates[first].ScoringMode;
-      scorer->SetSettings(settings);
-      scorer->SetMixture(this->GetCandidateInput(mixtureOf[first]));
-      // The fused mode's raw maps hold this mixture's gradient map with its
-      // slice map and scores, exactly what the gradient mode scores: the
-      // gradient mode reuses them (and the median of their post-processing)
-      // instead of a second backward pass.
-      const bool reuseFused = settings.Mode == "gradient" && fusedMixture == mixtureOf[first];
-      std::vector<CradlScanScorer::RawMaps> raw = reuseFused ? fusedRaw : std::vector<CradlScanScorer::RawMaps>{};
-      for (auto scan = static_cast<unsigned int>(raw.size()); scan < m_NumberOfValidationScans; ++scan)
-      {
-        raw.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan)));
-        this->UpdateProgress(static_cast<float>(first * m_NumberOfValidationScans + scan + 1) /
-                             (rows * m_NumberOfValidationScans));
-      }
-      if (settings.Mode == "fused")
-      {
-        fusedRaw = raw;
-        fusedMixture = mixtureOf[first];
-      }
-      for (unsigned int row = first; row < first + sigmas.size(); ++row)
-      {
-        settings.GaussianSigma = m_Candidates[row].GaussianSigma;
-        scorer->SetSettings(settings);
-        auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
-        std::vector<CradlScanScorer::Result> results;
-        for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
-        {
-          results.push_back(scorer->Finish(raw[scan], this->ValidationMask(scan)));
-          metric->AddImages(results.back().AnomalyMap, this->ValidationLabel(scan), this->ValidationMask(scan),
-                            "validation scan " + std::to_string(scan + 1));
-        }
-        metric->Compute();
-        m_Candidates[row].ValidationAUPRC = metric->GetAUPRC();
-        if (row == 0 || m_Candidates[row].ValidationAUPRC > m_Candidates[m_SelectedIndex].ValidationAUPRC)
-        {
-          m_SelectedIndex = row;
-          m_ValidationResults = std::move(results);
-        }
-      }
-    }
+    this->SelectByValidation(modes, sigmas);
   }
   else
   {

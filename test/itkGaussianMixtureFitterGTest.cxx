@@ -285,6 +285,49 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
             scales->GetCandidates()[scales->GetSelectedIndex()].GaussianSigma);
   EXPECT_EQ(scales->GetOutput()->GetSelectedGaussianSigma(), scales->GetSelectedScoringSettings().GaussianSigma);
 
+  // All three modes and two sigmas over both mixtures: the rows share maps
+  // across modes, sigmas and mixtures (the intensity map, and the patch map
+  // of one fit's candidates); each must give what a selector of that one
+  // mixture and mode, sharing nothing, gives, and the kept map is that row's.
+  const std::vector<std::string> allModes{ "fused", "gradient", "patch" };
+  auto                           all = overBothMixtures();
+  all->SetScoringModes(allModes);
+  all->SetGaussianSigmas({ 1.5, 3.0 });
+  all->Update();
+  ASSERT_EQ(all->GetCandidates().size(), 12u);
+  unsigned int firstBest = 0;
+  for (unsigned int row = 0; row < 12; ++row)
+    if (all->GetCandidates()[row].ValidationAUPRC > all->GetCandidates()[firstBest].ValidationAUPRC)
+      firstBest = row;
+  EXPECT_EQ(all->GetSelectedIndex(), firstBest);
+  for (unsigned int mixture = 0; mixture < 2; ++mixture)
+  {
+    for (unsigned int mode = 0; mode < allModes.size(); ++mode)
+    {
+      auto alone = itk::MixtureModelSelector::New();
+      alone->SetEncoder(trainer->GetOutput());
+      alone->AddCandidate(candidates->GetCandidateModel(mixture));
+      alone->AddValidationScan(lesioned, mask, label);
+      alone->SetScoringModes({ allModes[mode] });
+      alone->SetGaussianSigmas({ 1.5, 3.0 });
+      alone->Update();
+      for (unsigned int sigma = 0; sigma < 2; ++sigma)
+      {
+        const unsigned int row = (mixture * 3 + mode) * 2 + sigma;
+        EXPECT_EQ(all->GetCandidates()[row].ValidationAUPRC, alone->GetCandidates()[sigma].ValidationAUPRC)
+          << "mixture " << mixture << " " << allModes[mode] << " sigma " << (sigma == 0 ? 1.5 : 3.0);
+      }
+      if (all->GetSelectedIndex() / 2 == mixture * 3 + mode)
+      {
+        const auto * mine = all->GetValidationResults()[0].AnomalyMap.GetPointer();
+        const auto * theirs = alone->GetValidationResults()[0].AnomalyMap.GetPointer();
+        ASSERT_EQ(alone->GetSelectedIndex(), all->GetSelectedIndex() % 2);
+        EXPECT_TRUE(std::equal(mine->GetBufferPointer(), mine->GetBufferPointer() + count, theirs->GetBufferPointer()));
+        EXPECT_EQ(all->GetValidationResults()[0].SliceNLL, alone->GetValidationResults()[0].SliceNLL);
+      }
+    }
+  }
+
   // The fused map is the fusion filter over the three post-processed maps.
   itk::CradlScoringSettings fusedSettings;
   fusedSettings.Mode = "fused";

@@ -5,6 +5,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include <torch/autograd.h>
 #include <torch/types.h>
 #include <torch/utils.h>
 
@@ -87,62 +88,89 @@ ContrastiveEncoderImpl::forward(const at::Tensor & slices)
 
 namespace
 {
-// `local` (differentiable) replaced by its sum over the processes; the
-// gradient arriving at the sum is summed over the processes too, as the sum
-// is one quantity that every process's rows depend on.
-at::Tensor
-summedOverProcesses(const at::Tensor & local, const std::shared_ptr<Collectives> & collectives)
+// Batch norm over every process's rows, as one autograd node: LibTorch's
+// fused batch-norm kernels on the own rows (statistics; the backward pass's
+// per-channel sums), one all-reduce of per-channel sums forward and one
+// backward, and single passes for the output and the input's gradient
+// (what SyncBatchNorm does). The gradients of weight and bias are the own
+// rows' share: the gradient all-reduce sums them like any parameter's.
+struct GlobalBatchNormFunction : torch::autograd::Function<GlobalBatchNormFunction>
 {
-  std::vector<at::Tensor> total{ local.detach().clone() };
-  collectives->allReduceSum(total);
-  at::Tensor global = local + (total[0] - local.detach());
-  if (global.requires_grad())
+  static at::Tensor
+  forward(torch::autograd::AutogradContext * context, const at::Tensor & input, const at::Tensor & weight,
+          const at::Tensor & bias, int64_t collectivesAddress, double epsilon, double momentum,
+          at::Tensor runningMean, at::Tensor runningVariance, at::Tensor batchesTracked)
   {
-    global.register_hook([collectives](const at::Tensor & gradient) {
-      std::vector<at::Tensor> summed{ gradient.contiguous().clone() };
-      collectives->allReduceSum(summed);
-      return summed[0];
-    });
+    auto &           collectives = *reinterpret_cast<Collectives *>(collectivesAddress);
+    const at::Tensor x = input.to(at::kFloat);
+    const int64_t    channels = x.size(1);
+    const double     local = static_cast<double>(x.numel() / channels);
+    // Each process's count n, mean m and biased variance v (accumulated in
+    // float64 by the kernel) go in as n m, n m^2 and n v, which sum to the
+    // global mean and scatter (Chan et al.'s pairwise update; the
+    // cancellation in float64).
+    const auto       moments = at::batch_norm_update_stats(x, {}, {}, 0.0);
+    const at::Tensor m = std::get<0>(moments).to(at::kDouble);
+    std::vector<at::Tensor> sums{ at::cat({ local * m, local * m * m, local * std::get<1>(moments).to(at::kDouble),
+                                            at::full({ 1 }, local, m.options()) }) };
+    collectives.allReduceSum(sums);
+    const double     count = sums[0][3 * channels].item<double>();
+    const at::Tensor mean = sums[0].slice(0, 0, channels) / count;
+    const at::Tensor variance =
+      ((sums[0].slice(0, 2 * channels, 3 * channels) + sums[0].slice(0, channels, 2 * channels)) / count - mean * mean)
+        .clamp_min(0.0);
+    const at::Tensor meanFloat = mean.to(at::kFloat);
+    const at::Tensor inverseStd = (variance + epsilon).rsqrt().to(at::kFloat);
+    const at::Tensor scale = weight * inverseStd;
+    const at::Tensor shift = bias - meanFloat * scale;
+    runningMean.mul_(1.0 - momentum).add_(meanFloat, momentum);
+    runningVariance.mul_(1.0 - momentum).add_(variance.to(at::kFloat) * (count / std::max(1.0, count - 1.0)), momentum);
+    batchesTracked.add_(1);
+    context->save_for_backward({ x, weight, meanFloat, inverseStd });
+    context->saved_data["collectives"] = collectivesAddress;
+    context->saved_data["count"] = count;
+    context->saved_data["input_dtype"] = static_cast<int64_t>(input.scalar_type());
+    return at::addcmul(shift.view({ 1, channels, 1, 1 }), x, scale.view({ 1, channels, 1, 1 }));
   }
-  return global;
-}
+
+  static torch::autograd::variable_list
+  backward(torch::autograd::AutogradContext * context, torch::autograd::variable_list gradients)
+  {
+    const auto       saved = context->get_saved_variables();
+    const at::Tensor x = saved[0], weight = saved[1], mean = saved[2], inverseStd = saved[3];
+    auto &     collectives = *reinterpret_cast<Collectives *>(context->saved_data["collectives"].toInt());
+    const double     count = context->saved_data["count"].toDouble();
+    const at::Tensor dy = gradients[0].to(at::kFloat).contiguous(x.suggest_memory_format());
+    const int64_t    channels = x.size(1);
+    // The own rows' sum(dy) and sum(dy x_hat) per channel, from the kernel.
+    const auto sumsOfRows = at::native_batch_norm_backward(dy, x, weight, {}, {}, mean, inverseStd, true, 0.0,
+                                                           { false, true, true });
+    const at::Tensor weightGradient = std::get<1>(sumsOfRows);
+    const at::Tensor biasGradient = std::get<2>(sumsOfRows);
+    std::vector<at::Tensor> sums{ at::cat({ biasGradient, weightGradient }).to(at::kDouble) };
+    collectives.allReduceSum(sums);
+    const at::Tensor meanDy = (sums[0].slice(0, 0, channels) / count).to(at::kFloat);
+    const at::Tensor meanDyXhat = (sums[0].slice(0, channels) / count).to(at::kFloat);
+    // dx = scale (dy - mean(dy) - x_hat mean(dy x_hat)) = scale dy + c1 x + c0.
+    const at::Tensor scale = weight * inverseStd;
+    const at::Tensor c1 = -scale * inverseStd * meanDyXhat;
+    const at::Tensor c0 = -scale * meanDy - c1 * mean;
+    const auto       view = [&](const at::Tensor & perChannel) { return perChannel.view({ 1, channels, 1, 1 }); };
+    const at::Tensor dx = at::addcmul(at::addcmul(view(c0), x, view(c1)), dy, view(scale));
+    const auto inputType = static_cast<at::ScalarType>(context->saved_data["input_dtype"].toInt());
+    return { dx.to(inputType), weightGradient, biasGradient, {}, {}, {}, {}, {}, {} };
+  }
+};
 } // namespace
 
 at::Tensor
 globalBatchNorm(const at::Tensor & input, torch::nn::BatchNorm2dImpl & norm, const std::shared_ptr<Collectives> & collectives)
 {
-  // One collective per layer: each process's count n, its mean m and
-  // scatter M2 (LibTorch's var_mean, accumulated in float64 on the CPU) go
-  // in as n m, n m^2 and M2, which sum to the global mean and scatter
-  // (Chan et al.'s pairwise update, the cancellation in float64). The
-  // normalisation is float32 (also under bfloat16 autocast).
-  const at::Tensor x = input.to(at::kFloat);
-  const int64_t    channels = x.size(1);
-  const double     local = static_cast<double>(x.numel() / channels);
-  const auto       localMoments = at::var_mean(x, { 0, 2, 3 }, /*unbiased=*/false, false);
-  const at::Tensor m = std::get<1>(localMoments).to(at::kDouble);
-  const at::Tensor sums = summedOverProcesses(
-    at::cat({ local * m, local * m * m, local * std::get<0>(localMoments).to(at::kDouble),
-              at::full({ 1 }, local, m.options()) }),
-    collectives);
-  const double     count = sums[3 * channels].item<double>();
-  const at::Tensor mean = sums.slice(0, 0, channels) / count;
-  const at::Tensor variance =
-    ((sums.slice(0, 2 * channels, 3 * channels) + sums.slice(0, channels, 2 * channels)) / count - mean * mean)
-      .clamp_min(0.0);
-  const at::Tensor centred = x - mean.to(at::kFloat).view({ 1, channels, 1, 1 });
-  const auto &     options = norm.options;
-  const at::Tensor scale = (variance + options.eps()).rsqrt().to(at::kFloat) * norm.weight;
-  at::Tensor output = centred * scale.view({ 1, channels, 1, 1 }) + norm.bias.view({ 1, channels, 1, 1 });
-  {
-    torch::NoGradGuard noGrad;
-    const double       momentum = options.momentum().value_or(0.1);
-    norm.running_mean.mul_(1.0 - momentum).add_(mean.detach().to(at::kFloat), momentum);
-    norm.running_var.mul_(1.0 - momentum)
-      .add_(variance.detach().to(at::kFloat) * (count / std::max(1.0, count - 1.0)), momentum);
-    norm.num_batches_tracked.add_(1);
-  }
-  return output;
+  // The normalisation is float32 (also under bfloat16 autocast).
+  const auto & options = norm.options;
+  return GlobalBatchNormFunction::apply(input, norm.weight, norm.bias, reinterpret_cast<int64_t>(collectives.get()),
+                                        options.eps(), options.momentum().value_or(0.1), norm.running_mean,
+                                        norm.running_var, norm.num_batches_tracked);
 }
 
 ProjectionHeadImpl::ProjectionHeadImpl(const EncoderOptions & options)

@@ -57,8 +57,11 @@ private:
 
 /** Batch norm of `input` [n, C, H, W] in training mode over the rows every
  *  process holds: mean and (biased) variance of all processes' rows, the
- *  gradient through them summed over the processes; running statistics
- *  updated as LibTorch does (unbiased variance, momentum). */
+ *  gradient through them summed over the processes (one all-reduce forward,
+ *  one backward, LibTorch's batch-norm kernels on the own rows); running
+ *  statistics updated as LibTorch does (unbiased variance, momentum). The
+ *  weight's and bias's gradients are the own rows' share, for the gradient
+ *  all-reduce to sum. */
 CRADL_CORE_EXPORT at::Tensor
 globalBatchNorm(const at::Tensor & input, torch::nn::BatchNorm2dImpl & norm, const std::shared_ptr<Collectives> & collectives);
 TORCH_MODULE(ContrastiveEncoder);

@@ -441,6 +441,41 @@ fitPatchDensity(ContrastiveEncoder & encoder, const at::Tensor & slices, const a
   return density;
 }
 
+namespace
+{
+bool
+sameValues(const at::Tensor & a, const at::Tensor & b)
+{
+  if (!a.defined() || !b.defined())
+    return a.defined() == b.defined();
+  return a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() && at::equal(a, b);
+}
+
+bool
+sameMixture(const MixtureParameters & a, const MixtureParameters & b)
+{
+  return sameValues(a.weights, b.weights) && sameValues(a.means, b.means) && sameValues(a.covariances, b.covariances) &&
+         sameValues(a.precisionCholesky, b.precisionCholesky);
+}
+} // namespace
+
+bool
+PatchDensity::operator==(const PatchDensity & other) const
+{
+  if (layers.size() != other.layers.size() || regularization != other.regularization || !(cells == other.cells))
+    return false;
+  for (std::size_t i = 0; i < layers.size(); ++i)
+  {
+    const PatchLayerDensity & a = layers[i];
+    const PatchLayerDensity & b = other.layers[i];
+    if (a.relu != b.relu || a.healthyMean != b.healthyMean || a.healthyStd != b.healthyStd ||
+        a.cellHealthyMean != b.cellHealthyMean || a.cellHealthyStd != b.cellHealthyStd ||
+        !sameMixture(a.gaussian, b.gaussian) || !sameMixture(a.cellGaussians, b.cellGaussians))
+      return false;
+  }
+  return true;
+}
+
 ValueDict
 PatchDensity::toDict() const
 {

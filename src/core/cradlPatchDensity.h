@@ -102,6 +102,9 @@ struct CRADL_CORE_EXPORT PatchDensity
   }
   ValueDict
   toDict() const;
+  /** The same densities, value for value (two fits' copies of one fit). */
+  bool
+  operator==(const PatchDensity & other) const;
   /** Checks names, shapes and values; throws std::runtime_error naming `source`. */
   static PatchDensity
   fromDict(const ValueDict & dict, const std::string & source);

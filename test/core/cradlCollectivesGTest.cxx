@@ -3,9 +3,14 @@
 // processes" doubles), the environment of torchrun and srun.
 #include "cradlCollectives.h"
 #include "cradlDistributed.h"
+#include "cradlEncoder.h"
 #include "cradlGradientBuckets.h"
 
+#include "../cradlErrorModel.h"
+
 #include <gtest/gtest.h>
+#include <torch/nn/functional/batchnorm.h>
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/types.h>
 
@@ -82,6 +87,70 @@ TEST(Collectives, ShardsCoverTheBatchInOrderAndDifferByAtMostOne)
   EXPECT_EQ(cradl::shardOf(8, 1, 2), Shard(4, 8));
   EXPECT_EQ(cradl::shardOf(1, 0, 2), Shard(0, 0));
   EXPECT_EQ(cradl::shardOf(1, 1, 2), Shard(0, 1));
+}
+
+TEST(GlobalBatchNorm, OverTwoIdenticalProcessesEqualsBatchNormOfTheBatchStackedTwice)
+{
+  // Seen from one of two processes holding the same rows x, the global batch
+  // is [x; x]: LibTorch's batch norm of it in float64 is the reference for
+  // the output, the gradient of x's rows (upstream [g; g]), the running
+  // statistics, and twice the weight's and bias's own-row gradients (the
+  // gradient all-reduce adds the other process's share).
+  torch::manual_seed(5);
+  const int64_t    channels = 5;
+  const at::Tensor x = at::randn({ 6, channels, 7, 7 }) * 2.0 + 1.0;
+  const at::Tensor g = at::randn({ 6, channels, 7, 7 });
+  torch::nn::BatchNorm2d norm(channels);
+  {
+    torch::NoGradGuard noGrad;
+    norm->weight.copy_(at::rand({ channels }) + 0.5);
+    norm->bias.copy_(at::randn({ channels }));
+  }
+  torch::nn::BatchNorm2d reference(channels);
+  reference->to(at::kDouble);
+  {
+    torch::NoGradGuard noGrad;
+    reference->weight.copy_(norm->weight);
+    reference->bias.copy_(norm->bias);
+  }
+  const at::Tensor stacked = at::cat({ x, x }).to(at::kDouble).requires_grad_();
+  const at::Tensor expected = reference->forward(stacked);
+  expected.backward(at::cat({ g, g }).to(at::kDouble));
+
+  const at::Tensor input = x.clone().requires_grad_();
+  const at::Tensor output = cradl::globalBatchNorm(input, *norm, std::make_shared<TwoIdenticalProcesses>());
+  output.backward(g);
+
+  // Error model: every value is a float32 sum of at most n = 2 x 6 x 49
+  // terms (the statistics and the backward pass's sums), each term at most
+  // the magnitudes it combines; the input's gradient combines three such
+  // terms per element (scale dy, scale mean(dy), scale x_hat mean(dy x_hat)).
+  const int64_t    n = 2 * 6 * 7 * 7;
+  const double     error = 4 * cradl_test::gamma(n, cradl_test::Float32UnitRoundoff);
+  const at::Tensor rows = expected.slice(0, 0, 6);
+  const at::Tensor expectedGradient = stacked.grad().slice(0, 0, 6);
+  const auto       farthest = [](const at::Tensor & a, const at::Tensor & b, const at::Tensor & scale) {
+    return ((a.to(at::kDouble) - b) / scale).abs().max().item<double>();
+  };
+  const at::Tensor view = reference->weight.detach().abs().view({ 1, channels, 1, 1 });
+  const at::Tensor xHat = (rows - reference->bias.detach().view({ 1, channels, 1, 1 })) / view;
+  const at::Tensor outputScale = view * (xHat.abs() + 1.0) + reference->bias.detach().abs().view({ 1, channels, 1, 1 });
+  EXPECT_LE(farthest(output.detach(), rows.detach(), outputScale), error);
+  const at::Tensor gradientScale =
+    view * (g.abs().to(at::kDouble) + g.abs().mean().item<double>() * (1.0 + xHat.detach().abs())) *
+    (stacked.detach().std() + 1.0).reciprocal() * 8.0;
+  EXPECT_LE(farthest(input.grad(), expectedGradient, gradientScale), error);
+  // The weight's and bias's gradients: sums of dy x_hat and dy over [x; x].
+  const at::Tensor sumScale = 2 * (g.abs().to(at::kDouble) * (1.0 + xHat.detach().abs())).sum({ 0, 2, 3 });
+  EXPECT_LE(farthest(2 * norm->weight.grad(), reference->weight.grad(), sumScale), error);
+  EXPECT_LE(farthest(2 * norm->bias.grad(), reference->bias.grad(), sumScale), error);
+  const at::Tensor statisticsScale = at::full({ channels }, 1.0 + 4.0 * x.abs().max().item<double>(), at::kDouble);
+  EXPECT_LE(farthest(norm->running_mean, reference->running_mean, statisticsScale), error);
+  EXPECT_LE(farthest(norm->running_var, reference->running_var, statisticsScale.pow(2)), error);
+  EXPECT_EQ(norm->num_batches_tracked.item<int64_t>(), 1);
+  // Without the other process's share the weight's gradient is half the
+  // reference: far outside.
+  EXPECT_GT(farthest(norm->weight.grad(), reference->weight.grad(), sumScale), 100 * error);
 }
 
 TEST(GradientBuckets, SumEveryGradientStartingBucketsInOrderDuringTheBackwardPass)
