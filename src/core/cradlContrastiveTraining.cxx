@@ -287,21 +287,25 @@ struct ContrastiveTraining::State
   {
     AutocastScope autocast(device, options.mixedPrecision);
     const int64_t n = first.size(0);
-    at::Tensor    projections;
+    // Validation passes the same slices as both views: in eval mode (batch
+    // norm's running statistics) each view's projection is the other's, so
+    // one forward pass gives both.
+    const bool sameViews = first.is_same(second) && !encoder->is_training();
+    at::Tensor projections;
     if (n > 0)
     {
-      const at::Tensor representations = encoder->forward(at::cat({ first, second }, 0));
+      const at::Tensor representations = encoder->forward(sameViews ? first : at::cat({ first, second }, 0));
       representationDtype = representations.scalar_type();
       projections = head->forward(representations);
     }
     else // a validation batch smaller than the number of processes
       projections = at::zeros({ 0, encoderOptions.headOutput }, at::TensorOptions().device(device));
     at::Tensor z1 = projections.slice(0, 0, n);
-    at::Tensor z2 = projections.slice(0, n);
+    at::Tensor z2 = sameViews ? z1 : projections.slice(0, n);
     if (distributed())
     {
       z1 = gatherShards(*collectives, z1.to(at::kFloat), batch);
-      z2 = gatherShards(*collectives, z2.to(at::kFloat), batch);
+      z2 = sameViews ? z1 : gatherShards(*collectives, z2.to(at::kFloat), batch);
     }
     return ntXentLoss(z1, z2, options.temperature);
   }

@@ -95,6 +95,49 @@ TEST_F(ContrastiveTrainingTest, LossFallsAndTheBestEpochIsKept)
                    history[best].validationLoss);
 }
 
+TEST_F(ContrastiveTrainingTest, ValidationLossIsTheNTXentOfTwoEqualViewsOfEachBatch)
+{
+  // Validation encodes each batch once and takes it as both views; the
+  // reference encodes [x; x] with the trained weights in eval mode, the
+  // network in float64 (NT-Xent is float32 by design), and in float32 as
+  // validation did before (its distance from float64 measures the float32
+  // forward's error at these weights; gamma_64 u32 of the loss at least).
+  auto run = training(tinyTraining(1));
+  run.trainEpoch();
+  const double             loss = run.validationLoss();
+  const cradl::ValueDict   weights = run.currentWeights();
+  const auto               reference = [&](at::ScalarType type) {
+    cradl::ContrastiveEncoder encoder(tinyEncoder());
+    cradl::ProjectionHead     head(tinyEncoder());
+    cradl::loadStateDict(*encoder, weights.at("encoder").toGenericDict(), "encoder");
+    cradl::loadStateDict(*head, weights.at("head").toGenericDict(), "head");
+    encoder->to(type);
+    head->to(type);
+    encoder->eval();
+    head->eval();
+    torch::NoGradGuard noGrad;
+    const at::Tensor   validation = blobSlices(12, 2).to(type);
+    double             total = 0.0;
+    int                batches = 0;
+    for (int64_t start = 0; start + 1 < validation.size(0); start += tinyTraining().batchSize)
+    {
+      const at::Tensor x = validation.slice(0, start, std::min<int64_t>(validation.size(0), start + 8));
+      const at::Tensor z = head->forward(encoder->forward(at::cat({ x, x })));
+      total += cradl::ntXentLoss(z.slice(0, 0, x.size(0)), z.slice(0, x.size(0)), tinyTraining().temperature)
+                 .item<double>();
+      ++batches;
+    }
+    return total / batches;
+  };
+  const double exact = reference(at::kDouble);
+  const double twoViews32 = reference(at::kFloat);
+  const double float32Error =
+    std::max(std::abs(twoViews32 - exact), cradl_test::gamma(64, cradl_test::Float32UnitRoundoff) * exact);
+  EXPECT_LE(std::abs(loss - exact), cradl_test::DrawSafetyFactor * float32Error)
+    << "validation " << loss << " float64 " << exact << " float32 with two views " << twoViews32;
+  EXPECT_EQ(run.history().back().validationLoss, loss);
+}
+
 TEST_F(ContrastiveTrainingTest, ResumingGivesTheSameNextEpoch)
 {
   const fs::path checkpoint = m_Folder / "checkpoint.pt";
