@@ -94,14 +94,23 @@ namespace
 // backward, and single passes for the output and the input's gradient
 // (what SyncBatchNorm does). The gradients of weight and bias are the own
 // rows' share: the gradient all-reduce sums them like any parameter's.
+// The graph owns the collectives its backward pass needs.
+struct CollectivesHolder : torch::CustomClassHolder
+{
+  explicit CollectivesHolder(std::shared_ptr<Collectives> held)
+    : collectives(std::move(held))
+  {}
+  std::shared_ptr<Collectives> collectives;
+};
+
 struct GlobalBatchNormFunction : torch::autograd::Function<GlobalBatchNormFunction>
 {
   static at::Tensor
   forward(torch::autograd::AutogradContext * context, const at::Tensor & input, const at::Tensor & weight,
-          const at::Tensor & bias, int64_t collectivesAddress, double epsilon, double momentum,
+          const at::Tensor & bias, const std::shared_ptr<Collectives> & group, double epsilon, double momentum,
           at::Tensor runningMean, at::Tensor runningVariance, at::Tensor batchesTracked)
   {
-    auto &           collectives = *reinterpret_cast<Collectives *>(collectivesAddress);
+    Collectives &    collectives = *group;
     const at::Tensor x = input.to(at::kFloat);
     const int64_t    channels = x.size(1);
     const double     local = static_cast<double>(x.numel() / channels);
@@ -127,7 +136,7 @@ struct GlobalBatchNormFunction : torch::autograd::Function<GlobalBatchNormFuncti
     runningVariance.mul_(1.0 - momentum).add_(variance.to(at::kFloat) * (count / std::max(1.0, count - 1.0)), momentum);
     batchesTracked.add_(1);
     context->save_for_backward({ x, weight, meanFloat, inverseStd });
-    context->saved_data["collectives"] = collectivesAddress;
+    context->saved_data["collectives"] = c10::IValue::make_capsule(c10::make_intrusive<CollectivesHolder>(group));
     context->saved_data["count"] = count;
     context->saved_data["input_dtype"] = static_cast<int64_t>(input.scalar_type());
     return at::addcmul(shift.view({ 1, channels, 1, 1 }), x, scale.view({ 1, channels, 1, 1 }));
@@ -138,7 +147,8 @@ struct GlobalBatchNormFunction : torch::autograd::Function<GlobalBatchNormFuncti
   {
     const auto       saved = context->get_saved_variables();
     const at::Tensor x = saved[0], weight = saved[1], mean = saved[2], inverseStd = saved[3];
-    auto &     collectives = *reinterpret_cast<Collectives *>(context->saved_data["collectives"].toInt());
+    const auto holder = c10::static_intrusive_pointer_cast<CollectivesHolder>(context->saved_data["collectives"].toCapsule());
+    Collectives & collectives = *holder->collectives;
     const double     count = context->saved_data["count"].toDouble();
     const at::Tensor dy = gradients[0].to(at::kFloat).contiguous(x.suggest_memory_format());
     const int64_t    channels = x.size(1);
@@ -168,9 +178,9 @@ globalBatchNorm(const at::Tensor & input, torch::nn::BatchNorm2dImpl & norm, con
 {
   // The normalisation is float32 (also under bfloat16 autocast).
   const auto & options = norm.options;
-  return GlobalBatchNormFunction::apply(input, norm.weight, norm.bias, reinterpret_cast<int64_t>(collectives.get()),
-                                        options.eps(), options.momentum().value_or(0.1), norm.running_mean,
-                                        norm.running_var, norm.num_batches_tracked);
+  return GlobalBatchNormFunction::apply(input, norm.weight, norm.bias, collectives, options.eps(),
+                                        options.momentum().value_or(0.1), norm.running_mean, norm.running_var,
+                                        norm.num_batches_tracked);
 }
 
 ProjectionHeadImpl::ProjectionHeadImpl(const EncoderOptions & options)
