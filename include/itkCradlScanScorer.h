@@ -110,6 +110,10 @@ public:
      *  also the ones SliceMap and SliceNLL do not hold. */
     std::map<std::string, std::pair<ImageType::Pointer, std::vector<double>>> Slices;
 
+    /** Map `name` of `from` into these raw maps: the map, its slice map and
+     *  scores when it has them, and its post-processing (shared). */
+    void
+    Take(const std::string & name, const RawMaps & from);
     /** What scoring in `mode` ("gradient" or "patch") alone gives, taken
      *  from these raw maps of mode "fused": that map, its slice map and
      *  scores, its post-processing. */

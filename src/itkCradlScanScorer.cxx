@@ -122,6 +122,22 @@ CradlScanScorer::ScoreMap(const std::string & mode, const ImageType * scan, cons
   }
 }
 
+void
+CradlScanScorer::RawMaps::Take(const std::string & name, const RawMaps & from)
+{
+  Maps[name] = from.Maps.at(name);
+  if (from.Slices.count(name))
+  {
+    Slices[name] = from.Slices.at(name);
+  }
+  auto & kept = from.Postprocessing[name];
+  if (!kept)
+  {
+    kept = std::make_shared<Postprocessed>();
+  }
+  Postprocessing[name] = kept;
+}
+
 CradlScanScorer::RawMaps
 CradlScanScorer::RawMaps::ModeView(const std::string & mode) const
 {
@@ -130,15 +146,8 @@ CradlScanScorer::RawMaps::ModeView(const std::string & mode) const
     itkGenericExceptionMacro(<< "ModeView: these raw maps hold no \"" << mode << "\" map of the encoder");
   }
   RawMaps view;
-  view.Maps[mode] = Maps.at(mode);
+  view.Take(mode, *this);
   std::tie(view.SliceMap, view.SliceNLL) = Slices.at(mode);
-  view.Slices[mode] = Slices.at(mode);
-  auto & kept = Postprocessing[mode];
-  if (!kept)
-  {
-    kept = std::make_shared<Postprocessed>();
-  }
-  view.Postprocessing[mode] = kept;
   return view;
 }
 

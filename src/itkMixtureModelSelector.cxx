@@ -160,16 +160,16 @@ void
 MixtureModelSelector::SelectByValidation(const std::vector<std::string> & modes, const std::vector<double> & sigmas)
 {
   using RawMaps = CradlScanScorer::RawMaps;
+  const unsigned int scans = m_NumberOfValidationScans;
+  // Each mode scored once, the fused one first: the others can take views of it.
+  std::vector<std::string> passModes;
   for (const auto & mode : modes)
   {
-    if (mode != "fused" && mode != "gradient" && mode != "patch")
-    {
-      itkExceptionMacro(<< "unknown scoring mode \"" << mode << "\": use \"gradient\", \"patch\" or \"fused\"");
-    }
+    if (std::find(passModes.begin(), passModes.end(), mode) == passModes.end())
+      passModes.push_back(mode);
   }
-  const unsigned int scans = m_NumberOfValidationScans;
-  const auto         has = [&](const char * mode) { return std::find(modes.begin(), modes.end(), mode) != modes.end(); };
-  const auto         rowOf = [&](unsigned int mixture, std::size_t mode, std::size_t sigma) {
+  std::stable_partition(passModes.begin(), passModes.end(), [](const std::string & mode) { return mode == "fused"; });
+  const auto rowOf = [&](unsigned int mixture, std::size_t mode, std::size_t sigma) {
     return static_cast<unsigned int>((mixture * modes.size() + mode) * sigmas.size() + sigma);
   };
   auto scorer = CradlScanScorer::New();
@@ -179,7 +179,7 @@ MixtureModelSelector::SelectByValidation(const std::vector<std::string> & modes,
   // of candidates whose patch densities are equal (one fit's candidates).
   std::vector<RawMaps> shared(scans);
   const GaussianMixtureModel * sharedPatchOf = nullptr;
-  const unsigned int           passes = m_NumberOfCandidates * static_cast<unsigned int>(modes.size());
+  const unsigned int           passes = m_NumberOfCandidates * static_cast<unsigned int>(passModes.size());
   unsigned int                 pass = 0;
   for (unsigned int c = 0; c < m_NumberOfCandidates; ++c)
   {
@@ -191,38 +191,30 @@ MixtureModelSelector::SelectByValidation(const std::vector<std::string> & modes,
     // modes score, so they take views of it instead of passes of their own.
     std::map<std::string, std::vector<RawMaps>> raw;
     bool                                        recordedPatch = false;
-    for (const char * mode : { "fused", "gradient", "patch" })
+    for (const auto & mode : passModes)
     {
-      if (!has(mode))
-        continue;
       CradlScoringSettings settings = m_ScoringSettings;
       settings.Mode = mode;
       scorer->SetSettings(settings);
       auto & maps = raw[mode];
       for (unsigned int scan = 0; scan < scans; ++scan)
       {
-        if (std::string(mode) != "fused" && raw.count("fused") && raw["fused"][scan].Maps.count(mode))
+        if (mode != "fused" && raw.count("fused") && raw["fused"][scan].Maps.count(mode))
         {
           maps.push_back(raw["fused"][scan].ModeView(mode));
           continue;
         }
         RawMaps known;
-        const auto take = [&](const std::string & name, RawMaps & to, const RawMaps & from) {
-          to.Maps[name] = from.Maps.at(name);
-          to.Postprocessing[name] = from.Postprocessing.at(name);
-          if (from.Slices.count(name))
-            to.Slices[name] = from.Slices.at(name);
-        };
-        if (std::string(mode) == "fused" && shared[scan].Maps.count("intensity"))
-          take("intensity", known, shared[scan]);
+        if (mode == "fused" && shared[scan].Maps.count("intensity"))
+          known.Take("intensity", shared[scan]);
         if (samePatch && shared[scan].Maps.count("patch"))
-          take("patch", known, shared[scan]);
+          known.Take("patch", shared[scan]);
         maps.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan), std::move(known)));
         if (maps.back().Maps.count("intensity") && !shared[scan].Maps.count("intensity"))
-          take("intensity", shared[scan], maps.back());
+          shared[scan].Take("intensity", maps.back());
         if (maps.back().Maps.count("patch") && !samePatch)
         {
-          take("patch", shared[scan], maps.back());
+          shared[scan].Take("patch", maps.back());
           recordedPatch = true;
         }
         this->UpdateProgress(static_cast<float>(pass * scans + scan + 1) / (passes * scans));

@@ -328,6 +328,12 @@ TEST(GaussianMixtureFitter, FitsEncodedSlicesOfScans)
     }
   }
 
+  // A mode the scorer does not know is named.
+  auto unknown = overBothMixtures();
+  unknown->SetScoringModes({ "gradient", "sobel" });
+  EXPECT_NE(cradl_test::exceptionMessage([&] { unknown->Update(); }).find("unknown scoring mode \"sobel\""),
+            std::string::npos);
+
   // The fused map is the fusion filter over the three post-processed maps.
   itk::CradlScoringSettings fusedSettings;
   fusedSettings.Mode = "fused";
