@@ -5,7 +5,8 @@
 # figures inside the brain, per anomaly kind, beside the intensity baseline.
 #   bash scripts/quality-sweep.sh [OUT] [SEEDS] [CONFIGS]
 #   SEEDS default "0 1 2"; CONFIGS default "e10 e30 e100" (64 px, the demo
-#   configuration with 10, 30, 100 epochs); "px128" adds 128 px, 30 epochs.
+#   configuration with 10, 30, 100 epochs); "px128" adds 128 px, 30 epochs;
+#   "nfN" the demo configuration with N base channels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-quality}
@@ -18,6 +19,7 @@ for config in $configs; do
   case $config in
     e*) args=(--epochs "${config#e}") ;;
     px128) args=(--slice-size 128 --epochs 30) ;;
+    nf*) args=(--nf "${config#nf}") ;;
     *) echo "unknown configuration $config" >&2; exit 2 ;;
   esac
   for seed in $seeds; do
