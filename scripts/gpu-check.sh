@@ -43,8 +43,8 @@ tested=$(date +%s)
 
 bench="$build/apps/cradl-bench/cradl-bench"
 for batch in 32 256; do
-  part "train-fp32-b$batch" "$bench" train --device cuda --batch "$batch" --size 128 --nf 64 --nz 512 --steps 10 --channels-first
-  part "train-bf16-b$batch" "$bench" train --device cuda --batch "$batch" --size 128 --nf 64 --nz 512 --steps 10 --channels-first --bf16
+  part "train-fp32-b$batch" "$bench" train --device cuda --batch "$batch" --size 128 --nf 64 --nz 512 --steps 10
+  part "train-bf16-b$batch" "$bench" train --device cuda --batch "$batch" --size 128 --nf 64 --nz 512 --steps 10 --bf16
 done
 part nllgrad-fp32 "$bench" nllgrad --device cuda
 part nllgrad-bf16 "$bench" nllgrad --device cuda --bf16
@@ -74,7 +74,7 @@ for N in (32, 256):
 PY
 if [ "$gpus" -ge 2 ]; then
   part train-2gpu torchrun --nproc-per-node=2 --no-python "$bench" train --device cuda --batch 256 --size 128 --nf 64 \
-    --nz 512 --steps 10 --channels-first
+    --nz 512 --steps 10
 fi
 finished=$(date +%s)
 echo "build $((built - started)) s, tests $((tested - built)) s, benchmarks $((finished - tested)) s" | tee -a "$out/machine.txt"

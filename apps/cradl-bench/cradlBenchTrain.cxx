@@ -30,7 +30,7 @@ struct Options
   int         threads = 0;
   bool        noAugment = false;
   bool        mixedPrecision = false;
-  bool        channelsFirst = false;
+  bool        channelsLast = false; // the library's default layout unless asked
   std::string device = "cpu";
 };
 
@@ -67,7 +67,7 @@ run(const Options & options)
   training.batchSize = options.batch;
   training.epochs = 1000;
   training.mixedPrecision = options.mixedPrecision;
-  training.channelsLast = !options.channelsFirst;
+  training.channelsLast = options.channelsLast;
   at::manual_seed(0);
   const at::Tensor slices = (at::randn({ options.batch, 1, options.size, options.size }) * 0.5).clamp(-1.5, 1.5);
   // Started by torchrun or scripts/bench/distributed.sh: data-parallel over
@@ -112,7 +112,7 @@ run(const Options & options)
   result["nz"] = options.nz;
   result["augment"] = !options.noAugment;
   result["mixed_precision_bf16"] = options.mixedPrecision;
-  result["channels_last"] = !options.channelsFirst;
+  result["channels_last"] = options.channelsLast;
   result["steps"] = options.steps;
   result["processes"] = group ? group->worldSize() : 1;
   // Waiting for the gradient sums after backward: what the backward pass did not hide.
@@ -145,7 +145,7 @@ addBenchTrain(CLI::App & bench)
   command->add_option("--device", options->device, "cpu, cuda or cuda:N")->capture_default_str();
   command->add_flag("--no-augment", options->noAugment, "skip the augmentations");
   command->add_flag("--bf16", options->mixedPrecision, "bfloat16 autocast (fp32 master weights)");
-  command->add_flag("--channels-first", options->channelsFirst, "NCHW instead of channels-last");
+  command->add_flag("--channels-last", options->channelsLast, "NHWC instead of NCHW (the library's default)");
   command->callback([options] { run(*options); });
 }
 

@@ -11,8 +11,7 @@ bash "$repo/scripts/bench/cpu.sh"
 build=${1:-$repo/build}
 size=${2:-64} nf=${3:-32} nz=${4:-256} batch=${5:-64} steps=${6:-10} processes=${7:-2}
 threads=$(nproc)
-bench=("$build/apps/cradl-bench" train --batch "$batch" --size "$size" --nf "$nf" --nz "$nz" --steps "$steps"
-  --channels-first)
+bench=("$build/apps/cradl-bench" train --batch "$batch" --size "$size" --nf "$nf" --nz "$nz" --steps "$steps")
 out=$(mktemp -d)
 "${bench[@]}" --threads "$threads" | tee "$out/one.json"
 port=$((20000 + RANDOM % 20000))

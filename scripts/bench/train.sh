@@ -20,10 +20,10 @@ GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647 \
   "$anchors/simclr_torch.py" --part train --N "$batch" --threads "$threads" --steps "$steps" --train-modes augstep \
   >"$out/anchor-kept.json"
 "$build/apps/cradl-bench" peak >"$out/peak.json"
-variants=("--channels-first" "")
+variants=("" "--channels-last")
 # bfloat16 is ~10x slower than float32 without AVX512-BF16 or AMX: not timed there.
 if grep -m1 "^flags" /proc/cpuinfo | grep -q -w -E "avx512_bf16|amx_bf16"; then
-  variants+=("--bf16 --channels-first" "--bf16" "--bf16 --no-augment")
+  variants+=("--bf16" "--bf16 --channels-last" "--bf16 --no-augment")
 fi
 for variant in "${variants[@]}"; do
   # shellcheck disable=SC2086
