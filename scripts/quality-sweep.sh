@@ -6,7 +6,8 @@
 #   bash scripts/quality-sweep.sh [OUT] [SEEDS] [CONFIGS]
 #   SEEDS default "0 1 2"; CONFIGS default "e10 e30 e100" (64 px, the demo
 #   configuration with 10, 30, 100 epochs); "px128" adds 128 px, 30 epochs;
-#   "nfN" the demo configuration with N base channels.
+#   "nfN" the demo configuration with N base channels, "lrX" learning rate X,
+#   "wN" N warm-up epochs; parts join with commas: "e10,lr0.001,w1".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-quality}
@@ -16,12 +17,18 @@ bash scripts/build.sh >/dev/null
 cradl=${CRADL_BUILD_DIR:-build}/apps/cradl
 [ -f "$out/data/test.csv" ] || "$cradl" make-dataset --out "$out/data" >/dev/null
 for config in $configs; do
-  case $config in
-    e*) args=(--epochs "${config#e}") ;;
-    px128) args=(--slice-size 128 --epochs 30) ;;
-    nf*) args=(--nf "${config#nf}") ;;
-    *) echo "unknown configuration $config" >&2; exit 2 ;;
-  esac
+  args=()
+  IFS=, read -r -a parts <<<"$config"
+  for part in "${parts[@]}"; do
+    case $part in
+      e*) args+=(--epochs "${part#e}") ;;
+      px128) args+=(--slice-size 128 --epochs 30) ;;
+      nf*) args+=(--nf "${part#nf}") ;;
+      lr*) args+=(--lr "${part#lr}") ;;
+      w*) args+=(--warmup-epochs "${part#w}") ;;
+      *) echo "unknown configuration $part" >&2; exit 2 ;;
+    esac
+  done
   for seed in $seeds; do
     run="$out/$config-seed$seed"
     start=$(date +%s)

@@ -10,7 +10,10 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <cmath>
@@ -38,6 +41,19 @@ bfloat16Supported(const c10::Device & device)
   if (device.is_cuda())
   {
     return true; // native on Ampere and newer; the CPU-only LibTorch has no API to ask the GPU
+  }
+  // oneDNN held below AVX512-BF16 (DNNL_MAX_CPU_ISA=AVX2, ...) has no
+  // bfloat16 convolutions at all: its primitives fail to build.
+  for (const char * variable : { "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA" })
+  {
+    const char * isa = std::getenv(variable);
+    if (isa != nullptr && *isa != '\0')
+    {
+      std::string name(isa);
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (name.find("BF16") == std::string::npos && name.find("AMX") == std::string::npos && name != "ALL")
+        return false;
+    }
   }
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string   line;

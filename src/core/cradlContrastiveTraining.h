@@ -161,7 +161,8 @@ CRADL_CORE_EXPORT ContrastiveEncoder
 loadEncoder(const std::string & path, ValueDict * contents = nullptr);
 
 /** Whether bfloat16 autocast is fast on `device`: any CUDA device (native
- *  from Ampere on), or a CPU with AVX512-BF16 (read from /proc/cpuinfo). */
+ *  from Ampere on), or a CPU with AVX512-BF16 (read from /proc/cpuinfo)
+ *  unless DNNL_MAX_CPU_ISA / ONEDNN_MAX_CPU_ISA holds oneDNN below it. */
 CRADL_CORE_EXPORT bool
 bfloat16Supported(const c10::Device & device);
 

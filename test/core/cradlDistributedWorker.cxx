@@ -108,10 +108,16 @@ relativeDifference(const at::Tensor & a, const at::Tensor & b)
 // The error model of data-parallel training: two runs of the same global
 // batches differ only in the order of float32 sums (batch-norm statistics,
 // gradients summed over the processes, convolutions of other batch sizes).
-// Each sum of n terms is off by at most gamma_n u32 relative, so the
-// one-process run is repeated with every gradient perturbed by that much at
-// every step (n: the largest sum, the first layers' 2 B (S/2)^2 terms); the
-// bound is DrawSafetyFactor times the farthest perturbed run's distance.
+// Each sum of n terms is off by at most gamma_n u32 times the sum of its
+// terms' magnitudes, not of its result: where a gradient element cancels
+// (conv weights before a batch norm), its error is of the size of the
+// tensor's large elements and Adam's normalisation turns it into a step
+// (measured on AVX-512 oneDNN: one process with 1 thread against 2 threads
+// 6.1e-5 apart; a relative perturbation bounded that at 7.8e-6). So the
+// one-process run is repeated with every gradient element perturbed by
+// gamma_n u32 times its tensor's largest magnitude at every step (n: the
+// largest sum, the first layers' 2 B (S/2)^2 terms); the bound is
+// DrawSafetyFactor times the farthest perturbed run's distance.
 struct TrainingBound
 {
   at::Tensor reference; // flat weights of the unperturbed run
@@ -136,7 +142,11 @@ oneProcessTraining(const cradl::TrainingOptions & options)
     at::Generator noise = at::make_generator<at::CPUGeneratorImpl>(100 + draw);
     run.setGradientCallback([&](const std::vector<at::Tensor> & parameters) {
       for (const auto & parameter : parameters)
-        parameter.mutable_grad().mul_(1.0 + perturbation * (2.0 * at::rand(parameter.sizes(), noise) - 1.0));
+      {
+        at::Tensor gradient = parameter.mutable_grad();
+        const at::Tensor scale = gradient.abs().max();
+        gradient.add_(scale * perturbation * (2.0 * at::rand(parameter.sizes(), noise) - 1.0));
+      }
     });
     double loss = 0.0;
     while (!run.finished())

@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 namespace
 {
@@ -419,4 +420,37 @@ TEST_F(ContrastiveTrainingTest, TrainsOnCuda)
   EXPECT_TRUE(std::isfinite(first.trainingLoss));
   EXPECT_LT(second.trainingLoss, first.trainingLoss * 1.5);
   EXPECT_TRUE(at::allclose(run.bestEncoder()->forward(blobSlices(2, 3)), run.bestEncoder()->forward(blobSlices(2, 3))));
+}
+
+TEST(Bfloat16Support, FollowsTheCpuFlagUnlessOneDnnIsHeldBelowIt)
+{
+  // What /proc/cpuinfo says, read here on its own.
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string   line;
+  bool          flag = false;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0)
+    {
+      flag = (line + " ").find(" avx512_bf16 ") != std::string::npos;
+      break;
+    }
+  std::vector<std::pair<std::string, std::optional<std::string>>> given;
+  for (const char * variable : { "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA" })
+  {
+    const char * value = std::getenv(variable);
+    given.emplace_back(variable, value != nullptr ? std::optional<std::string>(value) : std::nullopt);
+    unsetenv(variable);
+  }
+  EXPECT_EQ(cradl::bfloat16Supported(c10::kCPU), flag);
+  // oneDNN held at AVX2 has no bfloat16 convolutions (its primitives fail to
+  // build), in any spelling; held at AVX512_CORE_BF16 the CPU decides.
+  for (const char * isa : { "AVX2", "avx512_core", "AVX512_CORE_VNNI" })
+  {
+    setenv("DNNL_MAX_CPU_ISA", isa, 1);
+    EXPECT_FALSE(cradl::bfloat16Supported(c10::kCPU)) << isa;
+  }
+  setenv("DNNL_MAX_CPU_ISA", "avx512_core_bf16", 1);
+  EXPECT_EQ(cradl::bfloat16Supported(c10::kCPU), flag);
+  for (const auto & [variable, value] : given)
+    value ? setenv(variable.c_str(), value->c_str(), 1) : unsetenv(variable.c_str());
 }
