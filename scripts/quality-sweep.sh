@@ -7,7 +7,8 @@
 #   SEEDS default "0 1 2"; CONFIGS default "e10 e30 e100" (64 px, the demo
 #   configuration with 10, 30, 100 epochs); "px128" adds 128 px, 30 epochs;
 #   "nfN" the demo configuration with N base channels, "lrX" learning rate X,
-#   "wN" N warm-up epochs; parts join with commas: "e10,lr0.001,w1".
+#   "wN" N warm-up epochs, "fp32" float32 training where bfloat16 would be
+#   the default; parts join with commas: "e10,lr0.001,w1".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-quality}
@@ -26,6 +27,7 @@ for config in $configs; do
       nf*) args+=(--nf "${part#nf}") ;;
       lr*) args+=(--lr "${part#lr}") ;;
       w*) args+=(--warmup-epochs "${part#w}") ;;
+      fp32) args+=(--mixed-precision 0) ;;
       *) echo "unknown configuration $part" >&2; exit 2 ;;
     esac
   done
