@@ -1,7 +1,7 @@
 #ifndef cradlDefaults_h
 #define cradlDefaults_h
 
-// CRADL's default settings, written once: the ITK filters, the tensor core in
+// CRADL's default settings and their limits, written once: the ITK filters, the tensor core in
 // src/core, the `cradl` tool's settings table and its --help all take them
 // from here. Plain constants without any library, so every layer can include it.
 
@@ -56,6 +56,27 @@ constexpr unsigned int GaussianRadius = 3;
 constexpr double ThresholdQuantile = 0.99;
 
 } // namespace defaults
+
+// The values every front end accepts (the ITK setters, the tool's settings
+// table, JSON and Python), beyond which a setting is refused, not clamped:
+// past them the program would run out of memory or time, or do nonsense.
+namespace limits
+{
+// A 31 x 31 median and a 101-pixel Gaussian already erase all but the
+// coarsest structure of a 256-pixel slice.
+constexpr unsigned int MaximumMedianRadius = 15;
+constexpr unsigned int MaximumGaussianRadius = 50;
+constexpr double       MaximumGaussianSigma = 100.0;
+// Threads beyond the cores only add switching; a few per core are allowed
+// (with a warning) for machines whose affinity understates them.
+constexpr unsigned int MaximumThreadsPerCore = 4;
+// The network and the batches: well past the paper's (nf 64, nz 512, batch 64).
+constexpr unsigned int MaximumNumberOfFilters = 1024;
+constexpr unsigned int MaximumRepresentationSize = 16384;
+constexpr unsigned int MaximumBatchSize = 65536;
+constexpr unsigned int MaximumEpochs = 1000000;
+constexpr unsigned int MaximumComponents = 4096;
+} // namespace limits
 } // namespace cradl
 
 #endif

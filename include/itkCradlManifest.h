@@ -105,10 +105,16 @@ public:
     return m_Entries;
   }
 
+  /** "manifest 'F', row N (line L), image 'I'": what an error about row
+   *  `index` (0-based) starts with, so that the user finds the scan. */
+  std::string
+  DescribeEntry(std::size_t index) const;
+
   /** Reads row `index` (0-based) and checks it. NaN or infinite voxels
    *  inside the brain mask (the whole image when the row has none) are an
    *  error naming the file and their count, unless ZeroNonFiniteVoxels is
-   *  on: then they, like any outside the mask, become 0. */
+   *  on: then they, like any outside the mask, become 0. An empty brain mask
+   *  (or, without one, an all-zero scan) is an error naming the file. */
   Scan
   LoadScan(std::size_t index) const;
 

@@ -19,10 +19,12 @@
 #define itkMedianGaussianPostprocessImageFilter_h
 
 #include "cradlDefaults.h"
+#include "itkCradlSetRangeMacro.h"
 #include "itkImageToImageFilter.h"
 #include "itkMaskImageFilter.h"
 #include "itkMirrorPadImageFilter.h"
 
+#include <limits>
 #include <vector>
 
 namespace itk
@@ -80,11 +82,14 @@ public:
   itkSetInputMacro(MaskImage, MaskImageType);
   itkGetInputMacro(MaskImage, MaskImageType);
 
-  itkSetMacro(MedianRadius, unsigned int);
+  /** Radius of the median (0 = none), at most cradl::limits::MaximumMedianRadius. */
+  cradlSetInRangeMacro(MedianRadius, unsigned int, 0u, cradl::limits::MaximumMedianRadius);
   itkGetConstMacro(MedianRadius, unsigned int);
-  itkSetMacro(GaussianSigma, double);
+  /** Sigma of the Gaussian in pixels, positive, at most cradl::limits::MaximumGaussianSigma. */
+  cradlSetInRangeMacro(GaussianSigma, double, std::numeric_limits<double>::min(), cradl::limits::MaximumGaussianSigma);
   itkGetConstMacro(GaussianSigma, double);
-  itkSetMacro(GaussianRadius, unsigned int);
+  /** Half width of the Gaussian's kernel, at most cradl::limits::MaximumGaussianRadius. */
+  cradlSetInRangeMacro(GaussianRadius, unsigned int, 0u, cradl::limits::MaximumGaussianRadius);
   itkGetConstMacro(GaussianRadius, unsigned int);
 
   /** The normalised 1D Gaussian weights, from -GaussianRadius to +GaussianRadius. */

@@ -121,7 +121,7 @@ protected:
       Pixel *        out = output->GetBufferPointer() + output->ComputeOffset(start);
 
       SizeValueType x = 0;
-      for (; x + Lanes <= width; x += Lanes)
+      for (; r <= MaximumLanesRadius && x + Lanes <= width; x += Lanes)
       {
         medianOfLanes(center + x, rowStride, r, out + x);
       }
@@ -144,6 +144,9 @@ protected:
 
 private:
   static constexpr std::size_t Lanes = 16;
+  // medianOfLanes keeps n/2 + 2 of the n = (2r + 1)^2 window values in a
+  // fixed array of 64 rows: r <= 5. Larger windows take the scalar path.
+  static constexpr int MaximumLanesRadius = 5;
   using Pixel = typename TImage::PixelType;
 
   // Medians of Lanes neighbouring pixels at once by forgetful selection: keep
@@ -161,7 +164,7 @@ private:
       std::copy(center, center + Lanes, out);
       return;
     }
-    Pixel set[64][Lanes]; // window values not yet discarded, n <= 121 -> kept <= 62
+    Pixel set[64][Lanes]; // window values not yet discarded: r <= MaximumLanesRadius, n <= 121, kept <= 62
     int   next = 0;
     const auto load = [&](int index, Pixel * lanes) {
       const Pixel * source = center + (index / side - r) * rowStride + (index % side - r);

@@ -214,6 +214,13 @@ CradlManifest::ReadMaskImage(const std::string & fileName, const std::string & c
   return binarised(ReadScanImage(fileName, context));
 }
 
+std::string
+CradlManifest::DescribeEntry(std::size_t index) const
+{
+  const Entry & entry = this->GetEntry(index);
+  return rowContext(m_FileName, entry) + ", image '" + entry.Image + "'";
+}
+
 auto
 CradlManifest::LoadScan(std::size_t index) const -> Scan
 {
@@ -278,6 +285,17 @@ CradlManifest::LoadScan(std::size_t index) const -> Scan
       if (m_ZeroNonFiniteVoxels || (brain != nullptr && brain[i] == 0))
         pixels[i] = 0.0f;
     }
+  }
+  // Nothing to z-score: found here, where the file can be named, rather than
+  // deep inside a filter that sees only the image.
+  const bool anyBrain = brain != nullptr ? std::any_of(brain, brain + count, [](unsigned char v) { return v != 0; })
+                                         : std::any_of(pixels, pixels + count, [](float v) { return v != 0.0f; });
+  if (!anyBrain)
+  {
+    itkExceptionMacro(<< context << ": "
+                      << (brain != nullptr ? "the brain mask '" + entry.Mask + "' is empty (no non-zero voxel)"
+                                           : "the image '" + entry.Image + "' is all zeros and the row gives no mask")
+                      << ": give the scan's brain mask (non-zero = brain) in the mask column");
   }
   if (inBrain > 0 && !m_ZeroNonFiniteVoxels)
   {

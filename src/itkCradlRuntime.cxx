@@ -12,6 +12,8 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
 #include <stdexcept>
 
 namespace itk
@@ -84,7 +86,22 @@ void
 CradlRuntime::SetNumberOfThreads(unsigned int threads)
 {
   const unsigned int count = threads == 0 ? GetDefaultNumberOfThreads() : threads;
-  cradl::setComputeThreads(static_cast<int>(count));
+  try
+  {
+    cradl::setComputeThreads(static_cast<int>(std::min<unsigned int>(count, std::numeric_limits<int>::max())));
+  }
+  catch (const std::exception & error)
+  {
+    itkGenericExceptionMacro(<< cradl::messageOf(error));
+  }
+  static std::atomic<unsigned int> warnedFor{ 0 };
+  const auto                       cores = static_cast<unsigned int>(cradl::availableCores());
+  if (count > cores && warnedFor.exchange(count) != count)
+  {
+    OutputWindowDisplayWarningText(("Cradl: " + std::to_string(count) + " threads on " + std::to_string(cores) +
+                                    " cores: more threads than cores only add switching (0 = one per core)\n")
+                                     .c_str());
+  }
   MultiThreaderBase::SetGlobalDefaultNumberOfThreads(count);
 }
 

@@ -163,3 +163,42 @@ TEST(MedianGaussianPostprocessImageFilter, UpdatedAgainItGivesWhatAFreshFilterGi
   filter->Update();
   EXPECT_EQ(valuesOf(filter->GetOutput()), freshlyPostprocessed(map.GetPointer(), nullptr, 1, 1.5));
 }
+
+TEST(MedianGaussianPostprocessImageFilter, LargeRadiiEqualScipyEvenWhenThePadExceedsTheImage)
+{
+  // Radius 6 is past the vectorised median's fixed window (radius 5): it once
+  // overran a stack array. At the largest radii the mirror pad is wider than
+  // this image, so the border reflects more than once.
+  std::mt19937                          random(6);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  const auto map = cradl_test::makeImage<Map3D>({ { 40, 33, 2 } }, cradl_test::vector(1.0, 1.0, 2.0),
+                                                cradl_test::point(0, 0, 0), cradl_test::rotation<3>(0.0),
+                                                [&](auto) { return uniform(random); });
+  const auto mask = cradl_test::makeImageLike<Mask3D>(map.GetPointer(), [](auto i) { return i[0] > 3 ? 1 : 0; });
+  expectEqualsScipy(map.GetPointer(), mask.GetPointer(), 6, 2.0, 3, "radius6");
+  const auto small = cradl_test::makeImage<Map3D>({ { 12, 9, 2 } }, cradl_test::vector(1.0, 1.0, 2.0),
+                                                  cradl_test::point(0, 0, 0), cradl_test::rotation<3>(0.0),
+                                                  [&](auto) { return uniform(random); });
+  const auto smallMask = cradl_test::makeImageLike<Mask3D>(small.GetPointer(), [](auto) { return 1; });
+  expectEqualsScipy(small.GetPointer(), smallMask.GetPointer(), cradl::limits::MaximumMedianRadius, 5.0,
+                    cradl::limits::MaximumGaussianRadius, "largest");
+}
+
+TEST(MedianGaussianPostprocessImageFilter, SettersRefuseValuesOutsideTheirRangeAndKeepTheOldOne)
+{
+  auto       filter = itk::MedianGaussianPostprocessImageFilter<Map2D>::New();
+  const auto refusal = cradl_test::exceptionMessage;
+  EXPECT_NE(refusal([&] { filter->SetMedianRadius(cradl::limits::MaximumMedianRadius + 1); })
+              .find("MedianRadius must be from 0 to 15, got 16"),
+            std::string::npos);
+  EXPECT_NE(refusal([&] { filter->SetGaussianRadius(1000); }).find("GaussianRadius must be from 0 to 50"),
+            std::string::npos);
+  for (const double sigma : { 0.0, -1.0, std::nan(""), 1e9 })
+    EXPECT_NE(refusal([&] { filter->SetGaussianSigma(sigma); }).find("GaussianSigma must be from"), std::string::npos)
+      << sigma;
+  EXPECT_EQ(filter->GetMedianRadius(), cradl::defaults::MedianRadius);
+  EXPECT_EQ(filter->GetGaussianRadius(), cradl::defaults::GaussianRadius);
+  EXPECT_EQ(filter->GetGaussianSigma(), cradl::defaults::GaussianSigma);
+  filter->SetMedianRadius(cradl::limits::MaximumMedianRadius);
+  EXPECT_EQ(filter->GetMedianRadius(), cradl::limits::MaximumMedianRadius);
+}

@@ -124,7 +124,9 @@ stageDoneOnEveryProcess()
 
 // Whether a stage may be skipped: its record matches the present inputs and
 // its outputs exist. Says in one line what it does and why. Rank 0 decides
-// and, for a stage that every process runs, tells the others.
+// and, for a stage that every process runs, tells the others. A stage that
+// runs first marks its record unfinished: should it fail part-way, no earlier
+// "finished" record vouches for a mix of old and new outputs.
 bool
 upToDate(const StageRecord & record, const std::vector<std::string> & outputs, const PipelineConfig & config,
          const char * stage, bool everyProcessRuns = true)
@@ -137,6 +139,8 @@ upToDate(const StageRecord & record, const std::vector<std::string> & outputs, c
     std::cerr << "cradl: " << stage << ": "
               << (config.force ? "--force, running" : skip ? "up to date, skipped (--force to redo)" : reason + ", running")
               << std::endl;
+    if (!skip)
+      record.write(false);
   }
   return everyProcessRuns && itk::CradlRuntime::GetDistributedWorldSize() > 1 ? itk::CradlRuntime::DistributedBroadcast(skip)
                                                                               : skip;
@@ -203,6 +207,45 @@ scoringSettings(const PipelineConfig & config, const itk::GaussianMixtureModel *
       settings.GaussianSigma = chosen->GetSelectedGaussianSigma();
   }
   return settings;
+}
+
+// Files in `folder` that this run did not write are an earlier run's, which
+// a reader would take for this one's: removed, and said.
+void
+removeStaleFiles(const fs::path & folder, const std::set<std::string> & written, const char * stage,
+                 const std::string & what)
+{
+  if (!fs::is_directory(folder))
+    return;
+  std::vector<fs::path> stale;
+  for (const auto & entry : fs::recursive_directory_iterator(folder))
+    if (entry.is_regular_file() && written.count(entry.path().string()) == 0)
+      stale.push_back(entry.path());
+  for (const auto & path : stale)
+    fs::remove(path);
+  if (!stale.empty())
+    std::cerr << "cradl: " << stage << ": removed " << stale.size() << " " << what << " of an earlier run from '"
+              << folder.string() << "' (this run does not make them)" << std::endl;
+}
+
+// Runs `work` on row `row` of `manifest`: an error it raises starts with the
+// row and its image, so that the user knows which scan it was.
+template <typename Work>
+auto
+onScan(const itk::CradlManifest & manifest, std::size_t row, Work && work) -> decltype(work())
+{
+  try
+  {
+    return work();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw std::runtime_error(manifest.DescribeEntry(row) + ": " + error.GetDescription());
+  }
+  catch (const std::exception & error)
+  {
+    throw std::runtime_error(manifest.DescribeEntry(row) + ": " + itk::CradlRuntime::ErrorMessage(error));
+  }
 }
 
 // Validation scans with a label choose the mixture; the rest only add healthy
@@ -419,16 +462,17 @@ void
 trainStage(const PipelineConfig & config)
 {
   const Layout layout{ config.out };
-  fs::create_directories(config.out);
+  itk::CradlMakeFolder(config.out);
   StageRecord record(config.out, "train");
   record.addSettings(config.settingsOf("train"));
   record.addManifest("training manifest", requireManifestPath(config.train, "training"));
   record.addManifest("validation manifest", requireManifestPath(config.validation, "validation"));
+  const bool resumable = leader() && record.matchesUnfinished(); // before upToDate marks this run unfinished
   if (upToDate(record, { layout.encoder() }, config, "train"))
     return;
   if (leader())
   {
-    if (fs::exists(layout.checkpoint()) && (config.force || !record.matchesUnfinished()))
+    if (fs::exists(layout.checkpoint()) && (config.force || !resumable))
     {
       std::cerr << "cradl: train: starting afresh; the checkpoint came from "
                 << (config.force ? "before --force" : "other inputs") << std::endl;
@@ -441,7 +485,6 @@ trainStage(const PipelineConfig & config)
       std::cerr << "cradl: train: data-parallel over " << processes << " processes, global batch " << config.batch
                 << " (" << config.batch / processes << (config.batch % processes ? "-" + std::to_string(config.batch / processes + 1) : "")
                 << " per process)" << std::endl;
-    record.write(false);
   }
   stageDoneOnEveryProcess(); // no rank reads a checkpoint before rank 0 has judged it
   const auto train = readManifest(config, config.train, "training");
@@ -504,7 +547,7 @@ void
 fitStage(const PipelineConfig & config)
 {
   const Layout layout{ config.out };
-  fs::create_directories(layout.out / "candidates");
+  itk::CradlMakeFolder((layout.out / "candidates").string());
   StageRecord record(config.out, "fit");
   record.addSettings(config.settingsOf("fit"));
   record.addFile("encoder", layout.encoder());
@@ -574,7 +617,7 @@ selectOnThisProcess(const PipelineConfig & config)
   }
   if (upToDate(record, outputs, config, "select", false))
     return;
-  fs::create_directories(layout.out / "validation");
+  itk::CradlMakeFolder((layout.out / "validation").string());
   itk::CradlRuntime::SetNumberOfThreads(config.threads);
   const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
   auto       selector = itk::MixtureModelSelector::New();
@@ -626,7 +669,7 @@ selectOnThisProcess(const PipelineConfig & config)
   {
     const bool chose = next < labelled.size() && labelled[next] == row;
     const auto map = chose ? selector->GetValidationResults()[next++].AnomalyMap
-                           : scorer->Score(scans[row].Image, scans[row].Mask).AnomalyMap;
+                           : onScan(*validation, row, [&] { return scorer->Score(scans[row].Image, scans[row].Mask); }).AnomalyMap;
     itk::CradlWriteImage(map.GetPointer(), layout.validationMap(stemOf(validation->GetEntry(row).Image)));
   }
   selector->GetOutput()->ExportNpz(layout.mixtureNpz());
@@ -668,11 +711,13 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   }
   if (upToDate(record, outputs, config, "score"))
     return;
-  fs::create_directories(layout.out / "maps");
-  fs::create_directories(layout.out / "slices");
+  itk::CradlMakeFolder((layout.out / "maps").string());
+  itk::CradlMakeFolder((layout.out / "slices").string());
   if (everyMap)
     for (const char * mode : ScoringModes)
-      fs::create_directories(layout.out / "maps" / "modes" / mode);
+      itk::CradlMakeFolder((layout.out / "maps" / "modes" / mode).string());
+  else if (leader())
+    removeStaleFiles(layout.out / "maps" / "modes", {}, "score", "map(s) of every mode (--score-mode auto)");
   itk::CradlRuntime::SetNumberOfThreads(config.threads);
   const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
   const auto mixture = itk::GaussianMixtureModel::Load(layout.mixture());
@@ -699,24 +744,25 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   {
     const auto                   scan = manifest->LoadScan(row);
     const std::string            stem = stemOf(manifest->GetEntry(row).Image);
-    itk::CradlScanScorer::Result scored;
+    // Every mode's map beside the chosen one's (--score-mode auto), for
+    // evaluate's comparison, from one scoring pass; the chosen map is finished
+    // from the same pass, unless it is the patch map, whose slice scores are
+    // its own filter's.
+    itk::CradlScanScorer::Result fused;
+    const auto                   scored = onScan(*manifest, row, [&] {
+      if (!everyMap)
+        return scorer->Score(scan.Image, scan.Mask);
+      const auto   raw = fusedScorer->ScoreRaw(scan.Image, scan.Mask);
+      const auto & chosen = scorer->GetSettings().Mode;
+      fused = fusedScorer->Finish(raw, scan.Mask);
+      return chosen == "fused" ? fused : chosen == "patch" ? scorer->Score(scan.Image, scan.Mask) : scorer->Finish(raw, scan.Mask);
+    });
     if (everyMap)
     {
-      // Every mode's map beside the chosen one's, for evaluate's comparison,
-      // from one scoring pass; the chosen map is finished from the same pass,
-      // unless it is the patch map, whose slice scores are its own filter's.
-      const auto raw = fusedScorer->ScoreRaw(scan.Image, scan.Mask);
-      const auto fused = fusedScorer->Finish(raw, scan.Mask);
-      const auto & chosen = scorer->GetSettings().Mode;
-      scored = chosen == "fused" ? fused : chosen == "patch" ? scorer->Score(scan.Image, scan.Mask) : scorer->Finish(raw, scan.Mask);
       itk::CradlWriteImage(fused.AnomalyMap.GetPointer(), layout.modeMap("fused", stem));
       for (const char * mode : { "gradient", "patch" })
         if (fused.Components.count(mode))
           itk::CradlWriteImage(fused.Components.at(mode).GetPointer(), layout.modeMap(mode, stem));
-    }
-    else
-    {
-      scored = scorer->Score(scan.Image, scan.Mask);
     }
     itk::CradlWriteImage(scored.AnomalyMap.GetPointer(), layout.map(stem, "anomaly"));
     itk::CradlWriteImage(scored.RawMap.GetPointer(), layout.map(stem, "raw"));
@@ -757,6 +803,7 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
                             { "slices", nlohmann::json::array() },
                             { "dataset", { { "kinds", nlohmann::json::object() } } } };
   std::set<std::string> grids;
+  std::set<std::string> segmentations; // written by this run
   const auto   manifest = readManifest(config, manifestPath, "evaluation");
   const auto   sliceScores = readSliceScores(layout);
   auto         evaluator = itk::AnomalyMapEvaluator::New();
@@ -765,14 +812,18 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
   if (hasValidation(config))
   {
     evaluator->SetThreshold(labelFreeThreshold(config, layout, validationKinds));
-    fs::create_directories(layout.out / "segmentations");
+    itk::CradlMakeFolder((layout.out / "segmentations").string());
   }
-  fs::create_directories(layout.report());
+  else
+    std::cerr << "cradl: evaluate: no --val: the label-free threshold, its Dice and the segmentations are skipped "
+                 "(the threshold is a quantile of the healthy validation scans' scores)"
+              << std::endl;
+  itk::CradlMakeFolder(layout.report());
   // With --score-mode auto, score wrote every mode's maps: each is evaluated too.
   std::map<std::string, itk::AnomalyMapEvaluator::Pointer> byMode;
   for (const char * mode : ScoringModes)
   {
-    if (fs::is_directory(layout.out / "maps" / "modes" / mode))
+    if (config.scoreMode == "auto" && fs::is_directory(layout.out / "maps" / "modes" / mode))
     {
       byMode[mode] = itk::AnomalyMapEvaluator::New();
       byMode[mode]->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
@@ -789,10 +840,14 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
     const auto scores = sliceScores.find(stem);
     if (scores == sliceScores.end())
       throw std::runtime_error("'" + layout.scores() + "' has no slice scores of " + stem + ": run cradl score again");
-    const auto segmentation =
-      evaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, map, scores->second, scan.Kinds);
+    const auto segmentation = onScan(*manifest, row, [&] {
+      return evaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, map, scores->second, scan.Kinds);
+    });
     if (segmentation)
+    {
       itk::CradlWriteImage(segmentation.GetPointer(), layout.segmentation(stem));
+      segmentations.insert(layout.segmentation(stem));
+    }
     auto pictures = writeScanPictures(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label,
                                       segmentation.GetPointer(), scores->second);
     // What the page says of the scan: its anomaly kinds, its slices' labels.
@@ -827,6 +882,7 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
       modeEvaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, modeMap, scores->second, scan.Kinds);
     }
   }
+  removeStaleFiles(layout.out / "segmentations", segmentations, "evaluate", "segmentation(s)");
   evaluator->Compute();
   const auto &   computed = evaluator->GetMetrics();
   nlohmann::json metrics = metricsJson(computed, config, validationKinds);
@@ -920,12 +976,38 @@ removeLeftoverTemporaries(const PipelineConfig & config)
 void
 recordConfig(const PipelineConfig & config)
 {
-  std::filesystem::create_directories(config.out);
+  itk::CradlMakeFolder(config.out);
   itk::CradlWriteFileAtomically((std::filesystem::path(config.out) / "config.json").string(),
                                 config.toJson().dump(2) + "\n");
 }
 
 } // namespace
+
+void
+validateInputs(const PipelineConfig & config, const std::string & command)
+{
+  struct Manifest
+  {
+    const char *        role;
+    const std::string & path;
+    bool                needed; // else read only when given
+  };
+  const bool everything = command == "run";
+  for (const Manifest & manifest :
+       { Manifest{ "training", config.train, everything || command == "train" || command == "fit" },
+         Manifest{ "validation", config.validation, everything || command == "train" },
+         Manifest{ "test", config.test, everything || command == "score" || command == "evaluate" } })
+  {
+    if (!manifest.needed && manifest.path.empty())
+      continue;
+    if (readManifest(config, manifest.path, manifest.role)->GetNumberOfEntries() == 0)
+      throw std::runtime_error("the " + std::string(manifest.role) + " manifest '" + manifest.path +
+                               "' lists no scan: give at least one row (image,mask,label)");
+  }
+  itk::CradlRuntime::ValidateDevice(itk::CradlRuntime::GetDistributedDevice(config.device));
+  if (fs::exists(config.out) && !fs::is_directory(config.out))
+    throw std::runtime_error("--out '" + config.out + "' is a file, not a folder: name a folder for the outputs");
+}
 
 void
 prepareOutput(const PipelineConfig & config, bool recordsConfig)
@@ -954,6 +1036,7 @@ runStages(const PipelineConfig & config)
 nlohmann::json
 runPipeline(const PipelineConfig & config)
 {
+  validateInputs(config, "run");
   prepareOutput(config, true);
   return runStages(config);
 }

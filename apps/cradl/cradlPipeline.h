@@ -32,6 +32,13 @@ scoreStage(const PipelineConfig & config, const std::string & manifest);
 nlohmann::json
 evaluateStage(const PipelineConfig & config, const std::string & manifest);
 
+/** Before anything is written: every manifest `command` ("train", ...,
+ *  "run") needs is readable, lists files that exist and at least one scan;
+ *  the device is usable; OUT is a folder or absent. Throws saying what is
+ *  wrong. */
+void
+validateInputs(const PipelineConfig & config, const std::string & command);
+
 /** Before any stage: removes the temporaries an interrupted run left in OUT
  *  and, with `recordsConfig`, writes OUT/config.json. */
 void
@@ -40,8 +47,8 @@ prepareOutput(const PipelineConfig & config, bool recordsConfig);
  *  themselves); returns metrics.json's content. */
 nlohmann::json
 runStages(const PipelineConfig & config);
-/** The one-call pipeline (the Python package's `cradl.run`): prepareOutput
- *  with the config recorded, then runStages. */
+/** The one-call pipeline (the Python package's `cradl.run`): validateInputs,
+ *  prepareOutput with the config recorded, then runStages. */
 nlohmann::json
 runPipeline(const PipelineConfig & config);
 

@@ -93,8 +93,9 @@ addStageCommand(CLI::App & app, const char * name, const char * help, bool recor
   auto   options = std::make_shared<PipelineOptions>();
   auto * command = app.add_subcommand(name, help);
   options->add(command);
-  command->callback([options, recordsConfig, stages] {
+  command->callback([options, recordsConfig, stages, name = std::string(name)] {
     const auto config = options->resolve();
+    validateInputs(config, name);
     if (options->processes > 1)
     {
       launchedProcessesStatus() = runLocalProcesses(options->processes);

@@ -1,8 +1,10 @@
 #include "cradlSettings.h"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace cradl_cli
 {
@@ -126,21 +128,23 @@ settingsTable()
     { "test", "--test", "test manifest (scored and evaluated)", {}, &C::test },
     { "out", "--out", "output folder", {}, &C::out },
     { "device", "--device", "cpu, cuda or cuda:N", {}, &C::device },
-    { "threads", "--threads", "threads (0 = all cores)", {}, &C::threads },
+    { "threads", "--threads", "threads (0 = all cores; at most 4 per core)", {}, &C::threads, 0, true,
+      static_cast<double>(cradl::limits::MaximumThreadsPerCore * std::max(1u, std::thread::hardware_concurrency())) },
     { "seed", "--seed", "seed of training and of EM's initialisation", { "train", "fit" }, &C::seed },
     { "nan_policy", "--nan-policy", "NaN/inf voxels in a brain mask: error or zero", EveryStage, &C::nanPolicy, 0, true,
       4294967295.0, { "error", "zero" } },
     { "slice_size", "--slice-size", "slice side: 64, 128 or 256", { "train" }, &C::sliceSize, 64, true, 256 },
-    { "nf", "--nf", "encoder base channels", { "train" }, &C::nf, 1 },
-    { "nz", "--nz", "representation size", { "train" }, &C::nz, 1 },
-    { "epochs", "--epochs", "training epochs", { "train" }, &C::epochs, 1 },
-    { "batch", "--batch", "slices per step", { "train" }, &C::batch, 2 },
-    { "warmup_epochs", "--warmup-epochs", "linear warm-up", { "train" }, &C::warmupEpochs },
+    { "nf", "--nf", "encoder base channels", { "train" }, &C::nf, 1, true, cradl::limits::MaximumNumberOfFilters },
+    { "nz", "--nz", "representation size", { "train" }, &C::nz, 1, true, cradl::limits::MaximumRepresentationSize },
+    { "epochs", "--epochs", "training epochs", { "train" }, &C::epochs, 1, true, cradl::limits::MaximumEpochs },
+    { "batch", "--batch", "slices per step", { "train" }, &C::batch, 2, true, cradl::limits::MaximumBatchSize },
+    { "warmup_epochs", "--warmup-epochs", "linear warm-up", { "train" }, &C::warmupEpochs, 0, true,
+      cradl::limits::MaximumEpochs },
     { "learning_rate", "--lr", "Adam learning rate", { "train" }, &C::learningRate, 0, false },
     { "mixed_precision", "--mixed-precision", "bf16 training where the CPU or GPU supports it", { "train" },
       &C::mixedPrecision },
     { "components", "--components", "mixture sizes to fit, e.g. 1,2,4,8 (the selection keeps one)", { "fit" },
-      &C::components, 1, true, 4096 },
+      &C::components, 1, true, cradl::limits::MaximumComponents },
     { "tolerance", "--tol", "EM tolerance", { "fit" }, &C::tolerance },
     { "patch_layers", "--patch-layers",
       "encoder layers (ReLU index: 0 = 1/2 of the slice size, 1 = 1/4, ...) whose feature maps get a patch density",
@@ -161,13 +165,16 @@ settingsTable()
       "the map: gradient (the paper's), patch (feature density, forward only), fused (both and the intensity "
       "deviation, each standardised on the scan's brain) or auto (select chooses by validation AUPRC)",
       Scoring, &C::scoreMode, 0, true, 4294967295.0, { "gradient", "patch", "fused", "auto" } },
-    { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius },
-    { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma, 0, false },
-    { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius },
+    { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius, 0, true,
+      cradl::limits::MaximumMedianRadius },
+    { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma, 0, false,
+      cradl::limits::MaximumGaussianSigma },
+    { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius, 0, true,
+      cradl::limits::MaximumGaussianRadius },
     { "score_mixed_precision", "--score-mixed-precision", "bf16 scoring", Scoring, &C::scoreMixedPrecision },
     { "select_sigmas", "--select-sigmas",
       "with --score-mode auto, the Gaussian sigmas select tries (each map scored once); empty: --sigma only",
-      { "select" }, &C::selectSigmas, 0, false },
+      { "select" }, &C::selectSigmas, 0, false, cradl::limits::MaximumGaussianSigma },
     { "threshold_quantile", "--threshold-quantile",
       "quantile of healthy validation scores used as label-free threshold", {}, &C::thresholdQuantile, 0, true, 1 },
   };
@@ -216,9 +223,25 @@ PipelineConfig::update(const nlohmann::json & json)
 void
 PipelineConfig::updateFromText(const std::string & text, const std::string & origin)
 {
-  const Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // JSON allows a key twice and nlohmann keeps the last: refused instead,
+  // since one of the two values is then silently ignored.
+  std::vector<std::set<std::string>> keysOfOpenObjects;
+  std::string                        repeated;
+  const auto                         noteKeys = [&](int, Json::parse_event_t event, Json & parsed) {
+    if (event == Json::parse_event_t::object_start)
+      keysOfOpenObjects.emplace_back();
+    else if (event == Json::parse_event_t::object_end && !keysOfOpenObjects.empty())
+      keysOfOpenObjects.pop_back();
+    else if (event == Json::parse_event_t::key && !keysOfOpenObjects.empty() &&
+             !keysOfOpenObjects.back().insert(parsed.get<std::string>()).second && repeated.empty())
+      repeated = parsed.get<std::string>();
+    return true;
+  };
+  const Json json = Json::parse(text, noteKeys, /*allow_exceptions=*/false);
   if (json.is_discarded())
     throw std::runtime_error("'" + origin + "' is not valid JSON: check it with python3 -m json.tool");
+  if (!repeated.empty())
+    throw std::runtime_error("'" + origin + "': key '" + repeated + "' is given twice: keep one");
   try
   {
     update(json);

@@ -169,7 +169,7 @@ StageRecord::matchesUnfinished() const
 void
 StageRecord::write(bool finished, const std::string & device) const
 {
-  fs::create_directories(fs::path(path()).parent_path());
+  itk::CradlMakeFolder(fs::path(path()).parent_path().string());
   nlohmann::json record{ { "stage", m_Stage }, { "finished", finished }, { "inputs", m_Inputs } };
   if (finished)
   {

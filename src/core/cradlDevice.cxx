@@ -39,7 +39,7 @@ parseDevice(const std::string & name)
   {
     index = 0;
   }
-  else if (text.rfind("cuda:", 0) == 0 && isDecimal(text.substr(5)))
+  else if (text.rfind("cuda:", 0) == 0 && isDecimal(text.substr(5)) && text.size() <= 9) // cuda:0 to cuda:9999
   {
     index = std::stoi(text.substr(5));
   }

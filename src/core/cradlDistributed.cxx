@@ -10,7 +10,10 @@
 #endif
 
 #include <cstdlib>
+#include <future>
+#include <memory>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 
 namespace cradl
@@ -136,6 +139,53 @@ struct BoundGroup
 };
 } // namespace
 
+namespace
+{
+// Said in full by connectToStore: passed on as it is.
+struct StoreDoesNotAnswer : std::runtime_error
+{
+  using std::runtime_error::runtime_error;
+};
+
+// The run's store: served here (rank 0) or reached as a client, then a
+// handshake (an `add`, which a c10d store answers at once). c10d's client
+// waits for a reply without a time limit, so a port served by another
+// program would hang every rank: the connection and the handshake run on a
+// thread of their own, given up after the timeout (the thread, blocked on
+// its socket, is left behind: the run ends with the error anyway).
+c10::intrusive_ptr<c10d::TCPStore>
+connectToStore(const DistributedEnvironment & environment, const c10d::TCPStoreOptions & options)
+{
+  using Store = c10::intrusive_ptr<c10d::TCPStore>;
+  auto       result = std::make_shared<std::promise<Store>>();
+  auto       reply = result->get_future();
+  const auto address = environment.address;
+  std::thread([result, address, options] {
+    try
+    {
+      auto store = c10::make_intrusive<c10d::TCPStore>(address, options);
+      store->add("cradl/handshake", 1);
+      result->set_value(store);
+    }
+    catch (...)
+    {
+      result->set_exception(std::current_exception());
+    }
+  }).detach();
+  // The store's own timeout ends a rendezvous that never completes; the
+  // margin lets it say so first.
+  const auto margin = std::chrono::seconds(2);
+  if (reply.wait_for(options.timeout + margin) != std::future_status::ready)
+    throw StoreDoesNotAnswer(
+      "rank " + std::to_string(environment.rank) + " of " + std::to_string(environment.worldSize) + " reached " +
+      address + ":" + std::to_string(environment.port) + " but no c10d store answered there within " +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count()) +
+      " s: another program serves that port, or rank 0 is stuck; choose another MASTER_PORT "
+      "(CRADL_DISTRIBUTED_TIMEOUT sets the wait)");
+  return reply.get();
+}
+} // namespace
+
 struct DistributedGroup::Impl
 {
   DistributedEnvironment             environment;
@@ -217,7 +267,7 @@ DistributedGroup::DistributedGroup(const DistributedEnvironment & environment,
     options.numWorkers = static_cast<std::size_t>(environment.worldSize);
     options.waitWorkers = !agentStore;
     options.timeout = timeout;
-    const auto served = c10::make_intrusive<c10d::TCPStore>(environment.address, options);
+    const auto served = connectToStore(environment, options);
     m_Impl->store = served;
     const c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::PrefixStore>(
       std::string("cradl/attempt_") + (attempt != nullptr ? attempt : "0"), served);
@@ -245,6 +295,10 @@ DistributedGroup::DistributedGroup(const DistributedEnvironment & environment,
     // The group is usable once every rank answered: a first collective.
     std::vector<at::Tensor> one{ at::ones({ 1 }) };
     allReduceSum(one);
+  }
+  catch (const StoreDoesNotAnswer &)
+  {
+    throw;
   }
   catch (const std::exception & error)
   {

@@ -1,5 +1,7 @@
 #include "cradlThreads.h"
 
+#include "cradlDefaults.h"
+
 #include <ATen/Parallel.h>
 
 #include <cstdlib>
@@ -71,12 +73,24 @@ keepFreedHostMemory()
   return inEffect;
 }
 
+int
+maximumComputeThreads()
+{
+  return static_cast<int>(limits::MaximumThreadsPerCore) * availableCores();
+}
+
 void
 setComputeThreads(int threads)
 {
   if (threads < 1)
   {
     throw std::invalid_argument("thread count must be at least 1, got " + std::to_string(threads));
+  }
+  if (threads > maximumComputeThreads())
+  {
+    throw std::invalid_argument(std::to_string(threads) + " threads asked for on " + std::to_string(availableCores()) +
+                                " cores: at most " + std::to_string(maximumComputeThreads()) +
+                                " are allowed, and more than one per core only adds switching (0 = one per core)");
   }
   keepFreedHostMemory();
   at::set_num_threads(threads);

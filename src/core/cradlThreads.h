@@ -11,9 +11,16 @@ namespace cradl
 CRADL_CORE_EXPORT int
 availableCores();
 
+/** The most threads setComputeThreads() accepts: limits::MaximumThreadsPerCore
+ *  x availableCores() (thousands of threads on a few cores took minutes for
+ *  what 2 threads do in seconds). */
+CRADL_CORE_EXPORT int
+maximumComputeThreads();
+
 /** Sets torch's intra-op threads and, when the BLAS is OpenBLAS, its threads,
  *  so that a matmul inside a torch op does not start a second pool on top;
- *  also keepFreedHostMemory(). */
+ *  also keepFreedHostMemory(). Refuses (std::invalid_argument) fewer than 1
+ *  or more than maximumComputeThreads(). */
 CRADL_CORE_EXPORT void
 setComputeThreads(int threads);
 

@@ -598,7 +598,7 @@ CradlDatasetBuilder::Write(const std::string & folder)
   const fs::path root(folder);
   for (const char * part : { "images", "masks", "labels", "kinds" })
   {
-    fs::create_directories(root / part);
+    CradlMakeFolder((root / part).string());
   }
   struct Split
   {

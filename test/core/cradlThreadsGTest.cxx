@@ -38,6 +38,26 @@ TEST(Threads, RejectsLessThanOneThread)
   EXPECT_THROW(cradl::setComputeThreads(-2), std::invalid_argument);
 }
 
+TEST(Threads, RejectsMoreThanFourPerCoreAndKeepsTheCount)
+{
+  // --threads 9999 on 2 cores once made 26,254 threads and did not finish.
+  const int cores = cradl::availableCores();
+  EXPECT_EQ(cradl::maximumComputeThreads(), 4 * cores);
+  cradl::setComputeThreads(4 * cores);
+  EXPECT_EQ(cradl::computeThreads(), 4 * cores);
+  try
+  {
+    cradl::setComputeThreads(4 * cores + 1);
+    ADD_FAILURE() << "more than 4 threads per core were accepted";
+  }
+  catch (const std::invalid_argument & error)
+  {
+    EXPECT_NE(std::string(error.what()).find("at most " + std::to_string(4 * cores)), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(cradl::computeThreads(), 4 * cores);
+  cradl::setComputeThreads(cores);
+}
+
 TEST(Threads, LargeFreedBlocksAreReusedNotMappedAgain)
 {
   if (!cradl::keepFreedHostMemory())

@@ -5,20 +5,15 @@ temporary file is left.
 
     kill_resume_check.py CRADL WORK_FOLDER [SEED]
 """
-import gzip
-import io
-import json
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
-import numpy
-import torch
+from run_outputs import comparable, complete, differences, finals, temporaries
 
 cradl, work = sys.argv[1], Path(sys.argv[2])
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 7
@@ -58,56 +53,6 @@ def count_progress(log, stage):
 def run_uninterrupted(out, log):
     process = start(out, log)
     assert process.wait() == 0, open(log).read()
-
-
-def complete(path):
-    """Whether a file under its final name is whole: what a reader needs."""
-    name = path.name
-    if name.endswith(".nii.gz") or name.endswith(".nii"):
-        raw = gzip.open(path).read() if name.endswith(".gz") else path.read_bytes()
-        voxel_offset = int(numpy.frombuffer(raw[108:112], "<f4")[0])
-        dims = numpy.frombuffer(raw[40:56], "<i2")
-        bitpix = int(numpy.frombuffer(raw[72:74], "<i2")[0])
-        return len(raw) >= voxel_offset + int(numpy.prod(dims[1:dims[0] + 1].astype(numpy.int64))) * bitpix // 8
-    if name.endswith(".pt"):
-        torch.load(path)
-        return True
-    if name.endswith(".npz"):
-        with numpy.load(path) as archive:
-            [archive[key] for key in archive.files]
-        return True
-    if name.endswith(".json"):
-        json.loads(path.read_text())
-        return True
-    if name.endswith(".csv"):
-        text = path.read_text()
-        return text.endswith("\n")
-    if name.endswith(".png"):
-        return path.read_bytes()[-12:-8] == b"\0\0\0\0" and path.read_bytes()[-8:-4] == b"IEND"
-    return True
-
-
-def temporaries(out):
-    return [p for p in out.rglob("*") if p.is_file() and (p.name.endswith(".part") or p.name.startswith("partial-"))]
-
-
-def finals(out):
-    return sorted(p for p in out.rglob("*") if p.is_file() and p not in temporaries(out))
-
-
-def optimizer_tensors(blob):
-    archive = zipfile.ZipFile(io.BytesIO(blob.numpy().tobytes()))
-    return sorted(archive.read(name) for name in archive.namelist() if "/data/" in name)
-
-
-def same(x, y):
-    if isinstance(x, dict):
-        return x.keys() == y.keys() and all(same(x[k], y[k]) for k in x)
-    if isinstance(x, (list, tuple)):
-        return len(x) == len(y) and all(same(u, v) for u, v in zip(x, y))
-    if torch.is_tensor(x):
-        return torch.equal(x, y)
-    return x == y
 
 
 def main():
@@ -155,32 +100,9 @@ def main():
     assert process.wait() == 0, final_log.read_text()
     assert not temporaries(killed), temporaries(killed)
 
-    # The same outputs as the uninterrupted run (settings records name their
-    # own folder; the report page is a view of the compared files, with the
-    # run's folder and times in it).
-    def comparable(out):
-        return {p.relative_to(out) for p in finals(out)
-                if p.name not in ("config.json", "index.html") and ".cradl" not in p.relative_to(out).parts}
-    assert comparable(killed) == comparable(reference), comparable(killed) ^ comparable(reference)
-    for relative in sorted(comparable(reference)):
-        a, b = reference / relative, killed / relative
-        if relative.name == "checkpoint.pt":
-            x, y = torch.load(a), torch.load(b)
-            # LibTorch serialises Adam's state in the order of a hash map keyed
-            # by tensor addresses: the same tensors, in another order.
-            x["optimizer"], y["optimizer"] = optimizer_tensors(x["optimizer"]), optimizer_tensors(y["optimizer"])
-            assert same(x, y), f"'{relative}' differs from the uninterrupted run's"
-        elif relative.name == "metrics.json":
-            x, y = json.loads(a.read_text()), json.loads(b.read_text())
-            for run_specific in ("config", "stage_seconds"):
-                x.pop(run_specific), y.pop(run_specific)
-            assert x == y, f"metrics differ:\n{x}\n{y}"
-        elif relative.name == "report.json":
-            x, y = json.loads(a.read_text()), json.loads(b.read_text())
-            x.pop("evaluate"), y.pop("evaluate")  # its time and machine
-            assert x == y, f"'{relative}' differs from the uninterrupted run's"
-        else:
-            assert a.read_bytes() == b.read_bytes(), f"'{relative}' differs from the uninterrupted run's"
+    # The same outputs as the uninterrupted run.
+    found = differences(killed, reference)
+    assert not found, "\n".join(found)
     print(f"kill-resume: {sum(hits.values())} SIGKILLs (seed {seed}; per stage {hits}; {left_over} temporary "
           f"files seen after kills), {len(comparable(reference))} outputs equal the uninterrupted run's, "
           "no temporary file left")
