@@ -79,6 +79,13 @@ public:
   static unsigned int
   GetNumberOfThreads();
 
+  /** LibTorch's own log lines (glog or c10 logging: c10d's socket warnings
+   *  while a run assembles, ...): on by default, as LibTorch leaves them;
+   *  the cradl tool turns them off unless --verbose, since its own errors
+   *  say what went wrong. */
+  static void
+  SetLibraryLogging(bool on);
+
   /** This process's rank, the run's number of processes, and the rank among
    *  the processes of this machine (0, 1, 0 in a single process). */
   static unsigned int

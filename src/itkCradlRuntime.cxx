@@ -105,6 +105,12 @@ CradlRuntime::SetNumberOfThreads(unsigned int threads)
   MultiThreaderBase::SetGlobalDefaultNumberOfThreads(count);
 }
 
+void
+CradlRuntime::SetLibraryLogging(bool on)
+{
+  cradl::setLibraryLogging(on);
+}
+
 unsigned int
 CradlRuntime::GetNumberOfThreads()
 {

@@ -7,6 +7,7 @@
 
 #include "itkMacro.h"
 
+#include <algorithm>
 #include <iostream>
 #include <regex>
 
@@ -40,6 +41,9 @@ main(int argc, char ** argv)
   cradl_cli::addPipelineCommands(app);
   cradl_cli::addMakeDataset(app);
   cradl_cli::commandLine().assign(argv, argv + argc);
+  // LibTorch's own log lines (c10d's while a run assembles) only with
+  // --verbose: the tool's errors say what went wrong.
+  itk::CradlRuntime::SetLibraryLogging(std::find(argv + 1, argv + argc, std::string("--verbose")) != argv + argc);
   // Several processes print the same error: each names its rank.
   std::string who = "cradl: ";
   try

@@ -998,11 +998,8 @@ validateInputs(const PipelineConfig & config, const std::string & command)
          Manifest{ "validation", config.validation, everything || command == "train" },
          Manifest{ "test", config.test, everything || command == "score" || command == "evaluate" } })
   {
-    if (!manifest.needed && manifest.path.empty())
-      continue;
-    if (readManifest(config, manifest.path, manifest.role)->GetNumberOfEntries() == 0)
-      throw std::runtime_error("the " + std::string(manifest.role) + " manifest '" + manifest.path +
-                               "' lists no scan: give at least one row (image,mask,label)");
+    if (manifest.needed || !manifest.path.empty())
+      readManifest(config, manifest.path, manifest.role); // refuses a missing, malformed or empty one
   }
   itk::CradlRuntime::ValidateDevice(itk::CradlRuntime::GetDistributedDevice(config.device));
   if (fs::exists(config.out) && !fs::is_directory(config.out))

@@ -27,9 +27,9 @@ std::string
 rangeText(const Setting & setting)
 {
   std::ostringstream text;
-  text << (setting.minimumAllowed ? ">= " : "> ") << Json(setting.minimum).dump();
+  text << (setting.minimumAllowed ? ">= " : "> ") << setting.minimum; // 0, 15, 1e-06: as written
   if (setting.maximum < 4294967295.0)
-    text << " and <= " << Json(setting.maximum).dump();
+    text << " and <= " << setting.maximum;
   return text.str();
 }
 

@@ -23,11 +23,13 @@ def _snake(name):
 class _ProcessObject:
     """Images in `_inputs` (the first is positional: the filter's input),
     parameters in `_parameters` (CamelCase name -> default); `_aliases` maps
-    extra keyword names to them. Subclasses implement `_run()`."""
+    extra keyword names to them; `_ranges` (name -> (lowest, highest)) are
+    refused past, when set, as the C++ setters do. Subclasses implement `_run()`."""
 
     _inputs = ("Input",)
     _parameters = {}
     _aliases = {}
+    _ranges = {}
 
     def __init__(self):
         self._images = {name: None for name in self._inputs}
@@ -50,6 +52,10 @@ class _ProcessObject:
         if name in self._images:
             self._images[name] = value
         elif name in self._values:
+            if name in self._ranges:
+                lowest, highest = self._ranges[name]
+                if not lowest <= value <= highest:
+                    raise ValueError(f"{type(self).__name__}: {name} must be from {lowest} to {highest}, got {value}")
             self._values[name] = value
         else:
             known = ", ".join(_snake(n) for n in (*self._inputs, *self._parameters))
@@ -113,6 +119,9 @@ class MedianGaussianPostprocessImageFilter(_ProcessObject):
     _inputs = ("Input", "MaskImage")
     _parameters = {"MedianRadius": 2, "GaussianSigma": 3.0, "GaussianRadius": 3}
     _aliases = {"mask": "MaskImage", "sigma": "GaussianSigma"}
+    _ranges = {"MedianRadius": (0, _cradl.maximum["median_radius"]),
+               "GaussianSigma": (np.finfo(np.float64).tiny, _cradl.maximum["gaussian_sigma"]),
+               "GaussianRadius": (0, _cradl.maximum["gaussian_radius"])}
 
     def _run(self):
         v = self._values

@@ -103,6 +103,26 @@ setComputeThreads(int threads)
   }
 }
 
+void
+setLibraryLogging(bool on)
+{
+  // Both flags are ints of severity: 0 info, 1 warning, 2 error, 3 fatal.
+  constexpr int Fatal = 3;
+  static int    glogDefault = -1;
+  static int    c10Default = -1;
+  const auto    set = [on](const char * symbol, int & saved) {
+    if (auto * level = static_cast<int *>(dlsym(RTLD_DEFAULT, symbol)))
+    {
+      if (saved < 0)
+        saved = *level;
+      *level = on ? saved : Fatal;
+    }
+  };
+  set("_ZN3fLI17FLAGS_minloglevelE", glogDefault);     // google::FLAGS_minloglevel
+  set("_ZN3fLI22FLAGS_caffe2_log_levelE", c10Default); // c10's, with gflags' naming
+  set("FLAGS_caffe2_log_level", c10Default);           // c10's own flags (no gflags)
+}
+
 int
 computeThreads()
 {

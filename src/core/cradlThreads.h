@@ -35,6 +35,12 @@ setComputeThreads(int threads);
 CRADL_CORE_EXPORT bool
 keepFreedHostMemory();
 
+/** LibTorch's log lines on or off: glog's minimum level (Debian's LibTorch)
+ *  and c10's caffe2_log_level (LibTorch without glog), found at run time,
+ *  since which of the two a LibTorch has is not known when Cradl is built. */
+CRADL_CORE_EXPORT void
+setLibraryLogging(bool on);
+
 /** Torch's current intra-op thread count. */
 CRADL_CORE_EXPORT int
 computeThreads();

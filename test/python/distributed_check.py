@@ -168,3 +168,24 @@ for path in maps:
     assert gzip.open(path).read() == gzip.open(other).read(), f"{other} differs"
 assert (work / "score-one" / "scores.csv").read_text() == (work / "score-two" / "scores.csv").read_text()
 print(f"score: {len(maps)} maps and scores.csv identical")
+
+# Start-up against a port that another program serves: a rank that reaches it
+# gives up within the timeout and says so; rank 0, unable to serve there, says
+# so in one line, without LibTorch's own log lines (shown with --verbose).
+silent = socket.socket()
+silent.bind(("127.0.0.1", 0))
+silent.listen(8)  # accepts connections, never answers
+port = str(silent.getsockname()[1])
+for rank, expected in (("1", "no c10d store answered there within 3 s"), ("0", "the port is in use")):
+    environment = {**os.environ, "WORLD_SIZE": "2", "RANK": rank, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port,
+                   "CRADL_DISTRIBUTED_TIMEOUT": "3"}
+    started = time.time()
+    result = subprocess.run([cradl, "train", "--out", str(work / "foreign"), *COMMON, "--batch", "8"],
+                            env=environment, capture_output=True, text=True, timeout=60)
+    took = time.time() - started
+    assert result.returncode == 1 and expected in result.stderr, result.stderr
+    assert "[c10d]" not in result.stderr and "InitGoogleLogging" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert took < 3 + 15, f"rank {rank} took {took:.1f} s with a 3 s timeout"
+    print(f"rank {rank} at a port another program serves: exit 1 after {took:.1f} s: {result.stderr.strip()}")
+silent.close()

@@ -58,7 +58,8 @@ def test_any_scalar_pixel_type_is_converted_to_float(brain_scan):
     assert np.array_equal(itk.array_from_image(out), np.asarray(direct))
 
 
-@pytest.mark.parametrize("median_radius,sigma,radius", [(1, 1.0, 2), (2, 3.0, 3)])
+# Radius 6 is past the vectorised median's window (it once overran a stack array).
+@pytest.mark.parametrize("median_radius,sigma,radius", [(1, 1.0, 2), (2, 3.0, 3), (6, 2.0, 3)])
 def test_postprocess_equals_scipy_in_both_spellings(brain_scan, median_radius, sigma, radius):
     scan, mask, geometry = brain_scan
     rng = np.random.default_rng(7)
@@ -83,6 +84,23 @@ def test_postprocess_equals_scipy_in_both_spellings(brain_scan, median_radius, s
     bound = 2 * n * np.finfo(np.float32).eps / 2 * np.abs(expected).max()
     assert np.abs(itk.array_from_image(functional) - expected).max() <= bound
     assert np.array_equal(np.asarray(obj.GetOutput()), itk.array_from_image(functional))
+
+
+@pytest.mark.parametrize("name,value", [("MedianRadius", 16), ("GaussianRadius", 51), ("GaussianSigma", 0.0),
+                                        ("GaussianSigma", float("nan"))])
+def test_postprocess_refuses_settings_past_their_limits_when_set(brain_scan, name, value):
+    scan, _, geometry = brain_scan
+    obj = cradl.MedianGaussianPostprocessImageFilter.New(cradl.ImageArray(scan, **geometry))
+    with pytest.raises(ValueError, match=f"{name} must be from"):
+        getattr(obj, f"Set{name}")(value)
+    assert getattr(obj, f"Get{name}")() == cradl.MedianGaussianPostprocessImageFilter._parameters[name]
+
+
+def test_the_compiled_filter_refuses_what_python_would_not_pass():
+    # Called directly, past the Python check, the C++ setter refuses: no crash.
+    native = cradl._images.to_native(np.zeros((2, 8, 8), np.float32), "map")
+    with pytest.raises(RuntimeError, match="MedianRadius must be from 0 to 15, got 16"):
+        cradl._cradl.postprocess(native, None, 16, 3.0, 3)
 
 
 def test_preprocess_and_its_inverse_keep_the_scan_in_place(brain_scan):
