@@ -67,6 +67,9 @@ namespace limits
 constexpr unsigned int MaximumMedianRadius = 15;
 constexpr unsigned int MaximumGaussianRadius = 50;
 constexpr double       MaximumGaussianSigma = 100.0;
+// Below a hundredth of a pixel the Gaussian is the identity; far below it
+// sigma^2 underflows and the kernel becomes 0/0.
+constexpr double       MinimumGaussianSigma = 0.01;
 // Threads beyond the cores only add switching; a few per core are allowed
 // (with a warning) for machines whose affinity understates them.
 constexpr unsigned int MaximumThreadsPerCore = 4;

@@ -24,7 +24,6 @@
 #include "itkMaskImageFilter.h"
 #include "itkMirrorPadImageFilter.h"
 
-#include <limits>
 #include <vector>
 
 namespace itk
@@ -85,8 +84,8 @@ public:
   /** Radius of the median (0 = none), at most cradl::limits::MaximumMedianRadius. */
   cradlSetInRangeMacro(MedianRadius, unsigned int, 0u, cradl::limits::MaximumMedianRadius);
   itkGetConstMacro(MedianRadius, unsigned int);
-  /** Sigma of the Gaussian in pixels, positive, at most cradl::limits::MaximumGaussianSigma. */
-  cradlSetInRangeMacro(GaussianSigma, double, std::numeric_limits<double>::min(), cradl::limits::MaximumGaussianSigma);
+  /** Sigma of the Gaussian in pixels, from cradl::limits::MinimumGaussianSigma to MaximumGaussianSigma. */
+  cradlSetInRangeMacro(GaussianSigma, double, cradl::limits::MinimumGaussianSigma, cradl::limits::MaximumGaussianSigma);
   itkGetConstMacro(GaussianSigma, double);
   /** Half width of the Gaussian's kernel, at most cradl::limits::MaximumGaussianRadius. */
   cradlSetInRangeMacro(GaussianRadius, unsigned int, 0u, cradl::limits::MaximumGaussianRadius);
@@ -102,8 +101,6 @@ protected:
 
   void
   PrintSelf(std::ostream & os, Indent indent) const override;
-  void
-  VerifyPreconditions() ITKv5_CONST override;
   void
   VerifyInputInformation() ITKv5_CONST override;
   void

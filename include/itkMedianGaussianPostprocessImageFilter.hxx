@@ -240,17 +240,6 @@ MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::GetGaussianKernel() co
 
 template <typename TImage, typename TMaskImage>
 void
-MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::VerifyPreconditions() ITKv5_CONST
-{
-  Superclass::VerifyPreconditions();
-  if (!(m_GaussianSigma > 0.0))
-  {
-    itkExceptionMacro(<< "GaussianSigma must be positive, got " << m_GaussianSigma);
-  }
-}
-
-template <typename TImage, typename TMaskImage>
-void
 MedianGaussianPostprocessImageFilter<TImage, TMaskImage>::VerifyInputInformation() ITKv5_CONST
 {
   CradlVerifyMaskGrid<ImageDimension>(this->GetInput(), this->GetMaskImage(), "map");

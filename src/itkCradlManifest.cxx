@@ -88,6 +88,10 @@ CradlManifest::RegisterImageIOFactories()
 void
 CradlManifest::Read(const std::string & fileName)
 {
+  if (std::filesystem::is_directory(fileName))
+  {
+    itkExceptionMacro(<< "'" << fileName << "' is a folder, not a manifest: name its CSV file (header image,mask,label)");
+  }
   std::ifstream file(fileName);
   if (!file)
   {

@@ -193,7 +193,7 @@ TEST(MedianGaussianPostprocessImageFilter, SettersRefuseValuesOutsideTheirRangeA
             std::string::npos);
   EXPECT_NE(refusal([&] { filter->SetGaussianRadius(1000); }).find("GaussianRadius must be from 0 to 50"),
             std::string::npos);
-  for (const double sigma : { 0.0, -1.0, std::nan(""), 1e9 })
+  for (const double sigma : { 0.0, -1.0, 1e-300, std::nan(""), 1e9 })
     EXPECT_NE(refusal([&] { filter->SetGaussianSigma(sigma); }).find("GaussianSigma must be from"), std::string::npos)
       << sigma;
   EXPECT_EQ(filter->GetMedianRadius(), cradl::defaults::MedianRadius);

@@ -123,6 +123,9 @@ addPipelineCommands(CLI::App & app)
                   [](const PipelineConfig & config) { evaluateStage(config, config.test); });
   addStageCommand(app, "run", "train, fit, select, score and evaluate; finished stages are skipped", true,
                   [](const PipelineConfig & config) { runStages(config); });
+  // The settings table itself, for programs (and the option fuzzer) to read.
+  app.add_subcommand("settings", "print every setting (key, flag, type, default, range, help) as JSON")
+    ->callback([] { std::cout << settingsTableJson().dump(2) << std::endl; });
   // The page alone, again, from what evaluate left in OUT.
   auto   out = std::make_shared<std::string>();
   auto * report = app.add_subcommand("report", "rebuild OUT/report/index.html from OUT (what evaluate left there)");

@@ -1,6 +1,7 @@
 #include "cradlSettings.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -27,7 +28,7 @@ std::string
 rangeText(const Setting & setting)
 {
   std::ostringstream text;
-  text << (setting.minimumAllowed ? ">= " : "> ") << setting.minimum; // 0, 15, 1e-06: as written
+  text << std::setprecision(15) << (setting.minimumAllowed ? ">= " : "> ") << setting.minimum; // 0, 15, 1e-06: as written
   if (setting.maximum < 4294967295.0)
     text << " and <= " << setting.maximum;
   return text.str();
@@ -158,7 +159,8 @@ settingsTable()
     { "patch_prior_weight", "--patch-prior-weight",
       "pseudo-positions (x channels) of the pooled fit in each cell's Gaussian: larger shrinks sparse cells more",
       { "fit" }, &C::patchPriorWeight, 0, false },
-    { "regularization", "--reg", "covariance regularization", { "fit" }, &C::regularization },
+    { "regularization", "--reg", "covariance regularization (added to the diagonal)", { "fit" }, &C::regularization,
+      0, false },
     { "initialization", "--init", "EM start: kmeans++ or random", { "fit" }, &C::initialization, 0, true, 4294967295.0,
       { "kmeans++", "random" } },
     { "score_mode", "--score-mode",
@@ -167,17 +169,42 @@ settingsTable()
       Scoring, &C::scoreMode, 0, true, 4294967295.0, { "gradient", "patch", "fused", "auto" } },
     { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius, 0, true,
       cradl::limits::MaximumMedianRadius },
-    { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma, 0, false,
-      cradl::limits::MaximumGaussianSigma },
+    { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma,
+      cradl::limits::MinimumGaussianSigma, true, cradl::limits::MaximumGaussianSigma },
     { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius, 0, true,
       cradl::limits::MaximumGaussianRadius },
     { "score_mixed_precision", "--score-mixed-precision", "bf16 scoring", Scoring, &C::scoreMixedPrecision },
     { "select_sigmas", "--select-sigmas",
       "with --score-mode auto, the Gaussian sigmas select tries (each map scored once); empty: --sigma only",
-      { "select" }, &C::selectSigmas, 0, false, cradl::limits::MaximumGaussianSigma },
+      { "select" }, &C::selectSigmas, cradl::limits::MinimumGaussianSigma, true, cradl::limits::MaximumGaussianSigma },
     { "threshold_quantile", "--threshold-quantile",
       "quantile of healthy validation scores used as label-free threshold", {}, &C::thresholdQuantile, 0, true, 1 },
   };
+  return table;
+}
+
+nlohmann::json
+settingsTableJson()
+{
+  static const char * typeNames[] = { "string", "integer", "number", "boolean", "integers", "numbers" };
+  const PipelineConfig defaults;
+  Json                 table = Json::array();
+  for (const auto & setting : settingsTable())
+  {
+    Json row{ { "key", setting.key },
+              { "flag", setting.flag },
+              { "type", typeNames[setting.field.index()] },
+              { "default", valueOf(setting, defaults) },
+              { "stages", setting.stages },
+              { "help", setting.help } };
+    if (setting.field.index() == 0)
+      row["choices"] = setting.choices;
+    else if (setting.field.index() != 3)
+      row.update({ { "minimum", setting.minimum },
+                   { "minimum_allowed", setting.minimumAllowed },
+                   { "maximum", setting.maximum } });
+    table.push_back(row);
+  }
   return table;
 }
 

@@ -97,6 +97,12 @@ struct Setting
 const std::vector<Setting> &
 settingsTable();
 
+/** The table as JSON, one object per setting: key, flag, type ("string",
+ *  "integer", "number", "boolean", "integers", "numbers"), default, minimum,
+ *  minimum_allowed, maximum, choices, stages, help (`cradl settings`). */
+nlohmann::json
+settingsTableJson();
+
 } // namespace cradl_cli
 
 #endif

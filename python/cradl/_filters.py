@@ -120,7 +120,7 @@ class MedianGaussianPostprocessImageFilter(_ProcessObject):
     _parameters = {"MedianRadius": 2, "GaussianSigma": 3.0, "GaussianRadius": 3}
     _aliases = {"mask": "MaskImage", "sigma": "GaussianSigma"}
     _ranges = {"MedianRadius": (0, _cradl.maximum["median_radius"]),
-               "GaussianSigma": (np.finfo(np.float64).tiny, _cradl.maximum["gaussian_sigma"]),
+               "GaussianSigma": (_cradl.minimum["gaussian_sigma"], _cradl.maximum["gaussian_sigma"]),
                "GaussianRadius": (0, _cradl.maximum["gaussian_radius"])}
 
     def _run(self):

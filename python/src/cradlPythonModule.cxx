@@ -774,6 +774,9 @@ PYBIND11_MODULE(_cradl, m)
   limits["median_radius"] = cradl::limits::MaximumMedianRadius;
   limits["gaussian_radius"] = cradl::limits::MaximumGaussianRadius;
   limits["gaussian_sigma"] = cradl::limits::MaximumGaussianSigma;
+  py::dict lowest;
+  lowest["gaussian_sigma"] = cradl::limits::MinimumGaussianSigma;
+  m.attr("minimum") = lowest;
   limits["threads_per_core"] = cradl::limits::MaximumThreadsPerCore;
   m.attr("maximum") = limits;
 

@@ -45,7 +45,9 @@ parseDevice(const std::string & name)
   }
   else
   {
-    throw std::invalid_argument("unknown device '" + name + "': use \"cpu\", \"cuda\" or \"cuda:N\" (N = GPU index)");
+    std::string shown = name.substr(0, 40) + (name.size() > 40 ? "..." : "");
+    std::replace_if(shown.begin(), shown.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }, '?');
+    throw std::invalid_argument("unknown device '" + shown + "': use \"cpu\", \"cuda\" or \"cuda:N\" (N = GPU index)");
   }
 
   if (!torch::cuda::is_available())
