@@ -5,6 +5,7 @@
 #include "cradlNiftiScan.h"
 #include "cradlText.h"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -34,10 +35,13 @@ isWriteError(int error)
 std::string
 imageWriteCause(const std::string & fileName, int error)
 {
+  const auto        slash = fileName.find_last_of('/');
+  const std::string folder = slash == std::string::npos ? "." : fileName.substr(0, slash + 1);
+  struct stat       folderStatus;
+  if (::stat(folder.c_str(), &folderStatus) != 0 || !S_ISDIR(folderStatus.st_mode))
+    return cradl::writeErrorCause(ENOENT);
   if (isWriteError(error))
     return cradl::writeErrorCause(error);
-  const auto     slash = fileName.find_last_of('/');
-  const std::string folder = slash == std::string::npos ? "." : fileName.substr(0, slash + 1);
   struct statvfs space;
   if (::statvfs(folder.c_str(), &space) == 0 && space.f_bavail == 0)
     return cradl::writeErrorCause(ENOSPC);

@@ -4,13 +4,18 @@
 #include "cradlErrorModel.h"
 #include "cradlTestImages.h"
 
+#include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
+#include "itkRGBPixel.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <limits>
 
 namespace
@@ -308,4 +313,98 @@ TEST(CradlImageIO, TheWritersTemporariesAreRecognisedAndNothingElse)
   for (const auto & entry : fs::directory_iterator(folder))
     EXPECT_FALSE(itk::CradlIsTemporaryFileName(entry.path().filename().string())) << entry.path();
   EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 2);
+}
+
+TEST_F(CradlManifestTest, AnEmptyBrainMaskIsNamedWithItsRow)
+{
+  write(cradl_test::makeImageLike<ByteVolume>(volume().GetPointer(), [](auto) { return 0; }).GetPointer(),
+        m_Folder / "scans" / "empty_mask.nii.gz");
+  const std::string error =
+    errorReading("image,mask\n../scans/a.nii.gz,../scans/a_mask.nii.gz\n../scans/a.nii.gz,../scans/empty_mask.nii.gz\n");
+  EXPECT_NE(error.find("row 2 (line 3)"), std::string::npos) << error;
+  EXPECT_NE(error.find("empty_mask.nii.gz' is empty"), std::string::npos) << error;
+  EXPECT_EQ(errorReading("image\n../scans/a.nii.gz\n"), "no exception") << "a scan without a mask is its non-zero voxels";
+}
+
+namespace
+{
+template <typename TImage>
+typename TImage::Pointer
+readBack(const fs::path & path)
+{
+  auto reader = itk::ImageFileReader<TImage>::New();
+  reader->SetFileName(path.string());
+  reader->Update();
+  return reader->GetOutput();
+}
+} // namespace
+
+TEST(CradlImageIO, PicturesAreWrittenAsPngsThatLibpngReadsBackExactly)
+{
+  // Cradl encodes PNGs itself (ITK 5.2's writer corrupts the heap when a
+  // write fails); libpng, through ITK's reader, is the independent decoder.
+  using Rgb = itk::Image<itk::RGBPixel<unsigned char>, 2>;
+  using Grey = itk::Image<unsigned char, 2>;
+  const auto folder = cradl_test::scratchFolder("png");
+  const auto rgb = cradl_test::makeImage<Rgb>({ { 37, 11 } }, cradl_test::vector(1, 1), cradl_test::point(0, 0),
+                                              cradl_test::rotation<2>(0.0), [](auto i) {
+                                                itk::RGBPixel<unsigned char> pixel;
+                                                pixel.Set(i[0] * 7 % 256, i[1] * 23 % 256, (i[0] * i[1]) % 256);
+                                                return pixel;
+                                              });
+  const auto grey = cradl_test::makeImageLike<Grey>(rgb.GetPointer(), [](auto i) { return (i[0] + 5 * i[1]) % 256; });
+  itk::CradlWriteImage(rgb.GetPointer(), (folder / "rgb.png").string());
+  itk::CradlWriteImage(grey.GetPointer(), (folder / "grey.png").string());
+  const auto rgbBack = readBack<Rgb>(folder / "rgb.png");
+  const auto greyBack = readBack<Grey>(folder / "grey.png");
+  ASSERT_EQ(rgbBack->GetLargestPossibleRegion().GetSize(), rgb->GetLargestPossibleRegion().GetSize());
+  ASSERT_EQ(greyBack->GetLargestPossibleRegion().GetSize(), grey->GetLargestPossibleRegion().GetSize());
+  EXPECT_EQ(std::memcmp(rgbBack->GetBufferPointer(), rgb->GetBufferPointer(), 37 * 11 * 3), 0);
+  EXPECT_EQ(std::memcmp(greyBack->GetBufferPointer(), grey->GetBufferPointer(), 37 * 11), 0);
+  EXPECT_EQ(itk::CradlWrittenImageProblem((folder / "rgb.png").string()), "");
+}
+
+TEST(CradlImageIO, ACutOrDamagedFileIsFoundBeforeAnyReaderSeesIt)
+{
+  const auto folder = cradl_test::scratchFolder("damaged");
+  itk::CradlWriteImage(volume().GetPointer(), (folder / "a.nii.gz").string());
+  using Grey = itk::Image<unsigned char, 2>;
+  const auto grey = cradl_test::makeImage<Grey>({ { 9, 9 } }, cradl_test::vector(1, 1), cradl_test::point(0, 0),
+                                                cradl_test::rotation<2>(0.0), [](auto i) { return i[0] * i[1]; });
+  itk::CradlWriteImage(grey.GetPointer(), (folder / "a.png").string());
+  for (const char * name : { "a.nii.gz", "a.png" })
+  {
+    std::ifstream     file(folder / name, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(itk::CradlWrittenImageProblem((folder / name).string()), "") << name;
+    // Every cut, and one flipped byte in the middle, is found.
+    for (std::size_t keep = 0; keep < bytes.size(); keep += 1 + bytes.size() / 40)
+    {
+      writeText(folder / (std::string("cut-") + name), bytes.substr(0, keep));
+      EXPECT_NE(itk::CradlWrittenImageProblem((folder / (std::string("cut-") + name)).string()), "")
+        << name << " cut to " << keep << " bytes";
+    }
+    std::string flipped = bytes;
+    flipped[bytes.size() / 2] = static_cast<char>(~flipped[bytes.size() / 2]);
+    writeText(folder / (std::string("flipped-") + name), flipped);
+    EXPECT_NE(itk::CradlWrittenImageProblem((folder / (std::string("flipped-") + name)).string()), "") << name;
+  }
+}
+
+TEST(CradlImageIO, AFailedWriteNamesTheFileAndTheCauseAndLeavesNothing)
+{
+  const auto folder = cradl_test::scratchFolder("failed-write");
+  const auto missing = folder / "no-such-folder";
+  for (const auto & write : std::vector<std::function<void()>>{
+         [&] { itk::CradlWriteImage(volume().GetPointer(), (missing / "map.nii.gz").string()); },
+         [&] { itk::CradlWriteFileAtomically((missing / "record.json").string(), "{}\n"); } })
+  {
+    const std::string error = cradl_test::exceptionMessage(write);
+    EXPECT_NE(error.find("cannot write '" + missing.string()), std::string::npos) << error;
+    EXPECT_NE(error.find("its folder does not exist"), std::string::npos) << error;
+  }
+  EXPECT_FALSE(fs::exists(missing));
+  EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 0);
+  const std::string error = cradl_test::exceptionMessage([&] { itk::CradlMakeFolder("/proc/cradl-cannot-be-here"); });
+  EXPECT_NE(error.find("cannot create the folder '/proc/cradl-cannot-be-here'"), std::string::npos) << error;
 }
