@@ -79,6 +79,9 @@ constexpr unsigned int MaximumRepresentationSize = 16384;
 constexpr unsigned int MaximumBatchSize = 65536;
 constexpr unsigned int MaximumEpochs = 1000000;
 constexpr unsigned int MaximumComponents = 4096;
+// The patch density's position cells: G x G in-plane, times depth bins.
+constexpr unsigned int MaximumPatchPositionGrid = 64;
+constexpr unsigned int MaximumPatchDepthBins = 64;
 } // namespace limits
 } // namespace cradl
 

@@ -20,6 +20,7 @@
 
 #include "CradlExport.h"
 #include "cradlDefaults.h"
+#include "itkCradlSetRangeMacro.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkImage.h"
 #include "itkProcessObject.h"
@@ -110,9 +111,9 @@ public:
   // Architecture and slices.
   itkSetMacro(SliceSize, unsigned int);
   itkGetConstMacro(SliceSize, unsigned int);
-  itkSetMacro(NumberOfFilters, unsigned int);
+  cradlSetInRangeMacro(NumberOfFilters, unsigned int, 1u, cradl::limits::MaximumNumberOfFilters);
   itkGetConstMacro(NumberOfFilters, unsigned int);
-  itkSetMacro(RepresentationSize, unsigned int);
+  cradlSetInRangeMacro(RepresentationSize, unsigned int, 1u, cradl::limits::MaximumRepresentationSize);
   itkGetConstMacro(RepresentationSize, unsigned int);
   itkSetMacro(ClipMinimum, double);
   itkGetConstMacro(ClipMinimum, double);
@@ -127,15 +128,15 @@ public:
   itkGetConstMacro(SliceMargin, unsigned int);
 
   // Optimisation.
-  itkSetMacro(NumberOfEpochs, unsigned int);
+  cradlSetInRangeMacro(NumberOfEpochs, unsigned int, 1u, cradl::limits::MaximumEpochs);
   itkGetConstMacro(NumberOfEpochs, unsigned int);
-  itkSetMacro(BatchSize, unsigned int);
+  cradlSetInRangeMacro(BatchSize, unsigned int, 2u, cradl::limits::MaximumBatchSize);
   itkGetConstMacro(BatchSize, unsigned int);
   itkSetMacro(LearningRate, double);
   itkGetConstMacro(LearningRate, double);
   itkSetMacro(WeightDecay, double);
   itkGetConstMacro(WeightDecay, double);
-  itkSetMacro(WarmupEpochs, unsigned int);
+  cradlSetInRangeMacro(WarmupEpochs, unsigned int, 0u, cradl::limits::MaximumEpochs);
   itkGetConstMacro(WarmupEpochs, unsigned int);
   itkSetMacro(Temperature, double);
   itkGetConstMacro(Temperature, double);

@@ -20,6 +20,7 @@
 
 #include "CradlExport.h"
 #include "cradlDefaults.h"
+#include "itkCradlSetRangeMacro.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkGaussianMixtureModel.h"
 #include "itkImage.h"
@@ -166,9 +167,9 @@ public:
   {
     return m_PatchDensityLayers;
   }
-  itkSetClampMacro(PatchPositionGrid, unsigned int, 0, 64);
+  cradlSetInRangeMacro(PatchPositionGrid, unsigned int, 0u, cradl::limits::MaximumPatchPositionGrid);
   itkGetConstMacro(PatchPositionGrid, unsigned int);
-  itkSetClampMacro(PatchDepthBins, unsigned int, 1, 64);
+  cradlSetInRangeMacro(PatchDepthBins, unsigned int, 1u, cradl::limits::MaximumPatchDepthBins);
   itkGetConstMacro(PatchDepthBins, unsigned int);
   itkSetMacro(PatchPriorWeight, double);
   itkGetConstMacro(PatchPriorWeight, double);

@@ -92,10 +92,6 @@ ContrastiveEncoderTrainer::VerifyPreconditions() ITKv5_CONST
   {
     itkExceptionMacro(<< "SliceSize must be 64, 128 or 256 (the encoder's input), got " << m_SliceSize);
   }
-  if (m_NumberOfEpochs < 1 || m_BatchSize < 2)
-  {
-    itkExceptionMacro(<< "NumberOfEpochs >= 1 and BatchSize >= 2 are required");
-  }
   CradlRuntime::ValidateDevice(m_Distributed ? CradlRuntime::GetDistributedDevice(m_Device) : m_Device);
 }
 

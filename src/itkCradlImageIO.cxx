@@ -77,6 +77,21 @@ pngProblem(const std::string & fileName)
   }
   return "cut short";
 }
+
+// The core's file operations throw std::exception; the public API, ITK's.
+template <typename Operation>
+void
+asItkError(Operation && operation)
+{
+  try
+  {
+    operation();
+  }
+  catch (const std::exception & error)
+  {
+    itkGenericExceptionMacro(<< cradl::messageOf(error));
+  }
+}
 } // namespace
 
 std::string
@@ -140,40 +155,19 @@ CradlIsTemporaryFileName(const std::string & fileName)
 void
 CradlWriteFileAtomically(const std::string & fileName, const std::string & bytes)
 {
-  try
-  {
-    cradl::writeFileAtomically(fileName, bytes);
-  }
-  catch (const std::exception & error)
-  {
-    itkGenericExceptionMacro(<< cradl::messageOf(error));
-  }
+  asItkError([&] { cradl::writeFileAtomically(fileName, bytes); });
 }
 
 void
 CradlMakeFolder(const std::string & folder)
 {
-  try
-  {
-    cradl::makeFolder(folder);
-  }
-  catch (const std::exception & error)
-  {
-    itkGenericExceptionMacro(<< cradl::messageOf(error));
-  }
+  asItkError([&] { cradl::makeFolder(folder); });
 }
 
 void
 CradlCommitTemporaryFile(const std::string & temporary, const std::string & fileName)
 {
-  try
-  {
-    cradl::commitTemporaryFile(temporary, fileName);
-  }
-  catch (const std::exception & error)
-  {
-    itkGenericExceptionMacro(<< cradl::messageOf(error));
-  }
+  asItkError([&] { cradl::commitTemporaryFile(temporary, fileName); });
 }
 
 void

@@ -49,6 +49,12 @@ exerciseTraining()
   ITK_TEST_SET_GET_VALUE(3u, trainer->GetNumberOfEpochs());
   trainer->SetBatchSize(8);
   ITK_TEST_SET_GET_VALUE(8u, trainer->GetBatchSize());
+  // Past their limits, refused and not stored: a batch of one has no pairs,
+  // nf 100000 would exhaust memory.
+  ITK_TRY_EXPECT_EXCEPTION(trainer->SetBatchSize(1));
+  ITK_TRY_EXPECT_EXCEPTION(trainer->SetNumberOfFilters(cradl::limits::MaximumNumberOfFilters + 1));
+  ITK_TRY_EXPECT_EXCEPTION(trainer->SetNumberOfEpochs(0));
+  ITK_TEST_SET_GET_VALUE(8u, trainer->GetBatchSize());
   trainer->SetLearningRate(1e-3);
   ITK_TEST_SET_GET_VALUE(1e-3, trainer->GetLearningRate());
   trainer->SetWeightDecay(1e-5);
@@ -127,8 +133,9 @@ exerciseMixture()
   ITK_TEST_SET_GET_VALUE(6u, fitter->GetPatchPositionGrid());
   fitter->SetPatchDepthBins(3);
   ITK_TEST_SET_GET_VALUE(3u, fitter->GetPatchDepthBins());
-  fitter->SetPatchDepthBins(0); // clamped: at least one bin
-  ITK_TEST_SET_GET_VALUE(1u, fitter->GetPatchDepthBins());
+  ITK_TRY_EXPECT_EXCEPTION(fitter->SetPatchDepthBins(0)); // refused, not clamped: at least one bin
+  ITK_TEST_SET_GET_VALUE(3u, fitter->GetPatchDepthBins());
+  ITK_TRY_EXPECT_EXCEPTION(fitter->SetPatchPositionGrid(cradl::limits::MaximumPatchPositionGrid + 1));
   fitter->SetPatchPriorWeight(0.5);
   ITK_TEST_SET_GET_VALUE(0.5, fitter->GetPatchPriorWeight());
   fitter->SetComponentCandidates({ 1, 3 });

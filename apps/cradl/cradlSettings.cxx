@@ -153,9 +153,9 @@ settingsTable()
     { "patch_grid", "--patch-grid",
       "patch density per position: G x G in-plane cells over the brain's bounding box (0 = one location-agnostic "
       "Gaussian)",
-      { "fit" }, &C::patchGrid, 0, true, 64 },
+      { "fit" }, &C::patchGrid, 0, true, cradl::limits::MaximumPatchPositionGrid },
     { "patch_depth_bins", "--patch-depth-bins", "patch density per position: bins of slice depth", { "fit" },
-      &C::patchDepthBins, 1, true, 64 },
+      &C::patchDepthBins, 1, true, cradl::limits::MaximumPatchDepthBins },
     { "patch_prior_weight", "--patch-prior-weight",
       "pseudo-positions (x channels) of the pooled fit in each cell's Gaussian: larger shrinks sparse cells more",
       { "fit" }, &C::patchPriorWeight, 0, false },
