@@ -23,16 +23,12 @@
 #include "itkImageToImageFilter.h"
 #include "itkMaskImageFilter.h"
 #include "itkMirrorPadImageFilter.h"
+#include "itkPlanarMedianImageFilter.h"
 
 #include <vector>
 
 namespace itk
 {
-namespace cradl_detail
-{
-template <typename TImage>
-class PlanarMedianImageFilter;
-} // namespace cradl_detail
 
 /** \class MedianGaussianPostprocessImageFilter
  * \brief CRADL's post-processing of anomaly maps: zero outside the brain, 2D
@@ -50,8 +46,8 @@ class PlanarMedianImageFilter;
  * scipy.ndimage.median_filter followed by gaussian_filter(sigma, truncate =
  * radius / sigma) on each slice. It is a mini-pipeline of ITK's own filters:
  * MaskImageFilter, MirrorPadImageFilter, two NeighborhoodOperatorImageFilters
- * and ExtractImageFilter; the median is a small threaded filter of its own
- * (ITK's MedianImageFilter was 7x slower here, see PlanarMedianImageFilter).
+ * and ExtractImageFilter; the median is PlanarMedianImageFilter (ITK's
+ * MedianImageFilter was 7x slower here).
  * The masking, padding and median stages are kept between updates: run again
  * with another GaussianSigma, the filter smooths the median it already has
  * (MixtureModelSelector tries several sigmas on one map this way). The input
@@ -113,7 +109,7 @@ protected:
 private:
   using MaskerType = MaskImageFilter<ImageType, MaskImageType, ImageType>;
   using PadderType = MirrorPadImageFilter<ImageType, ImageType>;
-  using MedianType = cradl_detail::PlanarMedianImageFilter<ImageType>;
+  using MedianType = PlanarMedianImageFilter<ImageType>;
 
   unsigned int m_MedianRadius{ cradl::defaults::MedianRadius };
   double       m_GaussianSigma{ cradl::defaults::GaussianSigma };
