@@ -54,6 +54,24 @@ struct CradlRankingMetrics
   std::vector<double> FalsePositiveRate;
 };
 
+/** Calls `visit(key, value)` for each headline figure of `metrics`, under
+ * the one set of keys every Cradl output uses (the tool's metrics.json, the
+ * Python package's dicts, cradl-bench's JSON): auroc, auprc, fpr_at_95_tpr,
+ * best_dice, best_dice_threshold, positives, negatives (counts stay integers).
+ */
+template <typename Visit>
+void
+CradlVisitMetricFields(const CradlRankingMetrics & metrics, Visit && visit)
+{
+  visit("auroc", metrics.AUROC);
+  visit("auprc", metrics.AUPRC);
+  visit("fpr_at_95_tpr", metrics.FPRAt95TPR);
+  visit("best_dice", metrics.BestDice);
+  visit("best_dice_threshold", metrics.BestDiceThreshold);
+  visit("positives", metrics.Positives);
+  visit("negatives", metrics.Negatives);
+}
+
 /** \class CradlRankingAccumulator
  * \brief Streams (score, label) pairs and computes AUPRC, AUROC, FPR at 95%
  * TPR and the best Dice exactly, without keeping a float64 copy of the scores.

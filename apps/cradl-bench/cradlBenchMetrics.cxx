@@ -113,7 +113,6 @@ run(const Options & options)
   result["bench"] = "metrics";
   result["slices"] = static_cast<long>(scores.size() / (SliceSide * SliceSide));
   result["pixels"] = scores.size();
-  result["positives"] = m.Positives;
   result["threads"] = itk::CradlRuntime::GetNumberOfThreads();
   result["mode"] = options.histogramBits == 0 ? "exact" : "binned";
   result["seconds"] = std::chrono::duration<double>(finished - start).count();
@@ -125,10 +124,7 @@ run(const Options & options)
   result["peak_reset_supported"] = peakReset;
   result["input_mib"] = (scores.size() * sizeof(float) + labels.size()) / 1048576.0;
   result["metric_memory_mib"] = metric->GetMemoryInBytes() / 1048576.0;
-  result["auprc"] = m.AUPRC;
-  result["auroc"] = m.AUROC;
-  result["fpr_at_95_tpr"] = m.FPRAt95TPR;
-  result["best_dice"] = m.BestDice;
+  itk::CradlVisitMetricFields(m, [&](const char * key, auto value) { result[key] = value; });
   if (options.histogramBits > 0)
   {
     result["auprc_interval"] = { m.AUPRCLow, m.AUPRCHigh };

@@ -366,10 +366,9 @@ labelFreeThreshold(const PipelineConfig & config, const Layout & layout, std::se
 nlohmann::json
 summary(const itk::CradlRankingMetrics & m)
 {
-  return { { "auroc", m.AUROC },           { "auprc", m.AUPRC },
-           { "fpr_at_95_tpr", m.FPRAt95TPR }, { "best_dice", m.BestDice },
-           { "best_dice_threshold", m.BestDiceThreshold }, { "positives", m.Positives },
-           { "negatives", m.Negatives } };
+  nlohmann::json fields = nlohmann::json::object();
+  itk::CradlVisitMetricFields(m, [&](const char * key, auto value) { fields[key] = value; });
+  return fields;
 }
 
 nlohmann::json

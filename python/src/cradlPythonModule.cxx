@@ -566,6 +566,15 @@ rawMap(const EncoderModel & encoder, const MixtureModel & mixture, const PyImage
 
 // --- Metrics -------------------------------------------------------------------
 
+// Metrics under the keys of every Cradl output (CradlVisitMetricFields).
+py::dict
+rankingDict(const itk::CradlRankingMetrics & metrics)
+{
+  py::dict out;
+  itk::CradlVisitMetricFields(metrics, [&](const char * key, auto value) { out[key] = value; });
+  return out;
+}
+
 py::dict
 pixelMetrics(const std::vector<PyImage> & maps, const std::vector<PyImage> & labels,
              const std::vector<std::optional<PyImage>> & masks, bool restrictToMask)
@@ -589,13 +598,7 @@ pixelMetrics(const std::vector<PyImage> & maps, const std::vector<PyImage> & lab
       metric->AddImages(keptMaps[i], keptLabels[i], keptMasks[i]);
     metric->Compute();
   }
-  py::dict out;
-  out["auprc"] = metric->GetAUPRC();
-  out["auroc"] = metric->GetAUROC();
-  out["fpr95"] = metric->GetFPRAt95TPR();
-  out["best_dice"] = metric->GetBestDice();
-  out["best_dice_threshold"] = metric->GetBestDiceThreshold();
-  return out;
+  return rankingDict(metric->GetPixelMetrics());
 }
 
 // --- Fusion, the label-free threshold, evaluation -------------------------------
@@ -643,20 +646,6 @@ labelFreeThreshold(const std::vector<PyImage> & maps, const std::vector<std::opt
   py::gil_scoped_release release;
   calculator->Compute();
   return calculator->GetThreshold();
-}
-
-py::dict
-rankingDict(const itk::CradlRankingMetrics & metrics)
-{
-  py::dict out;
-  out["auprc"] = metrics.AUPRC;
-  out["auroc"] = metrics.AUROC;
-  out["fpr95"] = metrics.FPRAt95TPR;
-  out["best_dice"] = metrics.BestDice;
-  out["best_dice_threshold"] = metrics.BestDiceThreshold;
-  out["positives"] = metrics.Positives;
-  out["negatives"] = metrics.Negatives;
-  return out;
 }
 
 // One scan for the evaluator: name, scan, mask, label, map, slice scores, kinds.
