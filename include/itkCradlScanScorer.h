@@ -23,7 +23,6 @@
 #include "itkCradlScoringSettings.h"
 #include "itkGaussianMixtureModel.h"
 #include "itkImage.h"
-#include "itkMedianGaussianPostprocessImageFilter.h"
 #include "itkObject.h"
 
 #include <map>
@@ -82,43 +81,28 @@ public:
 
   /** The maps of a scan before post-processing: what the Mode needs, by name
    *  ("gradient", "patch", "intensity"), with the slice map and slice scores
-   *  (the gradient's in fused mode). Post-processing settings do not enter. */
-  struct RawMaps
+   *  (the gradient's in fused mode). Post-processing settings do not enter:
+   *  Finish() them with several settings, and each map's median is computed
+   *  once (copies share that work). */
+  struct Cradl_EXPORT RawMaps
   {
     std::map<std::string, ImageType::Pointer> Maps;
     ImageType::Pointer                        SliceMap;
     std::vector<double>                       SliceNLL;
-#ifndef ITK_WRAPPING_PARSER // internal state, nothing for the wrapping to see
-    /** A map's post-processing: the filter (finishing again with another
-     *  Gaussian sigma reuses its median) and its last result with what it
-     *  was made from (finishing again with the same returns it). Shared by
-     *  the copies of these raw maps and by ModeView()s of them. */
-    struct Postprocessed
-    {
-      MedianGaussianPostprocessImageFilter<ImageType, MaskImageType>::Pointer Filter;
-      ImageType::Pointer                                                     Result;
-      const ImageType *                                                      Map = nullptr;
-      ModifiedTimeType                                                       MapTime = 0;
-      const MaskImageType *                                                  Mask = nullptr;
-      ModifiedTimeType                                                       MaskTime = 0;
-      unsigned int                                                           MedianRadius = 0;
-      double                                                                 GaussianSigma = 0.0;
-      unsigned int                                                           GaussianRadius = 0;
-    };
-    mutable std::map<std::string, std::shared_ptr<Postprocessed>> Postprocessing;
-    /** Every encoder map's slice map and slice scores ("gradient", "patch"),
-     *  also the ones SliceMap and SliceNLL do not hold. */
-    std::map<std::string, std::pair<ImageType::Pointer, std::vector<double>>> Slices;
 
-    /** Map `name` of `from` into these raw maps: the map, its slice map and
-     *  scores when it has them, and its post-processing (shared). */
-    void
-    Take(const std::string & name, const RawMaps & from);
-    /** What scoring in `mode` ("gradient" or "patch") alone gives, taken
-     *  from these raw maps of mode "fused": that map, its slice map and
-     *  scores, its post-processing. */
-    RawMaps
-    ModeView(const std::string & mode) const;
+    RawMaps();
+    RawMaps(const RawMaps & other);
+    RawMaps(RawMaps && other) noexcept;
+    RawMaps &
+    operator=(RawMaps other) noexcept;
+    ~RawMaps();
+
+    /** What scoring keeps beside the maps to finish them again cheaply (each
+     *  map's post-processing, every encoder map's slices): the module's own
+     *  business (src/cradlRawMapsReuse.h), opaque here. */
+    struct Reuse;
+#ifndef ITK_WRAPPING_PARSER // an opaque pointer: nothing for Python to reach
+    std::unique_ptr<Reuse> Kept;
 #endif
   };
 
@@ -154,14 +138,6 @@ public:
    *  the encoder's maps, then post-processing (and fusion) with the Settings. */
   RawMaps
   ScoreRaw(const ImageType * scan, const MaskImageType * mask) const;
-#ifndef ITK_WRAPPING_PARSER
-  /** ScoreRaw, taking the maps `known` holds as they are (with their
-   *  post-processing) and scoring only the others: the caller vouches that
-   *  they are this scan's under this encoder and mixture, e.g. the intensity
-   *  and patch maps of a candidate with the same patch density. */
-  RawMaps
-  ScoreRaw(const ImageType * scan, const MaskImageType * mask, RawMaps known) const;
-#endif
   Result
   Finish(const RawMaps & raw, const MaskImageType * mask) const;
 
@@ -172,6 +148,17 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
 private:
+  // The selector scores many candidates on the same scans and shares the
+  // maps that do not depend on the candidate (scoreRawReusing).
+  friend class MixtureModelSelector;
+
+  /** ScoreRaw, taking the maps `known` holds as they are (with their
+   *  post-processing) and scoring only the others: the caller vouches that
+   *  they are this scan's under this encoder and mixture, e.g. the intensity
+   *  and patch maps of a candidate with the same patch density. */
+  RawMaps
+  ScoreRaw(const ImageType * scan, const MaskImageType * mask, RawMaps known) const;
+
   /** One encoder map ("gradient" or "patch") into `raw`; the slice map and
    *  slice scores too when `withSlices`. */
   void

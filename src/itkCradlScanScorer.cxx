@@ -1,4 +1,5 @@
 #include "itkCradlScanScorer.h"
+#include "cradlRawMapsReuse.h"
 
 #include "itkAnomalyMapFusionImageFilter.h"
 #include "itkIntensityZScoreImageFilter.h"
@@ -36,10 +37,43 @@ CradlScanScorer::SetSettings(const CradlScoringSettings & settings)
   }
 }
 
+CradlScanScorer::RawMaps::RawMaps()
+  : Kept(std::make_unique<Reuse>())
+{}
+
+CradlScanScorer::RawMaps::RawMaps(const RawMaps & other)
+  : Maps(other.Maps)
+  , SliceMap(other.SliceMap)
+  , SliceNLL(other.SliceNLL)
+  , Kept(std::make_unique<Reuse>(*other.Kept))
+{}
+
+CradlScanScorer::RawMaps::RawMaps(RawMaps && other) noexcept
+  : Maps(std::move(other.Maps))
+  , SliceMap(std::move(other.SliceMap))
+  , SliceNLL(std::move(other.SliceNLL))
+  , Kept(std::move(other.Kept))
+{
+  other.Kept = std::make_unique<Reuse>(); // the moved-from object stays usable
+}
+
+CradlScanScorer::RawMaps &
+CradlScanScorer::RawMaps::operator=(RawMaps other) noexcept
+{
+  std::swap(Maps, other.Maps);
+  std::swap(SliceMap, other.SliceMap);
+  std::swap(SliceNLL, other.SliceNLL);
+  std::swap(Kept, other.Kept);
+  return *this;
+}
+
+CradlScanScorer::RawMaps::~RawMaps() = default;
+
 namespace
 {
 using ScanType = CradlScanScorer::ImageType;
 using MaskType = CradlScanScorer::MaskImageType;
+using Postprocessed = CradlScanScorer::RawMaps::Reuse::Postprocessed;
 
 // Post-processes `map` with the filter kept in `kept` (made on first use):
 // the same filter run again with only another sigma reuses its median, and
@@ -48,11 +82,11 @@ ScanType::Pointer
 postProcess(const ScanType *                                       map,
             const MaskType *                                       mask,
             const CradlScoringSettings &                           settings,
-            std::shared_ptr<CradlScanScorer::RawMaps::Postprocessed> & kept)
+            std::shared_ptr<Postprocessed> &                       kept)
 {
   if (!kept)
   {
-    kept = std::make_shared<CradlScanScorer::RawMaps::Postprocessed>();
+    kept = std::make_shared<Postprocessed>();
   }
   auto &                 p = *kept;
   const ModifiedTimeType maskTime = mask != nullptr ? mask->GetMTime() : 0;
@@ -114,40 +148,40 @@ CradlScanScorer::ScoreMap(const std::string & mode, const ImageType * scan, cons
   map->Update();
   raw.Maps[mode] = map->GetOutput();
   raw.Maps[mode]->DisconnectPipeline();
-  raw.Postprocessing[mode] = std::make_shared<RawMaps::Postprocessed>();
-  raw.Slices[mode] = { const_cast<ImageType *>(map->GetSliceMap()), map->GetSliceNLL() };
+  raw.Kept->Postprocessing[mode] = std::make_shared<Postprocessed>();
+  raw.Kept->Slices[mode] = { const_cast<ImageType *>(map->GetSliceMap()), map->GetSliceNLL() };
   if (withSlices)
   {
-    std::tie(raw.SliceMap, raw.SliceNLL) = raw.Slices[mode];
+    std::tie(raw.SliceMap, raw.SliceNLL) = raw.Kept->Slices[mode];
   }
 }
 
 void
-CradlScanScorer::RawMaps::Take(const std::string & name, const RawMaps & from)
+takeRawMap(CradlScanScorer::RawMaps & into, const std::string & name, const CradlScanScorer::RawMaps & from)
 {
-  Maps[name] = from.Maps.at(name);
-  if (from.Slices.count(name))
+  into.Maps[name] = from.Maps.at(name);
+  if (from.Kept->Slices.count(name))
   {
-    Slices[name] = from.Slices.at(name);
+    into.Kept->Slices[name] = from.Kept->Slices.at(name);
   }
-  auto & kept = from.Postprocessing[name];
+  auto & kept = from.Kept->Postprocessing[name];
   if (!kept)
   {
     kept = std::make_shared<Postprocessed>();
   }
-  Postprocessing[name] = kept;
+  into.Kept->Postprocessing[name] = kept;
 }
 
 CradlScanScorer::RawMaps
-CradlScanScorer::RawMaps::ModeView(const std::string & mode) const
+modeView(const CradlScanScorer::RawMaps & fused, const std::string & mode)
 {
-  if (Maps.count(mode) == 0 || Slices.count(mode) == 0)
+  if (fused.Maps.count(mode) == 0 || fused.Kept->Slices.count(mode) == 0)
   {
-    itkGenericExceptionMacro(<< "ModeView: these raw maps hold no \"" << mode << "\" map of the encoder");
+    itkGenericExceptionMacro(<< "these raw maps hold no \"" << mode << "\" map of the encoder");
   }
-  RawMaps view;
-  view.Take(mode, *this);
-  std::tie(view.SliceMap, view.SliceNLL) = Slices.at(mode);
+  CradlScanScorer::RawMaps view;
+  takeRawMap(view, mode, fused);
+  std::tie(view.SliceMap, view.SliceNLL) = fused.Kept->Slices.at(mode);
   return view;
 }
 
@@ -177,7 +211,7 @@ CradlScanScorer::ScoreRaw(const ImageType * scan, const MaskImageType * mask, Ra
     }
     else if (withSlices)
     {
-      std::tie(raw.SliceMap, raw.SliceNLL) = raw.Slices.at(name);
+      std::tie(raw.SliceMap, raw.SliceNLL) = raw.Kept->Slices.at(name);
     }
   };
   if (mode != "fused")
@@ -199,7 +233,7 @@ CradlScanScorer::ScoreRaw(const ImageType * scan, const MaskImageType * mask, Ra
     intensity->Update();
     raw.Maps["intensity"] = intensity->GetOutput();
     raw.Maps["intensity"]->DisconnectPipeline();
-    raw.Postprocessing["intensity"] = std::make_shared<RawMaps::Postprocessed>();
+    raw.Kept->Postprocessing["intensity"] = std::make_shared<Postprocessed>();
   }
   if (m_Mixture->HasPatchDensity())
   {
@@ -222,7 +256,7 @@ CradlScanScorer::Finish(const RawMaps & raw, const MaskImageType * mask) const
       itkExceptionMacro(<< "Finish: the raw maps hold no \"" << mode << "\" map: score them in this mode");
     }
     result.RawMap = raw.Maps.at(mode);
-    result.AnomalyMap = postProcess(result.RawMap, mask, m_Settings, raw.Postprocessing[mode]);
+    result.AnomalyMap = postProcess(result.RawMap, mask, m_Settings, raw.Kept->Postprocessing[mode]);
     return result;
   }
   // Each map post-processed, standardised on the scan's brain, averaged.
@@ -237,7 +271,7 @@ CradlScanScorer::Finish(const RawMaps & raw, const MaskImageType * mask) const
   {
     if (raw.Maps.count(name))
     {
-      result.Components[name] = postProcess(raw.Maps.at(name), mask, m_Settings, raw.Postprocessing[name]);
+      result.Components[name] = postProcess(raw.Maps.at(name), mask, m_Settings, raw.Kept->Postprocessing[name]);
       fusion->SetMap(index++, result.Components[name]);
     }
   }

@@ -1,4 +1,5 @@
 #include "itkMixtureModelSelector.h"
+#include "cradlRawMapsReuse.h"
 
 #include "cradlErrorText.h"
 #include "cradlMixtureFitRun.h"
@@ -201,20 +202,20 @@ MixtureModelSelector::SelectByValidation(const std::vector<std::string> & modes,
       {
         if (mode != "fused" && raw.count("fused") && raw["fused"][scan].Maps.count(mode))
         {
-          maps.push_back(raw["fused"][scan].ModeView(mode));
+          maps.push_back(modeView(raw["fused"][scan], mode));
           continue;
         }
         RawMaps known;
         if (mode == "fused" && shared[scan].Maps.count("intensity"))
-          known.Take("intensity", shared[scan]);
+          takeRawMap(known, "intensity", shared[scan]);
         if (samePatch && shared[scan].Maps.count("patch"))
-          known.Take("patch", shared[scan]);
+          takeRawMap(known, "patch", shared[scan]);
         maps.push_back(scorer->ScoreRaw(this->ValidationImage(scan), this->ValidationMask(scan), std::move(known)));
         if (maps.back().Maps.count("intensity") && !shared[scan].Maps.count("intensity"))
-          shared[scan].Take("intensity", maps.back());
+          takeRawMap(shared[scan], "intensity", maps.back());
         if (maps.back().Maps.count("patch") && !samePatch)
         {
-          shared[scan].Take("patch", maps.back());
+          takeRawMap(shared[scan], "patch", maps.back());
           recordedPatch = true;
         }
         this->UpdateProgress(static_cast<float>(pass * scans + scan + 1) / (passes * scans));
