@@ -35,6 +35,9 @@ set(CMAKE_VISIBILITY_INLINES_HIDDEN ON)
 
 include(CTest)
 add_subdirectory(src)
+# The pipeline library (the stages the tool and Python share): with the tools,
+# which the remote-module build does not make.
+add_subdirectory(src/pipeline)
 if(BUILD_TESTING)
   add_subdirectory(test)
 endif()

@@ -71,7 +71,7 @@ run(const Options & options)
   builder->SetMinimumLesionRadius(options.minimumRadius);
   builder->SetMaximumLesionRadius(options.maximumRadius);
   builder->SetHeldOutKind(options.heldOutKind == "none" ? "" : options.heldOutKind);
-  ProgressLine progress("make-dataset", options.train + options.validation + options.test);
+  cradl_pipeline::ProgressLine progress("make-dataset", options.train + options.validation + options.test);
   unsigned int done = 0;
   builder->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { progress.update(++done, "subjects"); });
   builder->Write(options.out);

@@ -14,6 +14,11 @@
 
 namespace cradl_cli
 {
+// The pipeline is the module's (src/pipeline); the tool gives it a command line.
+using cradl_pipeline::PipelineConfig;
+using cradl_pipeline::Setting;
+using cradl_pipeline::settingsTable;
+using cradl_pipeline::settingsTableJson;
 
 namespace
 {
@@ -95,13 +100,13 @@ addStageCommand(CLI::App & app, const char * name, const char * help, bool recor
   options->add(command);
   command->callback([options, recordsConfig, stages, name = std::string(name)] {
     const auto config = options->resolve();
-    validateInputs(config, name);
+    cradl_pipeline::validateInputs(config, name);
     if (options->processes > 1)
     {
       launchedProcessesStatus() = runLocalProcesses(options->processes);
       return;
     }
-    prepareOutput(config, recordsConfig);
+    cradl_pipeline::prepareOutput(config, recordsConfig);
     stages(config);
   });
 }
@@ -110,19 +115,19 @@ addStageCommand(CLI::App & app, const char * name, const char * help, bool recor
 void
 addPipelineCommands(CLI::App & app)
 {
-  addStageCommand(app, "train", "stage 1: SimCLR training of the encoder -> OUT/encoder.pt", true, trainStage);
+  addStageCommand(app, "train", "stage 1: SimCLR training of the encoder -> OUT/encoder.pt", true, cradl_pipeline::trainStage);
   addStageCommand(app, "fit", "stage 2: a Gaussian mixture per --components on the representations -> OUT/candidates",
-                  true, fitStage);
+                  true, cradl_pipeline::fitStage);
   addStageCommand(app, "select",
                   "the mixture by validation AUPRC under the scoring settings (BIC without --val) -> OUT/mixture.pt, "
                   "OUT/validation",
-                  true, selectStage);
+                  true, cradl_pipeline::selectStage);
   addStageCommand(app, "score", "anomaly maps and slice scores of --test -> OUT/maps, OUT/slices, OUT/scores.csv",
-                  false, [](const PipelineConfig & config) { scoreStage(config, config.test); });
+                  false, [](const PipelineConfig & config) { cradl_pipeline::scoreStage(config, config.test); });
   addStageCommand(app, "evaluate", "metrics of OUT/maps against --test's labels -> OUT/metrics.json", false,
-                  [](const PipelineConfig & config) { evaluateStage(config, config.test); });
+                  [](const PipelineConfig & config) { cradl_pipeline::evaluateStage(config, config.test); });
   addStageCommand(app, "run", "train, fit, select, score and evaluate; finished stages are skipped", true,
-                  [](const PipelineConfig & config) { runStages(config); });
+                  [](const PipelineConfig & config) { cradl_pipeline::runStages(config); });
   // The settings table itself, for programs (and the option fuzzer) to read.
   app.add_subcommand("settings", "print every setting (key, flag, type, default, range, help) as JSON")
     ->callback([] { std::cout << settingsTableJson().dump(2) << std::endl; });
@@ -130,7 +135,7 @@ addPipelineCommands(CLI::App & app)
   auto   out = std::make_shared<std::string>();
   auto * report = app.add_subcommand("report", "rebuild OUT/report/index.html from OUT (what evaluate left there)");
   report->add_option("out", *out, "the run's output folder")->required()->check(CLI::ExistingDirectory);
-  report->callback([out] { std::cout << "report: " << writeReportPage(*out) << std::endl; });
+  report->callback([out] { std::cout << "report: " << cradl_pipeline::writeReportPage(*out) << std::endl; });
 }
 
 } // namespace cradl_cli

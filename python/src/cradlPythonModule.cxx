@@ -512,13 +512,13 @@ selectMixture(const EncoderModel & encoder, const std::vector<MixtureModel> & ca
 std::string
 runPipeline(const std::string & configText, const std::string & settingsJson, bool force)
 {
-  cradl_cli::PipelineConfig config;
+  cradl_pipeline::PipelineConfig config;
   if (!configText.empty())
     config.updateFromText(configText, "the config file");
   config.updateFromText(settingsJson, "run()'s settings");
   config.force = force;
   py::gil_scoped_release release;
-  return cradl_cli::runPipeline(config).dump();
+  return cradl_pipeline::runPipeline(config).dump();
 }
 
 // --- Raw maps of 2D slices or 3D volumes (the encoder score filters) --------------

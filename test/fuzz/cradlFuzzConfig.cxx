@@ -8,7 +8,7 @@
 extern "C" int
 LLVMFuzzerTestOneInput(const uint8_t * data, std::size_t size)
 {
-  cradl_cli::PipelineConfig config;
+  cradl_pipeline::PipelineConfig config;
   try
   {
     config.updateFromText(std::string(reinterpret_cast<const char *>(data), size), "fuzz.json");

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 /** A ranking curve for the page: at most ~400 of its points (the first and
@@ -56,6 +56,6 @@ writeColorBar(const std::string & folder);
 std::string
 writeReportPage(const std::string & out);
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline
 
 #endif

@@ -9,7 +9,7 @@
 #include <map>
 #include <sstream>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 namespace
@@ -482,4 +482,4 @@ writeReportPage(const std::string & outFolder)
   return path;
 }
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline

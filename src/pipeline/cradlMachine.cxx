@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 namespace
@@ -71,4 +71,4 @@ describeMachine()
   return machine;
 }
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline

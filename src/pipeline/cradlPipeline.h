@@ -16,7 +16,7 @@
 
 #include <string>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 void
@@ -52,6 +52,6 @@ runStages(const PipelineConfig & config);
 nlohmann::json
 runPipeline(const PipelineConfig & config);
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline
 
 #endif

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 class StageRecord
@@ -64,6 +64,6 @@ private:
 std::string
 fileContentHash(const std::string & path);
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline
 
 #endif

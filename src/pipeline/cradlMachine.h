@@ -7,12 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 nlohmann::json
 describeMachine();
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline
 
 #endif

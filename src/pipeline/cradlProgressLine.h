@@ -6,7 +6,7 @@
 #include <string>
 #include <unistd.h>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 // Progress with rate and ETA on stderr. On a terminal one line is redrawn in
@@ -56,6 +56,6 @@ private:
   bool                                  m_Terminal;
 };
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 namespace
@@ -279,4 +279,4 @@ PipelineConfig::updateFromText(const std::string & text, const std::string & ori
   }
 }
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline

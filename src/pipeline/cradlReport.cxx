@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 namespace
@@ -303,4 +303,4 @@ writeScanPictures(const std::string &                  folder,
            { "views", views } };
 }
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline

@@ -15,7 +15,7 @@
 #include <variant>
 #include <vector>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 struct PipelineConfig
@@ -103,6 +103,6 @@ settingsTable();
 nlohmann::json
 settingsTableJson();
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline
 
 #endif

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace cradl_cli
+namespace cradl_pipeline
 {
 
 namespace
@@ -185,4 +185,4 @@ StageRecord::write(bool finished, const std::string & device) const
   itk::CradlWriteFileAtomically(path(), record.dump(2) + "\n");
 }
 
-} // namespace cradl_cli
+} // namespace cradl_pipeline

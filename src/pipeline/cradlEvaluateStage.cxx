@@ -1,0 +1,320 @@
+// evaluate: maps + labels -> OUT/metrics.json and the report (AnomalyMapEvaluator).
+#include "cradlPipeline.h"
+#include "cradlStageFrame.h"
+#include "cradlMachine.h"
+#include "cradlReport.h"
+
+#include "itkAnomalyMapEvaluator.h"
+#include "itkCradlDatasetBuilder.h"
+#include "itkCradlImageIO.h"
+#include "itkLabelFreeThresholdCalculator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+namespace cradl_pipeline
+{
+
+namespace
+{
+std::map<std::string, std::vector<double>>
+readSliceScores(const Layout & layout)
+{
+  std::ifstream scores(layout.scores());
+  if (!scores)
+    throw std::runtime_error("no '" + layout.scores() + "': run cradl score first");
+  std::map<std::string, std::vector<double>> sliceScores;
+  std::string                                line;
+  std::getline(scores, line);
+  while (std::getline(scores, line))
+  {
+    const auto first = line.find(',');
+    const auto second = line.find(',', first + 1);
+    sliceScores[line.substr(0, first)].push_back(std::stod(line.substr(second + 1)));
+  }
+  return sliceScores;
+}
+
+// The label-free threshold from the chosen mixture's validation maps, which
+// the select stage kept: nothing is scored again. Also notes the anomaly
+// kinds the validation scans hold (the others were never seen in selection).
+double
+labelFreeThreshold(const PipelineConfig & config, const Layout & layout, std::set<unsigned int> & validationKinds)
+{
+  const auto manifest = readManifest(config, config.validation, "validation");
+  auto       threshold = itk::LabelFreeThresholdCalculator::New();
+  threshold->SetQuantile(config.thresholdQuantile);
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto        scan = manifest->LoadScan(row);
+    const std::string path = layout.validationMap(stemOf(manifest->GetEntry(row).Image));
+    if (!fs::exists(path))
+      throw std::runtime_error("no '" + path + "': run cradl select first");
+    const auto map = itk::CradlManifest::ReadScanImage(path, "validation map");
+    threshold->AddScores(map, scan.Mask, scan.Label);
+    if (scan.Kinds)
+    {
+      const auto * codes = scan.Kinds->GetBufferPointer();
+      for (itk::SizeValueType i = 0; i < scan.Kinds->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+        if (codes[i] != 0)
+          validationKinds.insert(codes[i]);
+    }
+  }
+  return threshold->Compute();
+}
+
+nlohmann::json
+summary(const itk::CradlRankingMetrics & m)
+{
+  nlohmann::json fields = nlohmann::json::object();
+  itk::CradlVisitMetricFields(m, [&](const char * key, auto value) { fields[key] = value; });
+  return fields;
+}
+
+nlohmann::json
+metricsJson(const itk::AnomalyMapEvaluator::Metrics & m, const PipelineConfig & config,
+            const std::set<unsigned int> & validationKinds)
+{
+  nlohmann::json metrics;
+  metrics["pixels"] = "all pixels of every scan pooled (the paper's protocol)";
+  metrics["cradl"] = summary(m.Pixels);
+  metrics["cradl_slice"] = summary(m.Slices);
+  metrics["baseline_abs_zscore"] = summary(m.BaselinePixels);
+  metrics["cradl_brain_only"] = summary(m.PixelsInBrain);
+  metrics["baseline_brain_only"] = summary(m.BaselinePixelsInBrain);
+  if (m.Thresholded)
+  {
+    metrics["label_free_threshold"] = { { "quantile", config.thresholdQuantile },
+                                        { "value", m.Threshold },
+                                        { "dice", m.Dice },
+                                        { "source", "post-processed scores in the brain on healthy validation slices" } };
+  }
+  for (const auto & kind : m.Kinds)
+  {
+    metrics["per_kind"][kind.Name] = { { "cradl_brain_only", summary(kind.PixelsInBrain) },
+                                       { "baseline_brain_only", summary(kind.BaselinePixelsInBrain) },
+                                       { "in_validation", validationKinds.count(kind.Code) > 0 } };
+  }
+  metrics["config"] = config.toJson();
+  return metrics;
+}
+
+// The pages' curves of one evaluator: the map's and the baseline's.
+nlohmann::json
+curvesOf(const itk::AnomalyMapEvaluator::Metrics & m, bool brain)
+{
+  return { { "chosen", curveJson(brain ? m.PixelsInBrain : m.Pixels) },
+           { "baseline", curveJson(brain ? m.BaselinePixelsInBrain : m.BaselinePixels) },
+           { "modes", nlohmann::json::object() } };
+}
+
+// The number of rows of a manifest, or 0 without one.
+std::size_t
+scansIn(const PipelineConfig & config, const std::string & path, const char * role)
+{
+  return path.empty() ? 0 : readManifest(config, path, role)->GetNumberOfEntries();
+}
+
+void
+printMetricsTable(const nlohmann::json & metrics)
+{
+  std::printf("%-28s %8s %8s %8s %9s\n", "", "AUROC", "AUPRC", "FPR95", "best Dice");
+  for (const char * key : { "cradl", "cradl_slice", "baseline_abs_zscore", "cradl_brain_only", "baseline_brain_only" })
+  {
+    const auto & m = metrics[key];
+    std::printf("%-28s %8.4f %8.4f %8.4f %9.4f\n", key, m["auroc"].get<double>(), m["auprc"].get<double>(),
+                m["fpr_at_95_tpr"].get<double>(), m["best_dice"].get<double>());
+  }
+  if (metrics.contains("modes"))
+  {
+    std::printf("\nevery map (the chosen one above: %s)   AUROC    AUPRC   brain AUROC  AUPRC\n",
+                metrics.contains("score_mode") ? metrics["score_mode"].get<std::string>().c_str() : "-");
+    for (const auto & [mode, m] : metrics["modes"].items())
+      std::printf("  %-36s %6.4f   %6.4f        %6.4f %6.4f\n", mode.c_str(), m["pixels"]["auroc"].get<double>(),
+                  m["pixels"]["auprc"].get<double>(), m["brain_only"]["auroc"].get<double>(),
+                  m["brain_only"]["auprc"].get<double>());
+  }
+  if (metrics.contains("per_kind"))
+  {
+    std::printf("\nper anomaly kind, inside the brain   AUROC    AUPRC  baseline AUROC  AUPRC   AUPRC ratio\n");
+    for (const auto & [name, kind] : metrics["per_kind"].items())
+    {
+      const auto & ours = kind["cradl_brain_only"];
+      const auto & base = kind["baseline_brain_only"];
+      const std::string label = name + (kind["in_validation"].get<bool>() ? "" : " (never in validation)");
+      std::printf("  %-34s %6.4f   %6.4f          %6.4f %6.4f   %6.2fx\n", label.c_str(), ours["auroc"].get<double>(),
+                  ours["auprc"].get<double>(), base["auroc"].get<double>(), base["auprc"].get<double>(),
+                  ours["auprc"].get<double>() / std::max(1e-12, base["auprc"].get<double>()));
+    }
+  }
+  if (metrics.contains("label_free_threshold"))
+  {
+    const auto & threshold = metrics["label_free_threshold"];
+    std::printf("label-free threshold (%.3g quantile of healthy validation scores) %.4g: Dice %.4f\n",
+                threshold["quantile"].get<double>(), threshold["value"].get<double>(), threshold["dice"].get<double>());
+  }
+}
+
+
+nlohmann::json
+evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifestPath)
+{
+  std::cerr << "cradl: evaluate: running" << std::endl; // cheap and always current: never skipped
+  const auto     started = std::chrono::steady_clock::now();
+  const Layout   layout{ config.out };
+  nlohmann::json report = { { "scans", nlohmann::json::array() },
+                            { "slices", nlohmann::json::array() },
+                            { "dataset", { { "kinds", nlohmann::json::object() } } } };
+  std::set<std::string> grids;
+  std::set<std::string> segmentations; // written by this run
+  const auto   manifest = readManifest(config, manifestPath, "evaluation");
+  const auto   sliceScores = readSliceScores(layout);
+  auto         evaluator = itk::AnomalyMapEvaluator::New();
+  evaluator->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
+  std::set<unsigned int> validationKinds;
+  if (hasValidation(config))
+  {
+    evaluator->SetThreshold(labelFreeThreshold(config, layout, validationKinds));
+    itk::CradlMakeFolder((layout.out / "segmentations").string());
+  }
+  else
+    std::cerr << "cradl: evaluate: no --val: the label-free threshold, its Dice and the segmentations are skipped "
+                 "(the threshold is a quantile of the healthy validation scans' scores)"
+              << std::endl;
+  itk::CradlMakeFolder(layout.report());
+  // With --score-mode auto, score wrote every mode's maps: each is evaluated too.
+  std::map<std::string, itk::AnomalyMapEvaluator::Pointer> byMode;
+  for (const char * mode : ScoringModes)
+  {
+    if (config.scoreMode == "auto" && fs::is_directory(layout.out / "maps" / "modes" / mode))
+    {
+      byMode[mode] = itk::AnomalyMapEvaluator::New();
+      byMode[mode]->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
+    }
+  }
+  for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
+  {
+    const auto        scan = manifest->LoadScan(row);
+    const std::string stem = stemOf(manifest->GetEntry(row).Image);
+    if (!scan.Label)
+      throw std::runtime_error("manifest '" + manifestPath + "' row " + std::to_string(row + 1) +
+                               " has no label: evaluation needs the anomaly ground truth");
+    const auto map = itk::CradlManifest::ReadScanImage(layout.map(stem, "anomaly"), "anomaly map of " + stem);
+    const auto scores = sliceScores.find(stem);
+    if (scores == sliceScores.end())
+      throw std::runtime_error("'" + layout.scores() + "' has no slice scores of " + stem + ": run cradl score again");
+    const auto segmentation = onScan(*manifest, row, [&] {
+      return evaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, map, scores->second, scan.Kinds);
+    });
+    if (segmentation)
+    {
+      itk::CradlWriteImage(segmentation.GetPointer(), layout.segmentation(stem));
+      segmentations.insert(layout.segmentation(stem));
+    }
+    auto pictures = writeScanPictures(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label,
+                                      segmentation.GetPointer(), scores->second);
+    // What the page says of the scan: its anomaly kinds, its slices' labels.
+    const auto size = scan.Image->GetLargestPossibleRegion().GetSize();
+    const auto inSlice = size[0] * size[1];
+    std::vector<bool> anomalous(size[2], false);
+    for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
+      if (scan.Label->GetBufferPointer()[i] != 0)
+        anomalous[i / inSlice] = true;
+    for (std::size_t slice = 0; slice < scores->second.size() && slice < anomalous.size(); ++slice)
+      report["slices"].push_back({ scores->second[slice], anomalous[slice] ? 1 : 0 });
+    pictures["kinds"] = nlohmann::json::object();
+    if (scan.Kinds)
+    {
+      const auto names = itk::CradlDatasetBuilder::GetAnomalyKindNames();
+      for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
+      {
+        const unsigned int code = scan.Kinds->GetBufferPointer()[i];
+        if (code != 0 && code <= names.size())
+        {
+          pictures["kinds"][names[code - 1]] = pictures["kinds"].value(names[code - 1], 0) + 1;
+          report["dataset"]["kinds"][names[code - 1]] = report["dataset"]["kinds"].value(names[code - 1], 0) + 1;
+        }
+      }
+    }
+    grids.insert(std::to_string(size[0]) + " x " + std::to_string(size[1]) + " x " + std::to_string(size[2]) +
+                 " voxels of " + pictures["spacing"].dump() + " mm");
+    report["scans"].push_back(pictures);
+    for (auto & [mode, modeEvaluator] : byMode)
+    {
+      const auto modeMap = itk::CradlManifest::ReadScanImage(layout.modeMap(mode, stem), mode + " map of " + stem);
+      modeEvaluator->AddScan(stem, scan.Image, scan.Mask, scan.Label, modeMap, scores->second, scan.Kinds);
+    }
+  }
+  removeStaleFiles(layout.out / "segmentations", segmentations, "evaluate", "segmentation(s)");
+  evaluator->Compute();
+  const auto &   computed = evaluator->GetMetrics();
+  nlohmann::json metrics = metricsJson(computed, config, validationKinds);
+  report["curves"] = { { "brain", curvesOf(computed, true) }, { "pixels", curvesOf(computed, false) } };
+  if (computed.Thresholded)
+    report["threshold"] = { { "brain", operatingPoint(computed.PixelsInBrain, computed.Threshold) },
+                            { "pixels", operatingPoint(computed.Pixels, computed.Threshold) } };
+  if (fs::exists(layout.mixture()))
+    metrics["score_mode"] = scoringSettings(config, itk::GaussianMixtureModel::Load(layout.mixture())).Mode;
+  for (auto & [mode, modeEvaluator] : byMode)
+  {
+    modeEvaluator->Compute();
+    const auto & m = modeEvaluator->GetMetrics();
+    metrics["modes"][mode] = { { "pixels", summary(m.Pixels) }, { "brain_only", summary(m.PixelsInBrain) } };
+    report["curves"]["brain"]["modes"][mode] = curveJson(m.PixelsInBrain);
+    report["curves"]["pixels"]["modes"][mode] = curveJson(m.Pixels);
+    for (const auto & kind : m.Kinds)
+      metrics["modes"][mode]["per_kind"][kind.Name] = summary(kind.PixelsInBrain);
+  }
+  // Each stage's wall time, from the records of the runs that made its outputs.
+  for (const char * stage : { "train", "fit", "select", "score" })
+  {
+    const fs::path path = layout.out / ".cradl" / (std::string(stage) + ".json");
+    std::ifstream  file(path);
+    if (!file)
+      continue;
+    const auto record = nlohmann::json::parse(file, nullptr, false);
+    if (record.is_object() && record.contains("run"))
+      metrics["stage_seconds"][stage] = record["run"]["seconds"];
+  }
+  metrics["stage_seconds"]["evaluate"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
+  printMetricsTable(metrics);
+
+  // The report: its data beside the pictures, then the page.
+  report["dataset"]["sets"] = {
+    { "training", { { "manifest", config.train }, { "scans", scansIn(config, config.train, "training") } } },
+    { "validation", { { "manifest", config.validation }, { "scans", scansIn(config, config.validation, "validation") } } },
+    { "test", { { "manifest", manifestPath }, { "scans", manifest->GetNumberOfEntries() } } }
+  };
+  report["dataset"]["grids"] = grids;
+  report["dataset"]["slice_size"] = config.sliceSize;
+  const std::time_t now = std::time(nullptr);
+  char              when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  report["evaluate"] = { { "seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() },
+                         { "finished_at", when },
+                         { "machine", describeMachine() } };
+  writeColorBar(layout.report());
+  itk::CradlWriteFileAtomically(layout.report() + "/report.json", report.dump() + "\n");
+  std::cout << "report: " << writeReportPage(config.out) << std::endl;
+  return metrics;
+}
+} // namespace
+
+nlohmann::json
+evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
+{
+  // Reading maps and counting: rank 0 alone; the others get no metrics.
+  nlohmann::json metrics = nlohmann::json::object();
+  if (leader())
+    metrics = evaluateOnThisProcess(config, manifestPath);
+  stageDoneOnEveryProcess();
+  return metrics;
+}
+
+} // namespace cradl_pipeline
