@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 
 namespace cradl_pipeline
 {
@@ -161,6 +162,115 @@ printMetricsTable(const nlohmann::json & metrics)
 }
 
 
+// What the page says of a scan beside its pictures: its anomaly kinds, its
+// slices' scores and labels, its grid.
+void
+addScanToReport(nlohmann::json & report, std::set<std::string> & grids, nlohmann::json pictures,
+                const itk::CradlManifest::Scan & scan, const std::vector<double> & sliceScores)
+{
+  const auto        size = scan.Image->GetLargestPossibleRegion().GetSize();
+  const auto        inSlice = size[0] * size[1];
+  std::vector<bool> anomalous(size[2], false);
+  for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
+    if (scan.Label->GetBufferPointer()[i] != 0)
+      anomalous[i / inSlice] = true;
+  for (std::size_t slice = 0; slice < sliceScores.size() && slice < anomalous.size(); ++slice)
+    report["slices"].push_back({ sliceScores[slice], anomalous[slice] ? 1 : 0 });
+  pictures["kinds"] = nlohmann::json::object();
+  if (scan.Kinds)
+  {
+    const auto names = itk::CradlDatasetBuilder::GetAnomalyKindNames();
+    for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
+    {
+      const unsigned int code = scan.Kinds->GetBufferPointer()[i];
+      if (code != 0 && code <= names.size())
+      {
+        pictures["kinds"][names[code - 1]] = pictures["kinds"].value(names[code - 1], 0) + 1;
+        report["dataset"]["kinds"][names[code - 1]] = report["dataset"]["kinds"].value(names[code - 1], 0) + 1;
+      }
+    }
+  }
+  grids.insert(std::to_string(size[0]) + " x " + std::to_string(size[1]) + " x " + std::to_string(size[2]) +
+               " voxels of " + pictures["spacing"].dump() + " mm");
+  report["scans"].push_back(pictures);
+}
+
+// With --score-mode auto, score wrote every mode's maps: each is evaluated too.
+std::map<std::string, itk::AnomalyMapEvaluator::Pointer>
+modeEvaluators(const PipelineConfig & config, const Layout & layout)
+{
+  std::map<std::string, itk::AnomalyMapEvaluator::Pointer> byMode;
+  for (const char * mode : ScoringModes)
+  {
+    if (config.scoreMode == "auto" && fs::is_directory(layout.out / "maps" / "modes" / mode))
+    {
+      byMode[mode] = itk::AnomalyMapEvaluator::New();
+      byMode[mode]->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
+    }
+  }
+  return byMode;
+}
+
+// --score-mode auto: every mode's figures beside the chosen map's, and their curves.
+void
+addModeMetrics(nlohmann::json & metrics, nlohmann::json & report,
+               std::map<std::string, itk::AnomalyMapEvaluator::Pointer> & byMode)
+{
+  for (auto & [mode, modeEvaluator] : byMode)
+  {
+    modeEvaluator->Compute();
+    const auto & m = modeEvaluator->GetMetrics();
+    metrics["modes"][mode] = { { "pixels", summary(m.Pixels) }, { "brain_only", summary(m.PixelsInBrain) } };
+    report["curves"]["brain"]["modes"][mode] = curveJson(m.PixelsInBrain);
+    report["curves"]["pixels"]["modes"][mode] = curveJson(m.Pixels);
+    for (const auto & kind : m.Kinds)
+      metrics["modes"][mode]["per_kind"][kind.Name] = summary(kind.PixelsInBrain);
+  }
+}
+
+// Each stage's wall time, from the records of the runs that made its outputs.
+nlohmann::json
+stageSeconds(const Layout & layout)
+{
+  nlohmann::json seconds = nlohmann::json::object();
+  for (const char * stage : { "train", "fit", "select", "score" })
+  {
+    const fs::path path = layout.out / ".cradl" / (std::string(stage) + ".json");
+    std::ifstream  file(path);
+    if (!file)
+      continue;
+    const auto record = nlohmann::json::parse(file, nullptr, false);
+    if (record.is_object() && record.contains("run"))
+      seconds[stage] = record["run"]["seconds"];
+  }
+  return seconds;
+}
+
+// The report's data beside its pictures (the data set, when and where it ran),
+// then the page.
+void
+finishReport(nlohmann::json & report, const PipelineConfig & config, const std::string & manifestPath,
+             const std::set<std::string> & grids, std::chrono::steady_clock::time_point started)
+{
+  const Layout layout{ config.out };
+  report["dataset"]["sets"] = {
+    { "training", { { "manifest", config.train }, { "scans", scansIn(config, config.train, "training") } } },
+    { "validation", { { "manifest", config.validation }, { "scans", scansIn(config, config.validation, "validation") } } },
+    { "test", { { "manifest", manifestPath }, { "scans", scansIn(config, manifestPath, "evaluation") } } }
+  };
+  report["dataset"]["grids"] = grids;
+  report["dataset"]["slice_size"] = config.sliceSize;
+  const std::time_t now = std::time(nullptr);
+  char              when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  report["evaluate"] = { { "seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() },
+                         { "finished_at", when },
+                         { "machine", describeMachine() } };
+  writeColorBar(layout.report());
+  itk::CradlWriteFileAtomically(layout.report() + "/report.json", report.dump() + "\n");
+  std::cout << "report: " << writeReportPage(config.out) << std::endl;
+}
+
 nlohmann::json
 evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifestPath)
 {
@@ -187,16 +297,7 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
                  "(the threshold is a quantile of the healthy validation scans' scores)"
               << std::endl;
   itk::CradlMakeFolder(layout.report());
-  // With --score-mode auto, score wrote every mode's maps: each is evaluated too.
-  std::map<std::string, itk::AnomalyMapEvaluator::Pointer> byMode;
-  for (const char * mode : ScoringModes)
-  {
-    if (config.scoreMode == "auto" && fs::is_directory(layout.out / "maps" / "modes" / mode))
-    {
-      byMode[mode] = itk::AnomalyMapEvaluator::New();
-      byMode[mode]->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
-    }
-  }
+  auto byMode = modeEvaluators(config, layout);
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
     const auto        scan = manifest->LoadScan(row);
@@ -218,32 +319,7 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
     }
     auto pictures = writeScanPictures(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label,
                                       segmentation.GetPointer(), scores->second);
-    // What the page says of the scan: its anomaly kinds, its slices' labels.
-    const auto size = scan.Image->GetLargestPossibleRegion().GetSize();
-    const auto inSlice = size[0] * size[1];
-    std::vector<bool> anomalous(size[2], false);
-    for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
-      if (scan.Label->GetBufferPointer()[i] != 0)
-        anomalous[i / inSlice] = true;
-    for (std::size_t slice = 0; slice < scores->second.size() && slice < anomalous.size(); ++slice)
-      report["slices"].push_back({ scores->second[slice], anomalous[slice] ? 1 : 0 });
-    pictures["kinds"] = nlohmann::json::object();
-    if (scan.Kinds)
-    {
-      const auto names = itk::CradlDatasetBuilder::GetAnomalyKindNames();
-      for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
-      {
-        const unsigned int code = scan.Kinds->GetBufferPointer()[i];
-        if (code != 0 && code <= names.size())
-        {
-          pictures["kinds"][names[code - 1]] = pictures["kinds"].value(names[code - 1], 0) + 1;
-          report["dataset"]["kinds"][names[code - 1]] = report["dataset"]["kinds"].value(names[code - 1], 0) + 1;
-        }
-      }
-    }
-    grids.insert(std::to_string(size[0]) + " x " + std::to_string(size[1]) + " x " + std::to_string(size[2]) +
-                 " voxels of " + pictures["spacing"].dump() + " mm");
-    report["scans"].push_back(pictures);
+    addScanToReport(report, grids, std::move(pictures), scan, scores->second);
     for (auto & [mode, modeEvaluator] : byMode)
     {
       const auto modeMap = itk::CradlManifest::ReadScanImage(layout.modeMap(mode, stem), mode + " map of " + stem);
@@ -260,48 +336,13 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
                             { "pixels", operatingPoint(computed.Pixels, computed.Threshold) } };
   if (fs::exists(layout.mixture()))
     metrics["score_mode"] = scoringSettings(config, itk::GaussianMixtureModel::Load(layout.mixture())).Mode;
-  for (auto & [mode, modeEvaluator] : byMode)
-  {
-    modeEvaluator->Compute();
-    const auto & m = modeEvaluator->GetMetrics();
-    metrics["modes"][mode] = { { "pixels", summary(m.Pixels) }, { "brain_only", summary(m.PixelsInBrain) } };
-    report["curves"]["brain"]["modes"][mode] = curveJson(m.PixelsInBrain);
-    report["curves"]["pixels"]["modes"][mode] = curveJson(m.Pixels);
-    for (const auto & kind : m.Kinds)
-      metrics["modes"][mode]["per_kind"][kind.Name] = summary(kind.PixelsInBrain);
-  }
-  // Each stage's wall time, from the records of the runs that made its outputs.
-  for (const char * stage : { "train", "fit", "select", "score" })
-  {
-    const fs::path path = layout.out / ".cradl" / (std::string(stage) + ".json");
-    std::ifstream  file(path);
-    if (!file)
-      continue;
-    const auto record = nlohmann::json::parse(file, nullptr, false);
-    if (record.is_object() && record.contains("run"))
-      metrics["stage_seconds"][stage] = record["run"]["seconds"];
-  }
+  addModeMetrics(metrics, report, byMode);
+  metrics["stage_seconds"] = stageSeconds(layout);
   metrics["stage_seconds"]["evaluate"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
   printMetricsTable(metrics);
 
-  // The report: its data beside the pictures, then the page.
-  report["dataset"]["sets"] = {
-    { "training", { { "manifest", config.train }, { "scans", scansIn(config, config.train, "training") } } },
-    { "validation", { { "manifest", config.validation }, { "scans", scansIn(config, config.validation, "validation") } } },
-    { "test", { { "manifest", manifestPath }, { "scans", manifest->GetNumberOfEntries() } } }
-  };
-  report["dataset"]["grids"] = grids;
-  report["dataset"]["slice_size"] = config.sliceSize;
-  const std::time_t now = std::time(nullptr);
-  char              when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  report["evaluate"] = { { "seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() },
-                         { "finished_at", when },
-                         { "machine", describeMachine() } };
-  writeColorBar(layout.report());
-  itk::CradlWriteFileAtomically(layout.report() + "/report.json", report.dump() + "\n");
-  std::cout << "report: " << writeReportPage(config.out) << std::endl;
+  finishReport(report, config, manifestPath, grids, started);
   return metrics;
 }
 } // namespace
