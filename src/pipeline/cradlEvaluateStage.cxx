@@ -250,13 +250,14 @@ stageSeconds(const Layout & layout)
 // then the page.
 void
 finishReport(nlohmann::json & report, const PipelineConfig & config, const std::string & manifestPath,
+             std::size_t testScans,
              const std::set<std::string> & grids, std::chrono::steady_clock::time_point started)
 {
   const Layout layout{ config.out };
   report["dataset"]["sets"] = {
     { "training", { { "manifest", config.train }, { "scans", scansIn(config, config.train, "training") } } },
     { "validation", { { "manifest", config.validation }, { "scans", scansIn(config, config.validation, "validation") } } },
-    { "test", { { "manifest", manifestPath }, { "scans", scansIn(config, manifestPath, "evaluation") } } }
+    { "test", { { "manifest", manifestPath }, { "scans", testScans } } }
   };
   report["dataset"]["grids"] = grids;
   report["dataset"]["slice_size"] = config.sliceSize;
@@ -342,7 +343,7 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
   itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
   printMetricsTable(metrics);
 
-  finishReport(report, config, manifestPath, grids, started);
+  finishReport(report, config, manifestPath, manifest->GetNumberOfEntries(), grids, started);
   return metrics;
 }
 } // namespace
