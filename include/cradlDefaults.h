@@ -5,6 +5,8 @@
 // src/core, the `cradl` tool's settings table and its --help all take them
 // from here. Plain constants without any library, so every layer can include it.
 
+#include <vector>
+
 namespace cradl
 {
 namespace defaults
@@ -16,31 +18,12 @@ constexpr double       ClipMinimum = -1.5;
 constexpr double       ClipMaximum = 1.5;
 constexpr double       MinimumBrainFraction = 0.05;
 
-// Stage 1: the encoder and its SimCLR training (the paper's GPU configuration).
-constexpr unsigned int NumberOfFilters = 64;
-constexpr unsigned int RepresentationSize = 512;
-constexpr unsigned int Epochs = 100;
-constexpr unsigned int BatchSize = 64;
-constexpr unsigned int WarmupEpochs = 10;
-constexpr double       LearningRate = 1e-4;
-constexpr double       WeightDecay = 1e-6;
-constexpr double       Temperature = 0.5;
-constexpr double       MaximumNoiseStandardDeviation = 0.05;
-constexpr bool         TrainingMixedPrecision = true;
+// Training's augmentation noise (the trainer's and the core's default).
+constexpr double MaximumNoiseStandardDeviation = 0.05;
 
-// Stage 2: EM, as scikit-learn's GaussianMixture.
-constexpr double       Tolerance = 1e-2;
-constexpr unsigned int MaximumIterations = 100;
-constexpr double       CovarianceRegularization = 1e-5;
-constexpr const char * Initialization = "kmeans++";
-// The patch density (stage 2): PaDiM's Gaussians of intermediate feature
-// vectors, per cell of an in-plane grid over the brain's bounding box times
-// bins of slice depth (grid 0: one location-agnostic Gaussian), each shrunk
-// toward the pooled fit by a prior of PatchPriorWeight x channels positions.
-// Chosen on the default data set (seed 0, then confirmed on seeds 1 and 2; README).
-constexpr unsigned int PatchPositionGrid = 8;
-constexpr unsigned int PatchDepthBins = 4;
-constexpr double       PatchPriorWeight = 0.25;
+// The other settings of training and of the mixture fit are declared, with
+// their ranges and help, in cradlSettingDeclarations.h
+// (cradl::defaults::trainer::LearningRate, cradl::defaults::fitter::Tolerance, ...).
 
 // Scoring: the map (the paper's gradient, or the patch density) and its post-processing.
 constexpr const char * ScoringMode = "gradient";
@@ -51,6 +34,8 @@ constexpr bool         ScoringMixedPrecision = false;
 constexpr unsigned int MedianRadius = 2;
 constexpr double       GaussianSigma = 3.0;
 constexpr unsigned int GaussianRadius = 3;
+// With the map chosen by validation, the Gaussian sigmas tried.
+inline const std::vector<double> SelectGaussianSigmas{ 1.0, 1.5, 3.0 };
 
 // Evaluation: the label-free threshold is this quantile of healthy validation scores.
 constexpr double ThresholdQuantile = 0.99;

@@ -19,8 +19,7 @@
 #define itkContrastiveEncoderTrainer_h
 
 #include "CradlExport.h"
-#include "cradlDefaults.h"
-#include "itkCradlSetRangeMacro.h"
+#include "itkCradlSettingMacros.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkImage.h"
 #include "itkProcessObject.h"
@@ -108,79 +107,9 @@ public:
   ContrastiveEncoderModel *
   GetOutput();
 
-  // Architecture and slices.
-  itkSetMacro(SliceSize, unsigned int);
-  itkGetConstMacro(SliceSize, unsigned int);
-  cradlSetInRangeMacro(NumberOfFilters, unsigned int, 1u, cradl::limits::MaximumNumberOfFilters);
-  itkGetConstMacro(NumberOfFilters, unsigned int);
-  cradlSetInRangeMacro(RepresentationSize, unsigned int, 1u, cradl::limits::MaximumRepresentationSize);
-  itkGetConstMacro(RepresentationSize, unsigned int);
-  itkSetMacro(ClipMinimum, double);
-  itkGetConstMacro(ClipMinimum, double);
-  itkSetMacro(ClipMaximum, double);
-  itkGetConstMacro(ClipMaximum, double);
-  itkSetMacro(PreserveAspectRatio, bool);
-  itkGetConstMacro(PreserveAspectRatio, bool);
-  itkBooleanMacro(PreserveAspectRatio);
-  itkSetClampMacro(MinimumBrainFraction, double, 0.0, 1.0);
-  itkGetConstMacro(MinimumBrainFraction, double);
-  itkSetMacro(SliceMargin, unsigned int);
-  itkGetConstMacro(SliceMargin, unsigned int);
-
-  // Optimisation.
-  cradlSetInRangeMacro(NumberOfEpochs, unsigned int, 1u, cradl::limits::MaximumEpochs);
-  itkGetConstMacro(NumberOfEpochs, unsigned int);
-  cradlSetInRangeMacro(BatchSize, unsigned int, 2u, cradl::limits::MaximumBatchSize);
-  itkGetConstMacro(BatchSize, unsigned int);
-  itkSetMacro(LearningRate, double);
-  itkGetConstMacro(LearningRate, double);
-  itkSetMacro(WeightDecay, double);
-  itkGetConstMacro(WeightDecay, double);
-  cradlSetInRangeMacro(WarmupEpochs, unsigned int, 0u, cradl::limits::MaximumEpochs);
-  itkGetConstMacro(WarmupEpochs, unsigned int);
-  itkSetMacro(Temperature, double);
-  itkGetConstMacro(Temperature, double);
-  itkSetMacro(Seed, unsigned int);
-  itkGetConstMacro(Seed, unsigned int);
-
-  // Augmentation.
-  itkSetMacro(Augment, bool);
-  itkGetConstMacro(Augment, bool);
-  itkBooleanMacro(Augment);
-  itkSetMacro(MaximumRotation, double);
-  itkGetConstMacro(MaximumRotation, double);
-  itkSetMacro(ScaleMinimum, double);
-  itkGetConstMacro(ScaleMinimum, double);
-  itkSetMacro(ScaleMaximum, double);
-  itkGetConstMacro(ScaleMaximum, double);
-  itkSetClampMacro(MirrorProbability, double, 0.0, 1.0);
-  itkGetConstMacro(MirrorProbability, double);
-  itkSetMacro(BrightnessMinimum, double);
-  itkGetConstMacro(BrightnessMinimum, double);
-  itkSetMacro(BrightnessMaximum, double);
-  itkGetConstMacro(BrightnessMaximum, double);
-  itkSetMacro(MaximumNoiseStandardDeviation, double);
-  itkGetConstMacro(MaximumNoiseStandardDeviation, double);
-
-  // Compute.
-  itkSetStringMacro(Device);
-  itkGetStringMacro(Device);
-  itkSetMacro(NumberOfThreads, unsigned int);
-  itkGetConstMacro(NumberOfThreads, unsigned int);
-  itkSetMacro(MixedPrecision, bool);
-  itkGetConstMacro(MixedPrecision, bool);
-  itkBooleanMacro(MixedPrecision);
-
-  // Checkpoints.
-  itkSetMacro(Distributed, bool);
-  itkGetConstMacro(Distributed, bool);
-  itkBooleanMacro(Distributed);
-
-  itkSetStringMacro(CheckpointFileName);
-  itkGetStringMacro(CheckpointFileName);
-  itkSetMacro(Resume, bool);
-  itkGetConstMacro(Resume, bool);
-  itkBooleanMacro(Resume);
+  /** The settings (SetLearningRate, GetNumberOfEpochs, ...: names, defaults,
+   * ranges and help in cradlSettingDeclarations.h, CRADL_TRAINER_SETTINGS). */
+  CRADL_TRAINER_SETTINGS(cradlSettingAccessors)
 
   // Progress, for observers.
   itkGetConstMacro(CurrentEpoch, unsigned int);
@@ -216,39 +145,7 @@ private:
   unsigned int m_NumberOfTrainingScans{ 0 };
   unsigned int m_NumberOfValidationScans{ 0 };
 
-  unsigned int m_SliceSize{ cradl::defaults::SliceSize };
-  unsigned int m_NumberOfFilters{ cradl::defaults::NumberOfFilters };
-  unsigned int m_RepresentationSize{ cradl::defaults::RepresentationSize };
-  double       m_ClipMinimum{ cradl::defaults::ClipMinimum };
-  double       m_ClipMaximum{ cradl::defaults::ClipMaximum };
-  bool         m_PreserveAspectRatio{ true };
-  double       m_MinimumBrainFraction{ cradl::defaults::MinimumBrainFraction };
-  unsigned int m_SliceMargin{ 0 };
-
-  unsigned int m_NumberOfEpochs{ cradl::defaults::Epochs };
-  unsigned int m_BatchSize{ cradl::defaults::BatchSize };
-  double       m_LearningRate{ cradl::defaults::LearningRate };
-  double       m_WeightDecay{ cradl::defaults::WeightDecay };
-  unsigned int m_WarmupEpochs{ cradl::defaults::WarmupEpochs };
-  double       m_Temperature{ cradl::defaults::Temperature };
-  unsigned int m_Seed{ 0 };
-
-  bool   m_Augment{ true };
-  double m_MaximumRotation{ 0.1 };
-  double m_ScaleMinimum{ 0.9 };
-  double m_ScaleMaximum{ 1.2 };
-  double m_MirrorProbability{ 0.5 };
-  double m_BrightnessMinimum{ 0.95 };
-  double m_BrightnessMaximum{ 1.1 };
-  double m_MaximumNoiseStandardDeviation{ cradl::defaults::MaximumNoiseStandardDeviation };
-
-  std::string  m_Device{ "cpu" };
-  unsigned int m_NumberOfThreads{ 0 };
-  bool         m_MixedPrecision{ cradl::defaults::TrainingMixedPrecision };
-
-  bool        m_Distributed{ true };
-  std::string m_CheckpointFileName;
-  bool        m_Resume{ false };
+  CRADL_TRAINER_SETTINGS(cradlSettingMember)
 
   unsigned int m_CurrentEpoch{ 0 };
   unsigned int m_CurrentStep{ 0 };

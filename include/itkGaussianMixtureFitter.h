@@ -19,8 +19,7 @@
 #define itkGaussianMixtureFitter_h
 
 #include "CradlExport.h"
-#include "cradlDefaults.h"
-#include "itkCradlSetRangeMacro.h"
+#include "itkCradlSettingMacros.h"
 #include "itkContrastiveEncoderModel.h"
 #include "itkGaussianMixtureModel.h"
 #include "itkImage.h"
@@ -50,10 +49,11 @@ namespace itk
  * MaximumNumberOfIterations (100); start from k-means++ ("kmeans++") or
  * random responsibilities ("random", the paper); float64 throughout unless
  * Float32Compute. Every candidate of ComponentCandidates is fitted and kept
- * (GetCandidateModel()); the output is the one of lowest BIC.
- * MixtureModelSelector chooses among the candidates by the pixel AUPRC of
- * labelled validation scans under the scoring settings instead (the paper's
- * protocol). GetCandidates() reports every candidate's figures.
+ * (GetCandidateModel()); the fitter chooses none of them: MixtureModelSelector
+ * does, by the pixel AUPRC of labelled validation scans under the scoring
+ * settings (the paper's protocol), or by the lowest BIC without them. For
+ * convenience the output is the selector's choice without labelled scans
+ * (lowest BIC). GetCandidates() reports every candidate's figures.
  *
  * With scans (not SetRepresentations), the fit also holds a patch density
  * (PatchDensityLayers, default {1, 2}: the encoder's feature maps at 1/4 and
@@ -129,57 +129,11 @@ public:
 
   void
   SetNumberOfComponents(unsigned int components);
-  void
-  SetComponentCandidates(const std::vector<unsigned int> & candidates);
-  const std::vector<unsigned int> &
-  GetComponentCandidates() const
-  {
-    return m_ComponentCandidates;
-  }
-
-  itkSetMacro(Tolerance, double);
-  itkGetConstMacro(Tolerance, double);
-  itkSetMacro(MaximumNumberOfIterations, unsigned int);
-  itkGetConstMacro(MaximumNumberOfIterations, unsigned int);
-  itkSetMacro(CovarianceRegularization, double);
-  itkGetConstMacro(CovarianceRegularization, double);
-  itkSetStringMacro(Initialization);
-  itkGetStringMacro(Initialization);
-  itkSetMacro(Seed, unsigned int);
-  itkGetConstMacro(Seed, unsigned int);
-  itkSetMacro(StandardizeFeatures, bool);
-  itkGetConstMacro(StandardizeFeatures, bool);
-  itkBooleanMacro(StandardizeFeatures);
-  itkSetMacro(Float32Compute, bool);
-  itkGetConstMacro(Float32Compute, bool);
-  itkBooleanMacro(Float32Compute);
-  itkSetClampMacro(MinimumBrainFraction, double, 0.0, 1.0);
-  itkGetConstMacro(MinimumBrainFraction, double);
-  itkSetMacro(SliceMargin, unsigned int);
-  itkGetConstMacro(SliceMargin, unsigned int);
-  itkSetMacro(BatchSize, unsigned int);
-  itkGetConstMacro(BatchSize, unsigned int);
-  /** The encoder's ReLU indices whose feature maps get a patch density. */
-  void
-  SetPatchDensityLayers(const std::vector<unsigned int> & layers);
-  const std::vector<unsigned int> &
-  GetPatchDensityLayers() const
-  {
-    return m_PatchDensityLayers;
-  }
-  cradlSetInRangeMacro(PatchPositionGrid, unsigned int, 0u, cradl::limits::MaximumPatchPositionGrid);
-  itkGetConstMacro(PatchPositionGrid, unsigned int);
-  cradlSetInRangeMacro(PatchDepthBins, unsigned int, 1u, cradl::limits::MaximumPatchDepthBins);
-  itkGetConstMacro(PatchDepthBins, unsigned int);
-  itkSetMacro(PatchPriorWeight, double);
-  itkGetConstMacro(PatchPriorWeight, double);
-  itkSetStringMacro(Device);
-  itkGetStringMacro(Device);
-  itkSetMacro(NumberOfThreads, unsigned int);
-  itkGetConstMacro(NumberOfThreads, unsigned int);
-  itkSetMacro(Distributed, bool);
-  itkGetConstMacro(Distributed, bool);
-  itkBooleanMacro(Distributed);
+  /** The settings (SetComponentCandidates, SetTolerance, ...: names,
+   * defaults, ranges and help in cradlSettingDeclarations.h,
+   * CRADL_FITTER_SETTINGS). PatchDensityLayers: the encoder's ReLU indices
+   * whose feature maps get a patch density. */
+  CRADL_FITTER_SETTINGS(cradlSettingAccessors)
 
   const std::vector<Candidate> &
   GetCandidates() const
@@ -189,7 +143,7 @@ public:
   /** The fitted mixture of candidate `index` (ComponentCandidates' order), after Update(). */
   const GaussianMixtureModel *
   GetCandidateModel(unsigned int index) const;
-  /** K of the output: the candidate of lowest BIC. */
+  /** K of the output: MixtureModelSelector's choice without labelled scans (lowest BIC). */
   itkGetConstMacro(SelectedNumberOfComponents, unsigned int);
   itkGetConstMacro(NumberOfSamples, unsigned int);
 
@@ -209,28 +163,14 @@ protected:
   GenerateData() override;
 
 private:
+  void
+  UseTheSelectorsChoice();
+
   unsigned int              m_NumberOfScans{ 0 };
   std::vector<double>       m_Representations;
   unsigned int              m_RepresentationRows{ 0 };
   unsigned int              m_RepresentationColumns{ 0 };
-  std::vector<unsigned int> m_ComponentCandidates{ 1 };
-  std::vector<unsigned int> m_PatchDensityLayers{ 1, 2 };
-  unsigned int              m_PatchPositionGrid{ cradl::defaults::PatchPositionGrid };
-  unsigned int              m_PatchDepthBins{ cradl::defaults::PatchDepthBins };
-  double                    m_PatchPriorWeight{ cradl::defaults::PatchPriorWeight };
-  double                    m_Tolerance{ cradl::defaults::Tolerance };
-  unsigned int              m_MaximumNumberOfIterations{ cradl::defaults::MaximumIterations };
-  double                    m_CovarianceRegularization{ cradl::defaults::CovarianceRegularization };
-  std::string               m_Initialization{ cradl::defaults::Initialization };
-  unsigned int              m_Seed{ 0 };
-  bool                      m_StandardizeFeatures{ true };
-  bool                      m_Float32Compute{ false };
-  double                    m_MinimumBrainFraction{ cradl::defaults::MinimumBrainFraction };
-  unsigned int              m_SliceMargin{ 0 };
-  unsigned int              m_BatchSize{ cradl::defaults::ScoringBatchSize };
-  std::string               m_Device{ "cpu" };
-  bool                      m_Distributed{ true };
-  unsigned int              m_NumberOfThreads{ 0 };
+  CRADL_FITTER_SETTINGS(cradlSettingMember)
   std::vector<Candidate>    m_Candidates;
   std::vector<GaussianMixtureModel::Pointer> m_CandidateModels;
   unsigned int              m_SelectedNumberOfComponents{ 0 };

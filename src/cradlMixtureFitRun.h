@@ -5,7 +5,7 @@
 // and its torch side (encoding, EM), with no torch types.
 
 #include "cradlContrastiveTrainingRun.h"
-#include "cradlDefaults.h"
+#include "cradlSettingDeclarations.h"
 
 #include <memory>
 #include <string>
@@ -27,10 +27,10 @@ struct PatchDensity;
 struct MixtureFitSettings
 {
   std::vector<unsigned int> components{ 1 };
-  double                    tolerance = defaults::Tolerance;
-  int64_t                   maxIterations = defaults::MaximumIterations;
-  double                    regularization = defaults::CovarianceRegularization;
-  std::string               initialisation = defaults::Initialization;
+  double                    tolerance = defaults::fitter::Tolerance;
+  int64_t                   maxIterations = defaults::fitter::MaximumNumberOfIterations;
+  double                    regularization = defaults::fitter::CovarianceRegularization;
+  std::string               initialisation = defaults::fitter::Initialization;
   uint64_t                  seed = 0;
   bool                      standardize = true;
   bool                      float32Compute = false;
@@ -55,9 +55,9 @@ struct MixtureCandidate
 struct PatchDensitySettings
 {
   std::vector<unsigned int> layers{ 1, 2 };
-  unsigned int              positionGrid = defaults::PatchPositionGrid;
-  unsigned int              depthBins = defaults::PatchDepthBins;
-  double                    priorWeight = defaults::PatchPriorWeight;
+  unsigned int              positionGrid = defaults::fitter::PatchPositionGrid;
+  unsigned int              depthBins = defaults::fitter::PatchDepthBins;
+  double                    priorWeight = defaults::fitter::PatchPriorWeight;
   int64_t                   batchSize = defaults::ScoringBatchSize;
   bool                      distributed = false; // each process fits its own slices' sums
 };

@@ -233,33 +233,8 @@ ContrastiveEncoderTrainer::PrintSelf(std::ostream & os, Indent indent) const
   Superclass::PrintSelf(os, indent);
   os << indent << "NumberOfTrainingScans: " << m_NumberOfTrainingScans << std::endl;
   os << indent << "NumberOfValidationScans: " << m_NumberOfValidationScans << std::endl;
-  os << indent << "SliceSize: " << m_SliceSize << std::endl;
-  os << indent << "NumberOfFilters: " << m_NumberOfFilters << std::endl;
-  os << indent << "RepresentationSize: " << m_RepresentationSize << std::endl;
-  os << indent << "Clip: [" << m_ClipMinimum << ", " << m_ClipMaximum << "]" << std::endl;
-  os << indent << "PreserveAspectRatio: " << (m_PreserveAspectRatio ? "On" : "Off") << std::endl;
-  os << indent << "MinimumBrainFraction: " << m_MinimumBrainFraction << std::endl;
-  os << indent << "SliceMargin: " << m_SliceMargin << std::endl;
-  os << indent << "NumberOfEpochs: " << m_NumberOfEpochs << std::endl;
-  os << indent << "BatchSize: " << m_BatchSize << std::endl;
-  os << indent << "LearningRate: " << m_LearningRate << std::endl;
-  os << indent << "WeightDecay: " << m_WeightDecay << std::endl;
-  os << indent << "WarmupEpochs: " << m_WarmupEpochs << std::endl;
-  os << indent << "Temperature: " << m_Temperature << std::endl;
-  os << indent << "Seed: " << m_Seed << std::endl;
-  os << indent << "Augment: " << (m_Augment ? "On" : "Off") << std::endl;
-  os << indent << "MaximumRotation: " << m_MaximumRotation << std::endl;
-  os << indent << "Scale: [" << m_ScaleMinimum << ", " << m_ScaleMaximum << "]" << std::endl;
-  os << indent << "MirrorProbability: " << m_MirrorProbability << std::endl;
-  os << indent << "Brightness: [" << m_BrightnessMinimum << ", " << m_BrightnessMaximum << "]" << std::endl;
-  os << indent << "MaximumNoiseStandardDeviation: " << m_MaximumNoiseStandardDeviation << std::endl;
-  os << indent << "Device: " << m_Device << std::endl;
-  os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
-  os << indent << "MixedPrecision: " << (m_MixedPrecision ? "On" : "Off") << " (used: "
-     << (m_UsedMixedPrecision ? "yes" : "no") << ")" << std::endl;
-  os << indent << "Distributed: " << (m_Distributed ? "On" : "Off") << std::endl;
-  os << indent << "CheckpointFileName: " << m_CheckpointFileName << std::endl;
-  os << indent << "Resume: " << (m_Resume ? "On" : "Off") << std::endl;
+  CRADL_TRAINER_SETTINGS(cradlPrintSetting)
+  os << indent << "UsedMixedPrecision: " << (m_UsedMixedPrecision ? "yes" : "no") << std::endl;
   os << indent << "CurrentEpoch: " << m_CurrentEpoch << ", CurrentStep: " << m_CurrentStep << " of "
      << m_StepsPerEpoch << std::endl;
   os << indent << "CurrentLoss: " << m_CurrentLoss << ", LastValidationLoss: " << m_LastValidationLoss << std::endl;

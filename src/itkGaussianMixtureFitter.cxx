@@ -1,4 +1,5 @@
 #include "itkGaussianMixtureFitter.h"
+#include "itkMixtureModelSelector.h"
 #include "cradlErrorText.h"
 
 #include "cradlMixtureFitRun.h"
@@ -89,42 +90,12 @@ GaussianMixtureFitter::SetNumberOfComponents(unsigned int components)
 }
 
 void
-GaussianMixtureFitter::SetComponentCandidates(const std::vector<unsigned int> & candidates)
-{
-  if (candidates.empty() || std::find(candidates.begin(), candidates.end(), 0u) != candidates.end())
-  {
-    itkExceptionMacro(<< "component candidates must be a non-empty list of positive numbers");
-  }
-  m_ComponentCandidates = candidates;
-  this->Modified();
-}
-
-void
-GaussianMixtureFitter::SetPatchDensityLayers(const std::vector<unsigned int> & layers)
-{
-  if (layers != m_PatchDensityLayers)
-  {
-    m_PatchDensityLayers = layers;
-    this->Modified();
-  }
-}
-
-void
 GaussianMixtureFitter::VerifyPreconditions() ITKv5_CONST
 {
   const bool hasMatrix = m_RepresentationRows > 0;
   if (!hasMatrix && (m_NumberOfScans == 0 || this->GetEncoder() == nullptr || !this->GetEncoder()->IsTrained()))
   {
     itkExceptionMacro(<< "give a trained encoder (SetEncoder) and healthy scans (AddScan), or SetRepresentations()");
-  }
-  if (m_Initialization != "kmeans++" && m_Initialization != "random")
-  {
-    itkExceptionMacro(<< "Initialization must be \"kmeans++\" or \"random\", got \"" << m_Initialization << "\"");
-  }
-  if (!(m_PatchPriorWeight > 0.0))
-  {
-    itkExceptionMacro(<< "PatchPriorWeight must be positive (it weighs the pooled fit in every position cell), got "
-                      << m_PatchPriorWeight);
   }
   CradlRuntime::ValidateDevice(m_Distributed ? CradlRuntime::GetDistributedDevice(m_Device) : m_Device);
 }
@@ -210,7 +181,6 @@ GaussianMixtureFitter::GenerateData()
     }
     m_Candidates.clear();
     m_CandidateModels.clear();
-    std::size_t selected = 0;
     for (std::size_t c = 0; c < result.candidates.size(); ++c)
     {
       const auto & candidate = result.candidates[c];
@@ -218,18 +188,9 @@ GaussianMixtureFitter::GenerateData()
                                candidate.converged, candidate.meanLogLikelihood, candidate.bic, candidate.seconds });
       m_CandidateModels.push_back(GaussianMixtureModel::New());
       m_CandidateModels.back()->SetImpl(result.models[c]);
-      if (candidate.bic < result.candidates[selected].bic)
-      {
-        selected = c;
-      }
     }
     m_NumberOfSamples = static_cast<unsigned int>(result.samples);
-    m_SelectedNumberOfComponents = m_Candidates[selected].NumberOfComponents;
-    // The output records the choice; the candidate models stay as fitted.
-    auto chosen = std::make_shared<detail::GaussianMixtureModelImpl>(*result.models[selected]);
-    chosen->fit = result.models[selected]->fit.copy();
-    cradl::recordSelection(*chosen, "bic", result.candidates, std::vector<double>(result.candidates.size(), -1.0));
-    this->GetOutput()->SetImpl(chosen);
+    this->UseTheSelectorsChoice();
   }
   catch (const ExceptionObject &)
   {
@@ -240,6 +201,21 @@ GaussianMixtureFitter::GenerateData()
     itkExceptionMacro(<< cradl::messageOf(error));
   }
   this->UpdateProgress(1.0f);
+}
+
+void
+GaussianMixtureFitter::UseTheSelectorsChoice()
+{
+  // The fitter chooses nothing: its output is MixtureModelSelector's choice
+  // without labelled scans (the lowest BIC), the one place that decides.
+  auto selector = MixtureModelSelector::New();
+  for (const auto & model : m_CandidateModels)
+  {
+    selector->AddCandidate(model);
+  }
+  selector->Update();
+  m_SelectedNumberOfComponents = selector->GetOutput()->GetNumberOfComponents();
+  this->GetOutput()->SetImpl(selector->GetOutput()->GetImpl());
 }
 
 const GaussianMixtureModel *
@@ -259,34 +235,7 @@ GaussianMixtureFitter::PrintSelf(std::ostream & os, Indent indent) const
   Superclass::PrintSelf(os, indent);
   os << indent << "NumberOfScans: " << m_NumberOfScans << std::endl;
   os << indent << "Representations: " << m_RepresentationRows << " x " << m_RepresentationColumns << std::endl;
-  os << indent << "ComponentCandidates:";
-  for (const unsigned int k : m_ComponentCandidates)
-  {
-    os << " " << k;
-  }
-  os << std::endl;
-  os << indent << "Tolerance: " << m_Tolerance << std::endl;
-  os << indent << "MaximumNumberOfIterations: " << m_MaximumNumberOfIterations << std::endl;
-  os << indent << "CovarianceRegularization: " << m_CovarianceRegularization << std::endl;
-  os << indent << "Initialization: " << m_Initialization << std::endl;
-  os << indent << "Seed: " << m_Seed << std::endl;
-  os << indent << "StandardizeFeatures: " << (m_StandardizeFeatures ? "On" : "Off") << std::endl;
-  os << indent << "Float32Compute: " << (m_Float32Compute ? "On" : "Off") << std::endl;
-  os << indent << "MinimumBrainFraction: " << m_MinimumBrainFraction << std::endl;
-  os << indent << "SliceMargin: " << m_SliceMargin << std::endl;
-  os << indent << "BatchSize: " << m_BatchSize << std::endl;
-  os << indent << "PatchDensityLayers:";
-  for (const unsigned int layer : m_PatchDensityLayers)
-  {
-    os << " " << layer;
-  }
-  os << std::endl;
-  os << indent << "PatchPositionGrid: " << m_PatchPositionGrid << std::endl;
-  os << indent << "PatchDepthBins: " << m_PatchDepthBins << std::endl;
-  os << indent << "PatchPriorWeight: " << m_PatchPriorWeight << std::endl;
-  os << indent << "Device: " << m_Device << std::endl;
-  os << indent << "Distributed: " << (m_Distributed ? "On" : "Off") << std::endl;
-  os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
+  CRADL_FITTER_SETTINGS(cradlPrintSetting)
   for (const auto & c : m_Candidates)
   {
     os << indent << "Candidate K=" << c.NumberOfComponents << ": " << c.Iterations << " iterations, mean log-lik "

@@ -128,7 +128,7 @@ exerciseMixture()
   ITK_TEST_SET_GET_VALUE(1u, fitter->GetNumberOfThreads());
   fitter->SetPatchDensityLayers({ 0, 2 });
   ITK_TEST_EXPECT_TRUE(fitter->GetPatchDensityLayers() == (std::vector<unsigned int>{ 0, 2 }));
-  ITK_TEST_SET_GET_VALUE(cradl::defaults::PatchPositionGrid, fitter->GetPatchPositionGrid());
+  ITK_TEST_SET_GET_VALUE(cradl::defaults::fitter::PatchPositionGrid, fitter->GetPatchPositionGrid());
   fitter->SetPatchPositionGrid(6);
   ITK_TEST_SET_GET_VALUE(6u, fitter->GetPatchPositionGrid());
   fitter->SetPatchDepthBins(3);

@@ -68,6 +68,16 @@ TEST(GaussianMixtureFitter, SelectsKByBicAndStandardises)
     EXPECT_NEAR(w, 1.0 / 3.0, 0.01);
   }
   EXPECT_EQ(fitter->GetNumberOfSamples(), 600u);
+
+  // The fitter chose nothing itself: its output is the selector's choice without labelled scans.
+  auto selector = itk::MixtureModelSelector::New();
+  for (unsigned int c = 0; c < candidates.size(); ++c)
+    selector->AddCandidate(fitter->GetCandidateModel(c));
+  selector->Update();
+  EXPECT_EQ(std::string(model->GetSelectionCriterion()), "bic");
+  EXPECT_EQ(selector->GetOutput()->GetNumberOfComponents(), model->GetNumberOfComponents());
+  EXPECT_EQ(selector->GetOutput()->GetBIC(), model->GetBIC());
+  EXPECT_EQ(selector->GetOutput()->GetWeights(), model->GetWeights());
 }
 
 TEST(GaussianMixtureFitter, ExportedNpzAndLogLikelihoodAgreeWithScipy)

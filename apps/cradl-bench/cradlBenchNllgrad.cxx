@@ -4,7 +4,7 @@
 #include "cradlBenchSupport.h"
 #include "cradlBenchCommands.h"
 
-#include "cradlDefaults.h"
+#include "cradlSettingDeclarations.h"
 #include "cradlDevice.h"
 #include "cradlNLLGradient.h"
 #include "cradlPatchDensity.h"
@@ -66,8 +66,8 @@ run(const Options & options)
   at::Tensor                 frames;
   if (options.map == "patch")
   {
-    patchOptions.cells = { cradl::defaults::PatchPositionGrid, cradl::defaults::PatchDepthBins,
-                           cradl::defaults::PatchPriorWeight };
+    patchOptions.cells = { cradl::defaults::fitter::PatchPositionGrid, cradl::defaults::fitter::PatchDepthBins,
+                           cradl::defaults::fitter::PatchPriorWeight };
     frames = at::tensor({ 0.0, 1.0, 0.0, 1.0, 0.0 }, at::kDouble).repeat({ options.slices, 1 });
     frames.select(1, 4).copy_((at::arange(options.slices, at::kDouble) + 0.5) / static_cast<double>(options.slices));
   }

@@ -66,6 +66,7 @@ from ._filters import (  # noqa: E402
     run,
     score_scan,
     select_mixture,
+    settings,
     slice_map_to_scan_image_filter,
     train_encoder,
 )

@@ -16,6 +16,12 @@ def _camel(name):
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
+# The library's defaults (cradlDefaults.h) and the stages' declared settings
+# (cradlSettingDeclarations.h): every default below comes from there.
+_DEFAULTS = _cradl.defaults
+_DECLARED = {stage: {row["key"]: row for row in rows} for stage, rows in _cradl.setting_declarations.items()}
+
+
 def _snake(name):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -117,7 +123,8 @@ class MedianGaussianPostprocessImageFilter(_ProcessObject):
     axial slice."""
 
     _inputs = ("Input", "MaskImage")
-    _parameters = {"MedianRadius": 2, "GaussianSigma": 3.0, "GaussianRadius": 3}
+    _parameters = {"MedianRadius": _DEFAULTS["median_radius"], "GaussianSigma": _DEFAULTS["gaussian_sigma"],
+                   "GaussianRadius": _DEFAULTS["gaussian_radius"]}
     _aliases = {"mask": "MaskImage", "sigma": "GaussianSigma"}
     _ranges = {"MedianRadius": (0, _cradl.maximum["median_radius"]),
                "GaussianSigma": (_cradl.minimum["gaussian_sigma"], _cradl.maximum["gaussian_sigma"]),
@@ -230,7 +237,8 @@ def _settings(values, mode):
 
 class _EncoderScoreFilter(_ProcessObject):
     _inputs = ("Input", "MaskImage")
-    _parameters = {"Encoder": None, "Mixture": None, "Device": "cpu", "BatchSize": 64, "MixedPrecision": False}
+    _parameters = {"Encoder": None, "Mixture": None, "Device": "cpu", "BatchSize": _DEFAULTS["scoring_batch_size"],
+                   "MixedPrecision": False}
     _aliases = {"mask": "MaskImage"}
     _mode = None
 
@@ -265,8 +273,9 @@ class RepresentationPatchDensityImageFilter(_EncoderScoreFilter):
     _mode = "patch"
 
 
-def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, median_radius=2, gaussian_radius=3,
-               device="cpu", batch_size=64, mixed_precision=False):
+def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, median_radius=_DEFAULTS["median_radius"],
+               gaussian_radius=_DEFAULTS["gaussian_radius"], device="cpu", batch_size=_DEFAULTS["scoring_batch_size"],
+               mixed_precision=False):
     """The whole scoring recipe (the `cradl score` stage): the map of `mode`
     ("gradient", "patch", "fused"; default the mixture's selected mode, else
     "gradient"), post-processed with `sigma` (default the mixture's selected
@@ -274,7 +283,7 @@ def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, medi
     slice_map (slice grid), slice_nll, components (fused: each map)."""
     mode = mode or mixture.selected_scoring_mode or "gradient"
     if sigma is None:
-        sigma = mixture.selected_gaussian_sigma if mixture.selected_gaussian_sigma > 0 else 3.0
+        sigma = mixture.selected_gaussian_sigma if mixture.selected_gaussian_sigma > 0 else _DEFAULTS["gaussian_sigma"]
     values = {"Device": device, "BatchSize": batch_size, "MixedPrecision": mixed_precision,
               "MedianRadius": median_radius, "GaussianSigma": sigma, "GaussianRadius": gaussian_radius}
     result = _cradl.score(encoder._native, mixture._native, to_native(scan, "scan"), mask_to_native(mask, "mask", scan),
@@ -332,11 +341,7 @@ def _scan_pairs(scans, role):
 def train_encoder(training, validation=(), progress=None, **settings):
     """Trains the contrastive encoder (the `cradl train` stage) on healthy 3D
     scans: `training` and `validation` are lists of scans or (scan, mask)
-    pairs. Settings (snake_case): slice_size, nf, nz, epochs, batch_size,
-    learning_rate, weight_decay, warmup_epochs, temperature, seed, augment,
-    mixed_precision, device, threads, clip_minimum, clip_maximum,
-    preserve_aspect_ratio, minimum_brain_fraction, slice_margin, checkpoint,
-    resume. `progress(report)` is called after every step and epoch with a
+    pairs. Settings: the keywords listed below. `progress(report)` is called after every step and epoch with a
     dict (epoch, step, steps_per_epoch, loss, learning_rate,
     views_per_second, validation_loss, progress); returning False stops
     training (cradl.Error, resumable from `checkpoint`), and an exception it
@@ -349,10 +354,8 @@ def train_encoder(training, validation=(), progress=None, **settings):
 def fit_mixture(encoder, scans, **settings):
     """Fits the Gaussian mixture and the patch density (the `cradl fit`
     stage) to the encoder's representations of healthy scans (scans or
-    (scan, mask) pairs). Settings: components (list of K to fit), tolerance,
-    max_iterations, regularization, initialization, seed, standardize,
-    float32, patch_layers, patch_grid, patch_depth_bins, patch_prior_weight,
-    device, threads, batch_size. Returns {"model": lowest BIC,
+    (scan, mask) pairs). Settings: the keywords listed below. Returns
+    {"model": select_mixture's choice without labelled scans (lowest BIC),
     "candidates": [{components, iterations, converged, mean_log_likelihood,
     bic, model}]}."""
     result = _cradl.fit_mixture(encoder._native, _scan_pairs(scans, "scan"), dict(settings))
@@ -362,8 +365,21 @@ def fit_mixture(encoder, scans, **settings):
     return result
 
 
-def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", "fused"), sigmas=(1.0, 1.5, 3.0),
-                   median_radius=2, gaussian_radius=3, device="cpu", batch_size=64):
+def _describe_settings(declared):
+    """Docstring lines for declared settings: key (default; range): help."""
+    lines = ["", "", "    Settings (keyword = default: help; ITK name):"]
+    for key, row in declared.items():
+        lines.append(f"      {key} = {row['default']!r}: {row['help']}; {row['name']}")
+    return "\n".join(lines)
+
+
+train_encoder.__doc__ += _describe_settings(_DECLARED["trainer"])
+fit_mixture.__doc__ += _describe_settings(_DECLARED["fitter"])
+
+
+def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", "fused"),
+                   sigmas=_DEFAULTS["select_sigmas"], median_radius=_DEFAULTS["median_radius"],
+                   gaussian_radius=_DEFAULTS["gaussian_radius"], device="cpu", batch_size=_DEFAULTS["scoring_batch_size"]):
     """Chooses the mixture, the map and the post-processing sigma by pixel
     AUPRC on labelled validation scans (the `cradl select` stage):
     `validation` is a list of (scan, mask, label). Returns {"model": the
@@ -377,6 +393,20 @@ def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", 
                                    list(modes), [float(s) for s in sigmas])
     result["model"] = GaussianMixtureModel(result["model"])
     return result
+
+
+def settings(stage="run"):
+    """The settings of a stage, as a list of dicts (key, default, range or
+    choices, help): "trainer" (train_encoder's keywords, with each one's
+    ContrastiveEncoderTrainer name), "fitter" (fit_mixture's) or "run"
+    (run's keywords, the table `cradl settings` prints)."""
+    import json
+
+    if stage == "run":
+        return json.loads(_cradl.run_settings_json())
+    if stage not in _DECLARED:
+        raise ValueError(f"settings: stage must be 'run', 'trainer' or 'fitter', got {stage!r}")
+    return [dict(row) for row in _DECLARED[stage].values()]
 
 
 def run(config=None, force=False, **settings):
@@ -424,7 +454,7 @@ class AnomalyMapFusionImageFilter(_ProcessObject):
         return [self._like_input(_cradl.fuse(natives, self._native("MaskImage", mask=True)))]
 
 
-def label_free_threshold(maps, masks, labels=None, quantile=0.99):
+def label_free_threshold(maps, masks, labels=None, quantile=_DEFAULTS["threshold_quantile"]):
     """The label-free threshold: the `quantile` of the healthy pixels of
     validation maps (inside each mask, outside each label when given)."""
     maps = list(maps)
@@ -465,9 +495,12 @@ anomaly_map_fusion_image_filter = _functional(AnomalyMapFusionImageFilter)
 
 class _Stage:
     """ITK's object spelling of a stage that is not an image filter: Add*
-    for its scans, Set<Name>(value) for its settings (CamelCase of the
-    functional form's keywords), Update(), GetOutput()."""
+    for its scans, Set<Name>(value) for its settings (the C++ class's names,
+    or the CamelCase of the functional form's keywords), Update(),
+    GetOutput(). `_declared`: the stage's declared settings (key -> row);
+    `_settings`: its other keywords."""
 
+    _declared = {}
     _settings = ()
 
     def __init__(self):
@@ -481,20 +514,33 @@ class _Stage:
             obj._set(key, value)
         return obj
 
+    @classmethod
+    def _key(cls, name):
+        """The keyword of `name`: a key, an ITK name (NumberOfFilters -> nf) or its CamelCase (Nf -> nf)."""
+        by_itk_name = {row["name"]: key for key, row in cls._declared.items()}
+        if name in by_itk_name:
+            return by_itk_name[name]
+        return _snake(name) if name[:1].isupper() else name
+
     def _set(self, key, value):
-        name = _snake(key) if key[:1].isupper() else key
-        if name not in self._settings:
-            raise TypeError(f"{type(self).__name__} has no setting '{key}' (it has: {', '.join(self._settings)})")
+        name = self._key(key)
+        known = (*self._declared, *self._settings)
+        if name not in known:
+            raise TypeError(f"{type(self).__name__} has no setting '{key}' (it has: {', '.join(known)})")
         self._values[name] = value
         self._output = None
 
+    def _get(self, name):
+        default = self._declared[name]["default"] if name in self._declared else None
+        return self._values.get(name, default)
+
     def __getattr__(self, attribute):
         if attribute.startswith(("Set", "Get")) and len(attribute) > 3:
-            name = _snake(attribute[3:])
-            if name in type(self)._settings:
+            name = type(self)._key(attribute[3:])
+            if name in type(self)._declared or name in type(self)._settings:
                 if attribute.startswith("Set"):
                     return lambda value: self._set(name, value)
-                return lambda: self.__dict__["_values"].get(name)
+                return lambda: self._get(name)
         raise AttributeError(f"{type(self).__name__} has no attribute '{attribute}'")
 
     def GetOutput(self):
@@ -508,10 +554,7 @@ class ContrastiveEncoderTrainer(_Stage):
     AddValidationScan(scan, mask), Set<Setting>, SetProgressCallback(f),
     Update(), GetOutput() -> ContrastiveEncoderModel."""
 
-    _settings = ("slice_size", "nf", "nz", "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_epochs",
-                 "temperature", "seed", "augment", "mixed_precision", "device", "threads", "clip_minimum",
-                 "clip_maximum", "preserve_aspect_ratio", "minimum_brain_fraction", "slice_margin", "checkpoint",
-                 "resume")
+    _declared = _DECLARED["trainer"]
 
     def __init__(self):
         super().__init__()
@@ -532,12 +575,10 @@ class ContrastiveEncoderTrainer(_Stage):
 
 class GaussianMixtureFitter(_Stage):
     """`fit_mixture` in ITK's object spelling: SetEncoder(model),
-    AddScan(scan, mask), Set<Setting>, Update(), GetOutput() (the lowest
-    BIC), GetCandidates()."""
+    AddScan(scan, mask), Set<Setting>, Update(), GetOutput() (the
+    selector's choice without labelled scans: lowest BIC), GetCandidates()."""
 
-    _settings = ("components", "tolerance", "max_iterations", "regularization", "initialization", "seed",
-                 "standardize", "float32", "patch_layers", "patch_grid", "patch_depth_bins", "patch_prior_weight",
-                 "device", "threads", "batch_size")
+    _declared = _DECLARED["fitter"]
 
     def __init__(self):
         super().__init__()

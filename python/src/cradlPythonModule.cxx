@@ -271,10 +271,9 @@ applySettings(TObject & object, const SetterTable<TObject> & table, const py::di
   }
 }
 
-#define CRADL_SETTING(Type, name, Setter)                                                                              \
-  {                                                                                                                    \
-    name, [](auto & object, const py::handle & value) { object.Setter(py::cast<Type>(value)); }                       \
-  }
+// A declared setting (cradlSettingDeclarations.h) as a keyword: its key, and its Set<Name>.
+#define cradlPythonSetter(kind, Name, Type, key, value, constraint, help)                                            \
+  { key, [](auto & object, const py::handle & given) { object.Set##Name(py::cast<Type>(given)); } },
 
 // Calls a Python progress callback from an ITK IterationEvent with the GIL
 // held; a False return, an exception or Ctrl-C aborts the filter, and the
@@ -341,29 +340,7 @@ train(const std::vector<ScanPair> & training, const std::vector<ScanPair> & vali
       const py::object & progress)
 {
   using Trainer = itk::ContrastiveEncoderTrainer;
-  static const SetterTable<Trainer> table{
-    CRADL_SETTING(unsigned int, "slice_size", SetSliceSize),
-    CRADL_SETTING(unsigned int, "nf", SetNumberOfFilters),
-    CRADL_SETTING(unsigned int, "nz", SetRepresentationSize),
-    CRADL_SETTING(unsigned int, "epochs", SetNumberOfEpochs),
-    CRADL_SETTING(unsigned int, "batch_size", SetBatchSize),
-    CRADL_SETTING(double, "learning_rate", SetLearningRate),
-    CRADL_SETTING(double, "weight_decay", SetWeightDecay),
-    CRADL_SETTING(unsigned int, "warmup_epochs", SetWarmupEpochs),
-    CRADL_SETTING(double, "temperature", SetTemperature),
-    CRADL_SETTING(unsigned int, "seed", SetSeed),
-    CRADL_SETTING(bool, "augment", SetAugment),
-    CRADL_SETTING(bool, "mixed_precision", SetMixedPrecision),
-    CRADL_SETTING(std::string, "device", SetDevice),
-    CRADL_SETTING(unsigned int, "threads", SetNumberOfThreads),
-    CRADL_SETTING(double, "clip_minimum", SetClipMinimum),
-    CRADL_SETTING(double, "clip_maximum", SetClipMaximum),
-    CRADL_SETTING(bool, "preserve_aspect_ratio", SetPreserveAspectRatio),
-    CRADL_SETTING(double, "minimum_brain_fraction", SetMinimumBrainFraction),
-    CRADL_SETTING(unsigned int, "slice_margin", SetSliceMargin),
-    CRADL_SETTING(std::string, "checkpoint", SetCheckpointFileName),
-    CRADL_SETTING(bool, "resume", SetResume),
-  };
+  static const SetterTable<Trainer> table{ CRADL_TRAINER_SETTINGS(cradlPythonSetter) };
   auto trainer = Trainer::New();
   applySettings(*trainer, table, settings, "training");
   std::vector<itk::DataObject::Pointer> kept; // the scans live until training ends
@@ -404,23 +381,7 @@ py::dict
 fitMixture(const EncoderModel & encoder, const std::vector<ScanPair> & scans, const py::dict & settings)
 {
   using Fitter = itk::GaussianMixtureFitter;
-  static const SetterTable<Fitter> table{
-    CRADL_SETTING(std::vector<unsigned int>, "components", SetComponentCandidates),
-    CRADL_SETTING(double, "tolerance", SetTolerance),
-    CRADL_SETTING(unsigned int, "max_iterations", SetMaximumNumberOfIterations),
-    CRADL_SETTING(double, "regularization", SetCovarianceRegularization),
-    CRADL_SETTING(std::string, "initialization", SetInitialization),
-    CRADL_SETTING(unsigned int, "seed", SetSeed),
-    CRADL_SETTING(bool, "standardize", SetStandardizeFeatures),
-    CRADL_SETTING(bool, "float32", SetFloat32Compute),
-    CRADL_SETTING(std::vector<unsigned int>, "patch_layers", SetPatchDensityLayers),
-    CRADL_SETTING(unsigned int, "patch_grid", SetPatchPositionGrid),
-    CRADL_SETTING(unsigned int, "patch_depth_bins", SetPatchDepthBins),
-    CRADL_SETTING(double, "patch_prior_weight", SetPatchPriorWeight),
-    CRADL_SETTING(std::string, "device", SetDevice),
-    CRADL_SETTING(unsigned int, "threads", SetNumberOfThreads),
-    CRADL_SETTING(unsigned int, "batch_size", SetBatchSize),
-  };
+  static const SetterTable<Fitter> table{ CRADL_FITTER_SETTINGS(cradlPythonSetter) };
   auto fitter = Fitter::New();
   applySettings(*fitter, table, settings, "fitting");
   fitter->SetEncoder(encoder.model);
@@ -737,6 +698,54 @@ bindModel(py::module_ & m, const char * name)
 
 } // namespace
 
+namespace
+{
+// Declarations as Python dicts: name, key, type, default, range or choices, help.
+py::list
+declarationsForPython(const std::vector<cradl::SettingDeclaration> & rows)
+{
+  static const char * typeNames[] = { "integer", "number", "boolean", "string", "integers" };
+  py::list list;
+  for (const auto & row : rows)
+  {
+    py::dict item;
+    item["name"] = row.name;
+    item["key"] = row.key;
+    item["type"] = typeNames[static_cast<int>(row.type)];
+    switch (row.type)
+    {
+      case cradl::SettingType::Integer:
+        item["default"] = static_cast<unsigned long long>(row.defaultNumber);
+        break;
+      case cradl::SettingType::Boolean:
+        item["default"] = row.defaultNumber != 0.0;
+        break;
+      case cradl::SettingType::Text:
+        item["default"] = row.defaultText;
+        break;
+      case cradl::SettingType::Integers:
+      {
+        py::list values;
+        for (const double value : row.defaultList)
+          values.append(static_cast<unsigned long long>(value));
+        item["default"] = values;
+        break;
+      }
+      default:
+        item["default"] = row.defaultNumber;
+    }
+    item["minimum"] = row.range.minimum;
+    item["minimum_allowed"] = row.range.minimumAllowed;
+    item["maximum"] = row.range.maximum;
+    item["may_be_empty"] = row.mayBeEmpty;
+    item["choices"] = row.choices;
+    item["help"] = row.help;
+    list.append(item);
+  }
+  return list;
+}
+} // namespace
+
 PYBIND11_MODULE(_cradl, m)
 {
   m.doc() = "Cradl's compiled core: images cross as buffers; see the `cradl` package.";
@@ -768,6 +777,20 @@ PYBIND11_MODULE(_cradl, m)
   m.attr("minimum") = lowest;
   limits["threads_per_core"] = cradl::limits::MaximumThreadsPerCore;
   m.attr("maximum") = limits;
+  // The stages' declared settings (train_encoder's and fit_mixture's keywords,
+  // their defaults, ranges and help) and the scoring defaults.
+  py::dict declarations;
+  declarations["trainer"] = declarationsForPython(cradl::trainerSettingDeclarations());
+  declarations["fitter"] = declarationsForPython(cradl::fitterSettingDeclarations());
+  m.attr("setting_declarations") = declarations;
+  py::dict defaults;
+  defaults["median_radius"] = cradl::defaults::MedianRadius;
+  defaults["gaussian_sigma"] = cradl::defaults::GaussianSigma;
+  defaults["gaussian_radius"] = cradl::defaults::GaussianRadius;
+  defaults["scoring_batch_size"] = cradl::defaults::ScoringBatchSize;
+  defaults["select_sigmas"] = py::tuple(py::cast(cradl::defaults::SelectGaussianSigmas));
+  defaults["threshold_quantile"] = cradl::defaults::ThresholdQuantile;
+  m.attr("defaults") = defaults;
 
   py::class_<PyImage>(m, "Image", py::buffer_protocol())
     .def(py::init(&PyImage::FromBuffer), py::arg("pixels"), py::arg("spacing"), py::arg("origin"),
@@ -824,6 +847,7 @@ PYBIND11_MODULE(_cradl, m)
   m.def("select_mixture", &selectMixture, py::arg("encoder"), py::arg("candidates"), py::arg("validation"),
         py::arg("settings"), py::arg("modes"), py::arg("sigmas"));
   m.def("run_pipeline", &runPipeline, py::arg("config_text"), py::arg("settings_json"), py::arg("force"));
+  m.def("run_settings_json", [] { return cradl_pipeline::settingsTableJson().dump(); });
   m.def("fuse", &fuse, py::arg("maps"), py::arg("mask"));
   m.def("label_free_threshold", &labelFreeThreshold, py::arg("maps"), py::arg("masks"), py::arg("labels"),
         py::arg("quantile"));

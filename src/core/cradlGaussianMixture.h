@@ -7,7 +7,7 @@
 // same start.
 
 #include "cradlCoreExport.h"
-#include "cradlDefaults.h"
+#include "cradlSettingDeclarations.h"
 #include "cradlModelFile.h"
 
 #include <ATen/ATen.h>
@@ -65,10 +65,10 @@ using ProcessSum = std::function<void(std::vector<at::Tensor> &)>;
 struct CRADL_CORE_EXPORT EmOptions
 {
   int64_t     components = 1;
-  double      tolerance = defaults::Tolerance;  // on the change of the mean log-likelihood
-  int64_t     maxIterations = defaults::MaximumIterations;
-  double      regularization = defaults::CovarianceRegularization; // added to every covariance's diagonal
-  std::string initialisation = defaults::Initialization; // or "random" (random responsibilities, the paper)
+  double      tolerance = defaults::fitter::Tolerance;  // on the change of the mean log-likelihood
+  int64_t     maxIterations = defaults::fitter::MaximumNumberOfIterations;
+  double      regularization = defaults::fitter::CovarianceRegularization; // added to every covariance's diagonal
+  std::string initialisation = defaults::fitter::Initialization; // or "random" (random responsibilities, the paper)
   int64_t     kmeansIterations = 10; // Lloyd iterations after k-means++ seeding
   // k-means (seeding and Lloyd) on this many rows drawn at random, then one
   // assignment of every row; 0: all rows. Its passes over X dominate the

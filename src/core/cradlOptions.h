@@ -5,7 +5,7 @@
 // that ITK-side code can fill them without compiling torch headers.
 
 #include "cradlCoreExport.h"
-#include "cradlDefaults.h"
+#include "cradlSettingDeclarations.h"
 
 #include <cstdint>
 
@@ -15,8 +15,8 @@ namespace cradl
 struct CRADL_CORE_EXPORT EncoderOptions
 {
   int64_t imageSize = defaults::SliceSize; // 64, 128 or 256: the number of stride-2 layers follows
-  int64_t nf = defaults::NumberOfFilters;         // channels of the first layer; doubled per layer
-  int64_t nz = defaults::RepresentationSize;        // representation size
+  int64_t nf = defaults::trainer::NumberOfFilters;         // channels of the first layer; doubled per layer
+  int64_t nz = defaults::trainer::RepresentationSize;        // representation size
   bool    convBias = true; // the authors' code keeps conv biases
   int64_t headHidden = 512;
   int64_t headOutput = 256;
@@ -73,12 +73,12 @@ struct CRADL_CORE_EXPORT AugmentationOptions
 
 struct CRADL_CORE_EXPORT TrainingOptions
 {
-  int64_t  epochs = defaults::Epochs;
-  int64_t  batchSize = defaults::BatchSize;      // slices per step; each gives two views
-  double   learningRate = defaults::LearningRate; // Adam
-  double   weightDecay = defaults::WeightDecay;  // on convolution and linear weights only
-  int64_t  warmupEpochs = defaults::WarmupEpochs;   // linear warm-up, then cosine decay, per step
-  double   temperature = defaults::Temperature;   // NT-Xent
+  int64_t  epochs = defaults::trainer::NumberOfEpochs;
+  int64_t  batchSize = defaults::trainer::BatchSize;      // slices per step; each gives two views
+  double   learningRate = defaults::trainer::LearningRate; // Adam
+  double   weightDecay = defaults::trainer::WeightDecay;  // on convolution and linear weights only
+  int64_t  warmupEpochs = defaults::trainer::WarmupEpochs;   // linear warm-up, then cosine decay, per step
+  double   temperature = defaults::trainer::Temperature;   // NT-Xent
   uint64_t seed = 0;
   bool     mixedPrecision = false; // bfloat16 autocast (fp32 master weights); see bfloat16Supported()
   bool     channelsLast = false;   // NHWC: measured no faster here (bf16 equal, fp32 slower)

@@ -34,14 +34,11 @@ fitStage(const PipelineConfig & config)
     const auto scan = train->LoadScan(row);
     fitter->AddScan(scan.Image, scan.Mask);
   }
-  fitter->SetComponentCandidates(config.components);
-  fitter->SetPatchDensityLayers(config.patchLayers);
-  fitter->SetPatchPositionGrid(config.patchGrid);
-  fitter->SetPatchDepthBins(config.patchDepthBins);
-  fitter->SetPatchPriorWeight(config.patchPriorWeight);
-  fitter->SetTolerance(config.tolerance);
-  fitter->SetCovarianceRegularization(config.regularization);
-  fitter->SetInitialization(config.initialization);
+  {
+    const auto values = config.valuesDeclaredBy(cradl::fitterSettingDeclarations());
+    auto &     stage = *fitter;
+    CRADL_FITTER_SETTINGS(cradlSetDeclaredValue)
+  }
   fitter->SetSeed(config.seed);
   fitter->SetDevice(config.device);
   fitter->SetNumberOfThreads(config.threads);

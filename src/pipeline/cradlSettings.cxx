@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -24,13 +25,17 @@ refuse(const std::string & key, const std::string & wanted, const Json & value)
   throw std::runtime_error("configuration: '" + key + "' must be " + wanted + ", got " + value.dump());
 }
 
+// The largest value an unsigned setting holds: a range's "no maximum" for integers.
+constexpr double LargestInteger = 4294967295.0;
+
 std::string
 rangeText(const Setting & setting)
 {
+  const auto & range = setting.range;
   std::ostringstream text;
-  text << std::setprecision(15) << (setting.minimumAllowed ? ">= " : "> ") << setting.minimum; // 0, 15, 1e-06: as written
-  if (setting.maximum < 4294967295.0)
-    text << " and <= " << setting.maximum;
+  text << std::setprecision(15) << (range.minimumAllowed ? ">= " : "> ") << range.minimum; // 0, 15, 1e-06: as written
+  if (range.maximum < LargestInteger)
+    text << " and <= " << range.maximum;
   return text.str();
 }
 
@@ -39,7 +44,34 @@ rangeText(const Setting & setting)
 bool
 inRange(const Setting & setting, double value)
 {
-  return (setting.minimumAllowed ? value >= setting.minimum : value > setting.minimum) && value <= setting.maximum;
+  return setting.range.contains(value);
+}
+
+// A row of an ITK stage's setting: help, range and choices from its declaration.
+Setting
+declared(const cradl::SettingDeclaration & declaration, const char * flag, std::vector<std::string> stages,
+         Setting::Field field, const char * key = nullptr)
+{
+  Setting row{ key ? key : declaration.key, flag, declaration.help, std::move(stages), field };
+  row.range = declaration.range;
+  if (declaration.type == cradl::SettingType::Integer || declaration.type == cradl::SettingType::Integers)
+    row.range.maximum = std::min(row.range.maximum, LargestInteger);
+  row.choices = declaration.choices;
+  row.mayBeEmpty = declaration.mayBeEmpty;
+  row.declaration = &declaration;
+  return row;
+}
+
+const cradl::SettingDeclaration &
+trainer(const char * name)
+{
+  return cradl::declarationNamed(cradl::trainerSettingDeclarations(), name);
+}
+
+const cradl::SettingDeclaration &
+fitter(const char * name)
+{
+  return cradl::declarationNamed(cradl::fitterSettingDeclarations(), name);
 }
 
 void
@@ -97,8 +129,9 @@ read(const Setting & setting, const Json & value, C & config)
       }
       else
       {
-        const std::string wanted = "a non-empty list of integers " + rangeText(setting);
-        if (!value.is_array() || value.empty())
+        const std::string wanted =
+          std::string(setting.mayBeEmpty ? "a list of integers " : "a non-empty list of integers ") + rangeText(setting);
+        if (!value.is_array() || (value.empty() && !setting.mayBeEmpty))
           refuse(key, wanted, value);
         T list;
         for (const auto & item : value)
@@ -123,63 +156,61 @@ valueOf(const Setting & setting, const C & config)
 const std::vector<Setting> &
 settingsTable()
 {
-  static const std::vector<Setting> table{
-    { "train", "--train", "training manifest (healthy scans)", {}, &C::train },
-    { "val", "--val", "validation manifest (labelled: chooses the mixture, sets the threshold)", {}, &C::validation },
-    { "test", "--test", "test manifest (scored and evaluated)", {}, &C::test },
-    { "out", "--out", "output folder", {}, &C::out },
-    { "device", "--device", "cpu, cuda or cuda:N", {}, &C::device },
-    { "threads", "--threads", "threads (0 = all cores; at most 4 per core)", {}, &C::threads, 0, true,
-      static_cast<double>(cradl::limits::MaximumThreadsPerCore * std::max(1u, std::thread::hardware_concurrency())) },
-    { "seed", "--seed", "seed of training and of EM's initialisation", { "train", "fit" }, &C::seed },
-    { "nan_policy", "--nan-policy", "NaN/inf voxels in a brain mask: error or zero", EveryStage, &C::nanPolicy, 0, true,
-      4294967295.0, { "error", "zero" } },
-    { "slice_size", "--slice-size", "slice side: 64, 128 or 256", { "train" }, &C::sliceSize, 64, true, 256 },
-    { "nf", "--nf", "encoder base channels", { "train" }, &C::nf, 1, true, cradl::limits::MaximumNumberOfFilters },
-    { "nz", "--nz", "representation size", { "train" }, &C::nz, 1, true, cradl::limits::MaximumRepresentationSize },
-    { "epochs", "--epochs", "training epochs", { "train" }, &C::epochs, 1, true, cradl::limits::MaximumEpochs },
-    { "batch", "--batch", "slices per step", { "train" }, &C::batch, 2, true, cradl::limits::MaximumBatchSize },
-    { "warmup_epochs", "--warmup-epochs", "linear warm-up", { "train" }, &C::warmupEpochs, 0, true,
-      cradl::limits::MaximumEpochs },
-    { "learning_rate", "--lr", "Adam learning rate", { "train" }, &C::learningRate, 0, false },
-    { "mixed_precision", "--mixed-precision", "bf16 training where the CPU or GPU supports it", { "train" },
-      &C::mixedPrecision },
-    { "components", "--components", "mixture sizes to fit, e.g. 1,2,4,8 (the selection keeps one)", { "fit" },
-      &C::components, 1, true, cradl::limits::MaximumComponents },
-    { "tolerance", "--tol", "EM tolerance", { "fit" }, &C::tolerance },
-    { "patch_layers", "--patch-layers",
-      "encoder layers (ReLU index: 0 = 1/2 of the slice size, 1 = 1/4, ...) whose feature maps get a patch density",
-      { "fit" }, &C::patchLayers, 0, true, 16 },
-    { "patch_grid", "--patch-grid",
-      "patch density per position: G x G in-plane cells over the brain's bounding box (0 = one location-agnostic "
-      "Gaussian)",
-      { "fit" }, &C::patchGrid, 0, true, cradl::limits::MaximumPatchPositionGrid },
-    { "patch_depth_bins", "--patch-depth-bins", "patch density per position: bins of slice depth", { "fit" },
-      &C::patchDepthBins, 1, true, cradl::limits::MaximumPatchDepthBins },
-    { "patch_prior_weight", "--patch-prior-weight",
-      "pseudo-positions (x channels) of the pooled fit in each cell's Gaussian: larger shrinks sparse cells more",
-      { "fit" }, &C::patchPriorWeight, 0, false },
-    { "regularization", "--reg", "covariance regularization (added to the diagonal)", { "fit" }, &C::regularization,
-      0, false },
-    { "initialization", "--init", "EM start: kmeans++ or random", { "fit" }, &C::initialization, 0, true, 4294967295.0,
-      { "kmeans++", "random" } },
-    { "score_mode", "--score-mode",
-      "the map: gradient (the paper's), patch (feature density, forward only), fused (both and the intensity "
-      "deviation, each standardised on the scan's brain) or auto (select chooses by validation AUPRC)",
-      Scoring, &C::scoreMode, 0, true, 4294967295.0, { "gradient", "patch", "fused", "auto" } },
-    { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius, 0, true,
-      cradl::limits::MaximumMedianRadius },
-    { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma,
-      cradl::limits::MinimumGaussianSigma, true, cradl::limits::MaximumGaussianSigma },
-    { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius, 0, true,
-      cradl::limits::MaximumGaussianRadius },
-    { "score_mixed_precision", "--score-mixed-precision", "bf16 scoring", Scoring, &C::scoreMixedPrecision },
-    { "select_sigmas", "--select-sigmas",
-      "with --score-mode auto, the Gaussian sigmas select tries (each map scored once); empty: --sigma only",
-      { "select" }, &C::selectSigmas, cradl::limits::MinimumGaussianSigma, true, cradl::limits::MaximumGaussianSigma },
-    { "threshold_quantile", "--threshold-quantile",
-      "quantile of healthy validation scores used as label-free threshold", {}, &C::thresholdQuantile, 0, true, 1 },
-  };
+  static const std::vector<Setting> table = [] {
+    const auto unbounded = cradl::AtLeast(0);
+    const auto below = [](double maximum) { return cradl::Between(0, maximum); };
+    std::vector<Setting> rows{
+      { "train", "--train", "training manifest (healthy scans)", {}, &C::train },
+      { "val", "--val", "validation manifest (labelled: chooses the mixture, sets the threshold)", {}, &C::validation },
+      { "test", "--test", "test manifest (scored and evaluated)", {}, &C::test },
+      { "out", "--out", "output folder", {}, &C::out },
+      { "device", "--device", "cpu, cuda or cuda:N", {}, &C::device },
+      { "threads", "--threads", "threads (0 = all cores; at most 4 per core)", {}, &C::threads,
+        below(cradl::limits::MaximumThreadsPerCore * std::max(1u, std::thread::hardware_concurrency())) },
+      { "seed", "--seed", "seed of training and of EM's initialisation", { "train", "fit" }, &C::seed },
+      { "nan_policy", "--nan-policy", "NaN/inf voxels in a brain mask: error or zero", EveryStage, &C::nanPolicy,
+        unbounded, { "error", "zero" } },
+      declared(trainer("SliceSize"), "--slice-size", { "train" }, &C::sliceSize),
+      declared(trainer("NumberOfFilters"), "--nf", { "train" }, &C::nf),
+      declared(trainer("RepresentationSize"), "--nz", { "train" }, &C::nz),
+      declared(trainer("NumberOfEpochs"), "--epochs", { "train" }, &C::epochs),
+      declared(trainer("BatchSize"), "--batch", { "train" }, &C::batch, "batch"),
+      declared(trainer("WarmupEpochs"), "--warmup-epochs", { "train" }, &C::warmupEpochs),
+      declared(trainer("LearningRate"), "--lr", { "train" }, &C::learningRate),
+      declared(trainer("MixedPrecision"), "--mixed-precision", { "train" }, &C::mixedPrecision),
+      declared(fitter("ComponentCandidates"), "--components", { "fit" }, &C::components),
+      declared(fitter("Tolerance"), "--tol", { "fit" }, &C::tolerance),
+      declared(fitter("PatchDensityLayers"), "--patch-layers", { "fit" }, &C::patchLayers),
+      declared(fitter("PatchPositionGrid"), "--patch-grid", { "fit" }, &C::patchGrid),
+      declared(fitter("PatchDepthBins"), "--patch-depth-bins", { "fit" }, &C::patchDepthBins),
+      declared(fitter("PatchPriorWeight"), "--patch-prior-weight", { "fit" }, &C::patchPriorWeight),
+      declared(fitter("CovarianceRegularization"), "--reg", { "fit" }, &C::regularization),
+      declared(fitter("Initialization"), "--init", { "fit" }, &C::initialization),
+      { "score_mode", "--score-mode",
+        "the map: gradient (the paper's), patch (feature density, forward only), fused (both and the intensity "
+        "deviation, each standardised on the scan's brain) or auto (select chooses by validation AUPRC)",
+        Scoring, &C::scoreMode, unbounded, { "gradient", "patch", "fused", "auto" } },
+      { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius,
+        below(cradl::limits::MaximumMedianRadius) },
+      { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma,
+        cradl::Between(cradl::limits::MinimumGaussianSigma, cradl::limits::MaximumGaussianSigma) },
+      { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius,
+        below(cradl::limits::MaximumGaussianRadius) },
+      { "score_mixed_precision", "--score-mixed-precision", "bf16 scoring", Scoring, &C::scoreMixedPrecision },
+      { "select_sigmas", "--select-sigmas",
+        "with --score-mode auto, the Gaussian sigmas select tries (each map scored once); empty: --sigma only",
+        { "select" }, &C::selectSigmas,
+        cradl::Between(cradl::limits::MinimumGaussianSigma, cradl::limits::MaximumGaussianSigma) },
+      { "threshold_quantile", "--threshold-quantile",
+        "quantile of healthy validation scores used as label-free threshold", {}, &C::thresholdQuantile,
+        cradl::Fraction() },
+    };
+    // The tool's patch and fused maps need a patch density: its list of layers may not be empty.
+    for (auto & row : rows)
+      if (row.declaration && std::string(row.declaration->name) == "PatchDensityLayers")
+        row.mayBeEmpty = false;
+    return rows;
+  }();
   return table;
 }
 
@@ -200,9 +231,11 @@ settingsTableJson()
     if (setting.field.index() == 0)
       row["choices"] = setting.choices;
     else if (setting.field.index() != 3)
-      row.update({ { "minimum", setting.minimum },
-                   { "minimum_allowed", setting.minimumAllowed },
-                   { "maximum", setting.maximum } });
+      row.update({ { "minimum", setting.range.minimum },
+                   { "minimum_allowed", setting.range.minimumAllowed },
+                   { "maximum", std::min(setting.range.maximum, std::numeric_limits<double>::max()) } });
+    if (setting.declaration)
+      row["declared_by"] = setting.declaration->name;
     table.push_back(row);
   }
   return table;
@@ -224,6 +257,17 @@ PipelineConfig::settingsOf(const std::string & stage) const
   for (const auto & setting : settingsTable())
     if (std::find(setting.stages.begin(), setting.stages.end(), stage) != setting.stages.end())
       json[setting.key] = valueOf(setting, *this);
+  return json;
+}
+
+nlohmann::json
+PipelineConfig::valuesDeclaredBy(const std::vector<cradl::SettingDeclaration> & declarations) const
+{
+  Json json = Json::object();
+  for (const auto & setting : settingsTable())
+    if (setting.declaration && setting.declaration >= declarations.data() &&
+        setting.declaration < declarations.data() + declarations.size())
+      json[setting.declaration->name] = valueOf(setting, *this);
   return json;
 }
 

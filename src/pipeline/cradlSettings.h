@@ -3,11 +3,12 @@
 
 // The main job's settings. One table (settingsTable()) names each setting
 // once: its JSON key (config files, OUT/config.json), its flag, its help,
-// the stages whose outputs it decides (their records) and its range; the
-// defaults are the library's (cradlDefaults.h). The CLI, the JSON reader and
+// the stages whose outputs it decides (their records) and its range; a
+// setting of an ITK stage takes its help and range from its declaration and
+// its default from cradl::defaults (cradlSettingDeclarations.h). The CLI, the JSON reader and
 // writer and --help are all generated from the table.
 
-#include "cradlDefaults.h"
+#include "cradlSettingDeclarations.h"
 
 #include <nlohmann/json.hpp>
 
@@ -33,22 +34,22 @@ struct PipelineConfig
   std::string nanPolicy = "error";
   // Stage 1: training (the paper's GPU configuration by default).
   unsigned int sliceSize = cradl::defaults::SliceSize;
-  unsigned int nf = cradl::defaults::NumberOfFilters;
-  unsigned int nz = cradl::defaults::RepresentationSize;
-  unsigned int epochs = cradl::defaults::Epochs;
-  unsigned int batch = cradl::defaults::BatchSize;
-  unsigned int warmupEpochs = cradl::defaults::WarmupEpochs;
-  double       learningRate = cradl::defaults::LearningRate;
-  bool         mixedPrecision = cradl::defaults::TrainingMixedPrecision;
+  unsigned int nf = cradl::defaults::trainer::NumberOfFilters;
+  unsigned int nz = cradl::defaults::trainer::RepresentationSize;
+  unsigned int epochs = cradl::defaults::trainer::NumberOfEpochs;
+  unsigned int batch = cradl::defaults::trainer::BatchSize;
+  unsigned int warmupEpochs = cradl::defaults::trainer::WarmupEpochs;
+  double       learningRate = cradl::defaults::trainer::LearningRate;
+  bool         mixedPrecision = cradl::defaults::trainer::MixedPrecision;
   // Stage 2: the mixture candidates.
-  std::vector<unsigned int> components{ 1 };
-  double                    tolerance = cradl::defaults::Tolerance;
-  double                    regularization = cradl::defaults::CovarianceRegularization;
-  std::string               initialization = cradl::defaults::Initialization;
-  std::vector<unsigned int> patchLayers{ 1, 2 }; // encoder ReLUs with a patch density
-  unsigned int              patchGrid = cradl::defaults::PatchPositionGrid;
-  unsigned int              patchDepthBins = cradl::defaults::PatchDepthBins;
-  double                    patchPriorWeight = cradl::defaults::PatchPriorWeight;
+  std::vector<unsigned int> components = cradl::defaults::fitter::ComponentCandidates;
+  double                    tolerance = cradl::defaults::fitter::Tolerance;
+  double                    regularization = cradl::defaults::fitter::CovarianceRegularization;
+  std::string               initialization = cradl::defaults::fitter::Initialization;
+  std::vector<unsigned int> patchLayers = cradl::defaults::fitter::PatchDensityLayers;
+  unsigned int              patchGrid = cradl::defaults::fitter::PatchPositionGrid;
+  unsigned int              patchDepthBins = cradl::defaults::fitter::PatchDepthBins;
+  double                    patchPriorWeight = cradl::defaults::fitter::PatchPriorWeight;
   // Scoring: one recipe for selection, scoring and the threshold.
   std::string  scoreMode = cradl::defaults::PipelineScoringMode; // gradient, patch, fused, or auto: chosen by select
   unsigned int medianRadius = cradl::defaults::MedianRadius;
@@ -56,7 +57,7 @@ struct PipelineConfig
   unsigned int gaussianRadius = cradl::defaults::GaussianRadius;
   bool         scoreMixedPrecision = cradl::defaults::ScoringMixedPrecision;
   // --score-mode auto also chooses the Gaussian sigma among these.
-  std::vector<double> selectSigmas{ 1.0, 1.5, 3.0 };
+  std::vector<double> selectSigmas = cradl::defaults::SelectGaussianSigmas;
   // Evaluation.
   double thresholdQuantile = cradl::defaults::ThresholdQuantile;
   // Re-run finished stages (a flag only, never recorded).
@@ -75,9 +76,16 @@ struct PipelineConfig
    *  "score"), as recorded in OUT/.cradl/<stage>.json. */
   nlohmann::json
   settingsOf(const std::string & stage) const;
+  /** The values of the rows declared among `declarations` (an ITK stage's),
+   *  by the stage's setting name: {"LearningRate": 0.0001, ...}. */
+  nlohmann::json
+  valuesDeclaredBy(const std::vector<cradl::SettingDeclaration> & declarations) const;
 };
 
-/** One row of the table. */
+/** One row of the table. A row for a setting of an ITK stage takes its
+ *  help, range and choices from that setting's declaration
+ *  (cradlSettingDeclarations.h), and the stage gives it to Set<Name>
+ *  (valuesDeclaredBy); the other rows are the run's own. */
 struct Setting
 {
   using Field = std::variant<std::string PipelineConfig::*, unsigned int PipelineConfig::*, double PipelineConfig::*,
@@ -88,10 +96,10 @@ struct Setting
   const char *             help;
   std::vector<std::string> stages; // whose outputs it decides
   Field                    field;
-  double                   minimum = 0.0; // numbers: the smallest value allowed
-  bool                     minimumAllowed = true;
-  double                   maximum = 4294967295.0;
+  cradl::SettingRange      range = cradl::Between(0, 4294967295.0); // numbers, and each item of a list
   std::vector<std::string> choices = {}; // strings: the values allowed (empty: any)
+  bool                     mayBeEmpty = false; // lists
+  const cradl::SettingDeclaration * declaration = nullptr; // the ITK stage's setting it sets, if any
 };
 
 const std::vector<Setting> &

@@ -145,6 +145,13 @@ onScan(const itk::CradlManifest & manifest, std::size_t row, Work && work) -> de
   }
 }
 
+// With `values` = config.valuesDeclaredBy(<the stage's declarations>) and
+// `stage` the ITK stage: each row of the table that sets one of the stage's
+// settings goes to its Set<Name> (which checks it again).
+#define cradlSetDeclaredValue(kind, Name, Type, key, value, constraint, help)                                        \
+  if (values.contains(#Name))                                                                                         \
+    stage.Set##Name(values.at(#Name).get<Type>());
+
 } // namespace cradl_pipeline
 
 #endif

@@ -122,14 +122,11 @@ trainStage(const PipelineConfig & config)
     const auto scan = validation->LoadScan(row);
     trainer->AddValidationScan(scan.Image, scan.Mask);
   }
-  trainer->SetSliceSize(config.sliceSize);
-  trainer->SetNumberOfFilters(config.nf);
-  trainer->SetRepresentationSize(config.nz);
-  trainer->SetNumberOfEpochs(config.epochs);
-  trainer->SetBatchSize(config.batch);
-  trainer->SetWarmupEpochs(config.warmupEpochs);
-  trainer->SetLearningRate(config.learningRate);
-  trainer->SetMixedPrecision(config.mixedPrecision);
+  {
+    const auto values = config.valuesDeclaredBy(cradl::trainerSettingDeclarations());
+    auto &     stage = *trainer;
+    CRADL_TRAINER_SETTINGS(cradlSetDeclaredValue)
+  }
   trainer->SetSeed(config.seed);
   trainer->SetDevice(config.device);
   trainer->SetNumberOfThreads(config.threads);
@@ -138,7 +135,7 @@ trainStage(const PipelineConfig & config)
   ProgressLine progress("train", config.epochs);
   double       validated = 0.0;
   if (leader() && config.device == "cpu" && config.sliceSize >= cradl::defaults::SliceSize &&
-      config.nf >= cradl::defaults::NumberOfFilters && config.epochs >= cradl::defaults::Epochs)
+      config.nf >= cradl::defaults::trainer::NumberOfFilters && config.epochs >= cradl::defaults::trainer::NumberOfEpochs)
     std::cerr << "cradl: train: this is the paper's GPU configuration (" << config.sliceSize << " px, nf " << config.nf
               << ", " << config.epochs << " epochs) on the CPU: expect many hours; on a CPU use --config "
               << "examples/demo-config.json (64 px, nf 32, 30 epochs: about a minute on 2 cores), or --device cuda"

@@ -142,3 +142,27 @@ def test_the_stages_in_itks_object_spelling_equal_the_functions(models, tmp_path
     assert len(rows) == 2 and selector.GetOutput().selected_scoring_mode == "gradient"
     with pytest.raises(TypeError, match="has no setting 'epoch'"):
         cradl.ContrastiveEncoderTrainer.New(epoch=3)
+
+
+def test_each_setting_is_declared_once_for_every_front_end(models):
+    declared = {stage: {row["name"]: row for row in cradl.settings(stage)} for stage in ("trainer", "fitter")}
+    # The tool's rows for a stage's settings carry that setting's default and range.
+    run_rows = [row for row in cradl.settings("run") if "declared_by" in row]
+    assert {row["declared_by"] for row in run_rows} >= {"LearningRate", "NumberOfFilters", "PatchPriorWeight"}
+    for row in run_rows:
+        origin = declared["trainer"].get(row["declared_by"]) or declared["fitter"][row["declared_by"]]
+        assert row["default"] == origin["default"], row["key"]
+        if "minimum" in row:
+            assert (row["minimum"], row["minimum_allowed"]) == (origin["minimum"], origin["minimum_allowed"]), row["key"]
+    # The Python stages take the declared keywords and the C++ names, and start at the declared defaults.
+    trainer = cradl.ContrastiveEncoderTrainer.New(nf=8)
+    assert trainer.GetNumberOfFilters() == 8 and trainer.GetNf() == 8
+    assert trainer.GetLearningRate() == declared["trainer"]["LearningRate"]["default"] == 1e-4
+    trainer.SetWarmupEpochs(2)
+    assert trainer._values == {"nf": 8, "warmup_epochs": 2}
+    assert "learning_rate = 0.0001: Adam learning rate" in cradl.train_encoder.__doc__
+    with pytest.raises(TypeError, match="no setting 'LearningRat'"):
+        trainer.New(LearningRat=1)
+    # A value the declaration refuses is refused by the C++ setter, by name.
+    with pytest.raises(cradl.Error, match="PatchPriorWeight must be > 0, got 0"):
+        cradl.fit_mixture(cradl.ContrastiveEncoderModel.load(models / "encoder.pt"), [], patch_prior_weight=0.0)
