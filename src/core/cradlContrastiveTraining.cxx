@@ -67,36 +67,32 @@ bfloat16Supported(const c10::Device & device)
   return false;
 }
 
+const OptionFields<TrainingOptions> &
+trainingOptionFields()
+{
+  using O = TrainingOptions;
+  static const OptionFields<O> fields{ { "epochs", &O::epochs },
+                                       { "batch_size", &O::batchSize },
+                                       { "learning_rate", &O::learningRate },
+                                       { "weight_decay", &O::weightDecay },
+                                       { "warmup_epochs", &O::warmupEpochs },
+                                       { "temperature", &O::temperature },
+                                       { "seed", &O::seed },
+                                       { "mixed_precision", &O::mixedPrecision },
+                                       { "channels_last", &O::channelsLast } };
+  return fields;
+}
+
 ValueDict
 toDict(const TrainingOptions & options)
 {
-  ValueDict dict = makeValueDict();
-  dict.insert("epochs", options.epochs);
-  dict.insert("batch_size", options.batchSize);
-  dict.insert("learning_rate", options.learningRate);
-  dict.insert("weight_decay", options.weightDecay);
-  dict.insert("warmup_epochs", options.warmupEpochs);
-  dict.insert("temperature", options.temperature);
-  dict.insert("seed", static_cast<int64_t>(options.seed));
-  dict.insert("mixed_precision", options.mixedPrecision);
-  dict.insert("channels_last", options.channelsLast);
-  return dict;
+  return optionsToDict(options, trainingOptionFields());
 }
 
 TrainingOptions
 trainingOptionsFromDict(const ValueDict & dict)
 {
-  TrainingOptions options;
-  options.epochs = dict.at("epochs").toInt();
-  options.batchSize = dict.at("batch_size").toInt();
-  options.learningRate = dict.at("learning_rate").toDouble();
-  options.weightDecay = dict.at("weight_decay").toDouble();
-  options.warmupEpochs = dict.at("warmup_epochs").toInt();
-  options.temperature = dict.at("temperature").toDouble();
-  options.seed = static_cast<uint64_t>(dict.at("seed").toInt());
-  options.mixedPrecision = dict.at("mixed_precision").toBool();
-  options.channelsLast = dict.at("channels_last").toBool();
-  return options;
+  return optionsFromDict(dict, trainingOptionFields());
 }
 
 namespace
@@ -156,41 +152,33 @@ fingerprint(const EncoderOptions &      encoder,
   const auto checksum = [](const at::Tensor & slices) {
     return static_cast<double>(slices.contiguous().view(at::kInt).to(at::kLong).sum().item<int64_t>());
   };
-  return { { "image_size", static_cast<double>(encoder.imageSize) },
-           { "nf", static_cast<double>(encoder.nf) },
-           { "nz", static_cast<double>(encoder.nz) },
-           { "conv_bias", encoder.convBias ? 1.0 : 0.0 },
-           { "head_hidden", static_cast<double>(encoder.headHidden) },
-           { "head_output", static_cast<double>(encoder.headOutput) },
-           { "epochs", static_cast<double>(options.epochs) },
-           { "batch_size", static_cast<double>(options.batchSize) },
-           { "learning_rate", options.learningRate },
-           { "weight_decay", options.weightDecay },
-           { "warmup_epochs", static_cast<double>(options.warmupEpochs) },
-           { "temperature", options.temperature },
-           { "seed", static_cast<double>(options.seed) },
-           { "mixed_precision (bfloat16 used)", options.mixedPrecision ? 1.0 : 0.0 },
-           { "channels_last", options.channelsLast ? 1.0 : 0.0 },
-           { "device type (1 = CUDA)", device.is_cuda() ? 1.0 : 0.0 },
-           { "augmentation crop", augmentation.crop ? 1.0 : 0.0 },
-           { "crop resize", augmentation.cropResize },
-           { "crop centre low", augmentation.cropCentreLow },
-           { "crop centre high", augmentation.cropCentreHigh },
-           { "augmentation rotation", augmentation.rotate ? augmentation.maxRotation : -1.0 },
-           { "augmentation scale", augmentation.scale ? 1.0 : 0.0 },
-           { "scale low", augmentation.scaleLow },
-           { "scale high", augmentation.scaleHigh },
-           { "augmentation mirror", augmentation.mirror ? augmentation.mirrorProbability : -1.0 },
-           { "augmentation brightness", augmentation.brightness ? 1.0 : 0.0 },
-           { "brightness low", augmentation.brightnessLow },
-           { "brightness high", augmentation.brightnessHigh },
-           { "augmentation noise", augmentation.noise ? augmentation.noiseStdHigh : -1.0 },
-           { "clip low", augmentation.clipLow },
-           { "clip high", augmentation.clipHigh },
-           { "training slices", static_cast<double>(training.size(0)) },
-           { "validation slices", static_cast<double>(validation.size(0)) },
-           { "training slices' checksum", checksum(training) },
-           { "validation slices' checksum", checksum(validation) } };
+  // mixed_precision: whether bfloat16 is used (resolved before the check).
+  std::vector<std::pair<std::string, double>> numbers;
+  appendFingerprint(numbers, encoder, encoderOptionFields());
+  appendFingerprint(numbers, options, trainingOptionFields());
+  const std::vector<std::pair<std::string, double>> rest{
+    { "device type (1 = CUDA)", device.is_cuda() ? 1.0 : 0.0 },
+    { "augmentation crop", augmentation.crop ? 1.0 : 0.0 },
+    { "crop resize", augmentation.cropResize },
+    { "crop centre low", augmentation.cropCentreLow },
+    { "crop centre high", augmentation.cropCentreHigh },
+    { "augmentation rotation", augmentation.rotate ? augmentation.maxRotation : -1.0 },
+    { "augmentation scale", augmentation.scale ? 1.0 : 0.0 },
+    { "scale low", augmentation.scaleLow },
+    { "scale high", augmentation.scaleHigh },
+    { "augmentation mirror", augmentation.mirror ? augmentation.mirrorProbability : -1.0 },
+    { "augmentation brightness", augmentation.brightness ? 1.0 : 0.0 },
+    { "brightness low", augmentation.brightnessLow },
+    { "brightness high", augmentation.brightnessHigh },
+    { "augmentation noise", augmentation.noise ? augmentation.noiseStdHigh : -1.0 },
+    { "clip low", augmentation.clipLow },
+    { "clip high", augmentation.clipHigh },
+    { "training slices", static_cast<double>(training.size(0)) },
+    { "validation slices", static_cast<double>(validation.size(0)) },
+    { "training slices' checksum", checksum(training) },
+    { "validation slices' checksum", checksum(validation) } };
+  numbers.insert(numbers.end(), rest.begin(), rest.end());
+  return numbers;
 }
 } // namespace
 

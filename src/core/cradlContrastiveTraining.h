@@ -19,6 +19,9 @@
 namespace cradl
 {
 
+/** The fields, each once: checkpoints' and model files' "training" and the settings fingerprint. */
+CRADL_CORE_EXPORT const OptionFields<TrainingOptions> &
+trainingOptionFields();
 CRADL_CORE_EXPORT ValueDict
 toDict(const TrainingOptions & options);
 CRADL_CORE_EXPORT TrainingOptions

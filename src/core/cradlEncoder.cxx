@@ -15,29 +15,26 @@
 namespace cradl
 {
 
+const OptionFields<EncoderOptions> &
+encoderOptionFields()
+{
+  using O = EncoderOptions;
+  static const OptionFields<O> fields{ { "image_size", &O::imageSize }, { "nf", &O::nf },
+                                       { "nz", &O::nz },                 { "conv_bias", &O::convBias },
+                                       { "head_hidden", &O::headHidden }, { "head_output", &O::headOutput } };
+  return fields;
+}
+
 c10::impl::GenericDict
 toDict(const EncoderOptions & options)
 {
-  c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
-  dict.insert("image_size", options.imageSize);
-  dict.insert("nf", options.nf);
-  dict.insert("nz", options.nz);
-  dict.insert("conv_bias", options.convBias);
-  dict.insert("head_hidden", options.headHidden);
-  dict.insert("head_output", options.headOutput);
-  return dict;
+  return optionsToDict(options, encoderOptionFields());
 }
 
 EncoderOptions
 encoderOptionsFromDict(const c10::impl::GenericDict & dict)
 {
-  EncoderOptions options;
-  options.imageSize = dict.at("image_size").toInt();
-  options.nf = dict.at("nf").toInt();
-  options.nz = dict.at("nz").toInt();
-  options.convBias = dict.at("conv_bias").toBool();
-  options.headHidden = dict.at("head_hidden").toInt();
-  options.headOutput = dict.at("head_output").toInt();
+  const EncoderOptions options = optionsFromDict(dict, encoderOptionFields());
   options.validate();
   return options;
 }

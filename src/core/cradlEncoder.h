@@ -15,13 +15,17 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/pimpl.h>
 
+#include "cradlOptionFields.h"
+
 #include <memory>
 #include <string>
 
 namespace cradl
 {
 
-/** As stored in model files: {"image_size": int, "nf": int, ...}. */
+/** The fields, each once: model files' {"image_size": int, "nf": int, ...} and the settings fingerprint. */
+CRADL_CORE_EXPORT const OptionFields<EncoderOptions> &
+encoderOptionFields();
 CRADL_CORE_EXPORT c10::impl::GenericDict
 toDict(const EncoderOptions & options);
 CRADL_CORE_EXPORT EncoderOptions
