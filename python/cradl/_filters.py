@@ -467,9 +467,13 @@ def label_free_threshold(maps, masks, labels=None, quantile=_DEFAULTS["threshold
 def evaluate(scans, threshold=None, kinds=True):
     """What `cradl evaluate` reports for any maps: `scans` is a list of dicts
     with name, scan, mask, label, anomaly_map, slice_scores and (optional)
-    kinds (the kind code of each label voxel). Returns pixel metrics pooled
-    and inside the brain, slice metrics, the |z| baseline's, per kind, and
-    with `threshold` the segmentation's pooled Dice."""
+    kinds (the kind code of each label voxel). Returns metrics.json's
+    groups: cradl (pixels pooled), cradl_brain_only, cradl_slice, the |z|
+    baseline's baseline_abs_zscore and baseline_brain_only, per_kind (each
+    kind's cradl_brain_only and baseline_brain_only) and, with `threshold`,
+    label_free_threshold (value, and the segmentation's pooled dice)."""
+    import json
+
     natives = []
     for entry in scans:
         scan = entry["scan"]
@@ -480,7 +484,7 @@ def evaluate(scans, threshold=None, kinds=True):
                         None if entry.get("kinds") is None else to_native(
                             entry["kinds"], "kinds", codes=True,
                             **({} if is_itk_image(entry["kinds"]) else geometry_of(scan)))))
-    return _cradl.evaluate(natives, None if threshold is None else float(threshold), bool(kinds))
+    return json.loads(_cradl.evaluate(natives, None if threshold is None else float(threshold), bool(kinds)))
 
 
 def write_dataset(folder, train=20, validation=4, test=8, spacing=2.0, seed=0, held_out_kind="ring"):

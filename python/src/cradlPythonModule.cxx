@@ -5,6 +5,7 @@
 
 #include "cradlPyImage.h"
 
+#include "cradlMetricsJson.h"
 #include "cradlPipeline.h"
 
 #include "itkAUPRCMetric.h"
@@ -613,7 +614,7 @@ labelFreeThreshold(const std::vector<PyImage> & maps, const std::vector<std::opt
 using EvaluatedScan = std::tuple<std::string, PyImage, std::optional<PyImage>, PyImage, PyImage, std::vector<double>,
                                  std::optional<PyImage>>;
 
-py::dict
+std::string
 evaluate(const std::vector<EvaluatedScan> & scans, std::optional<double> threshold, bool withKinds)
 {
   auto evaluator = itk::AnomalyMapEvaluator::New();
@@ -628,29 +629,8 @@ evaluate(const std::vector<EvaluatedScan> & scans, std::optional<double> thresho
     py::gil_scoped_release release;
     evaluator->Compute();
   }
-  const auto & m = evaluator->GetMetrics();
-  py::dict out;
-  out["pixels"] = rankingDict(m.Pixels);
-  out["pixels_in_brain"] = rankingDict(m.PixelsInBrain);
-  out["slices"] = rankingDict(m.Slices);
-  out["baseline_pixels"] = rankingDict(m.BaselinePixels);
-  out["baseline_pixels_in_brain"] = rankingDict(m.BaselinePixelsInBrain);
-  if (m.Thresholded)
-  {
-    out["threshold"] = m.Threshold;
-    out["dice"] = m.Dice;
-  }
-  py::dict kinds;
-  for (const auto & kind : m.Kinds)
-  {
-    py::dict entry;
-    entry["code"] = kind.Code;
-    entry["pixels_in_brain"] = rankingDict(kind.PixelsInBrain);
-    entry["baseline_pixels_in_brain"] = rankingDict(kind.BaselinePixelsInBrain);
-    kinds[py::str(kind.Name)] = entry;
-  }
-  out["kinds"] = kinds;
-  return out;
+  // metrics.json's keys (one serialiser); the Python side parses the text.
+  return cradl_pipeline::evaluationJson(evaluator->GetMetrics()).dump();
 }
 
 // --- The default data set ---------------------------------------------------

@@ -2,6 +2,7 @@
 #include "cradlPipeline.h"
 #include "cradlStageFrame.h"
 #include "cradlMachine.h"
+#include "cradlMetricsJson.h"
 #include "cradlReport.h"
 
 #include "itkAnomalyMapEvaluator.h"
@@ -70,37 +71,17 @@ labelFreeThreshold(const PipelineConfig & config, const Layout & layout, std::se
 }
 
 nlohmann::json
-summary(const itk::CradlRankingMetrics & m)
-{
-  nlohmann::json fields = nlohmann::json::object();
-  itk::CradlVisitMetricFields(m, [&](const char * key, auto value) { fields[key] = value; });
-  return fields;
-}
-
-nlohmann::json
 metricsJson(const itk::AnomalyMapEvaluator::Metrics & m, const PipelineConfig & config,
             const std::set<unsigned int> & validationKinds)
 {
-  nlohmann::json metrics;
+  nlohmann::json metrics = evaluationJson(m);
   metrics["pixels"] = "all pixels of every scan pooled (the paper's protocol)";
-  metrics["cradl"] = summary(m.Pixels);
-  metrics["cradl_slice"] = summary(m.Slices);
-  metrics["baseline_abs_zscore"] = summary(m.BaselinePixels);
-  metrics["cradl_brain_only"] = summary(m.PixelsInBrain);
-  metrics["baseline_brain_only"] = summary(m.BaselinePixelsInBrain);
   if (m.Thresholded)
-  {
-    metrics["label_free_threshold"] = { { "quantile", config.thresholdQuantile },
-                                        { "value", m.Threshold },
-                                        { "dice", m.Dice },
-                                        { "source", "post-processed scores in the brain on healthy validation slices" } };
-  }
+    metrics["label_free_threshold"].update(
+      { { "quantile", config.thresholdQuantile },
+        { "source", "post-processed scores in the brain on healthy validation slices" } });
   for (const auto & kind : m.Kinds)
-  {
-    metrics["per_kind"][kind.Name] = { { "cradl_brain_only", summary(kind.PixelsInBrain) },
-                                       { "baseline_brain_only", summary(kind.BaselinePixelsInBrain) },
-                                       { "in_validation", validationKinds.count(kind.Code) > 0 } };
-  }
+    metrics["per_kind"][kind.Name]["in_validation"] = validationKinds.count(kind.Code) > 0;
   metrics["config"] = config.toJson();
   return metrics;
 }
@@ -220,11 +201,11 @@ addModeMetrics(nlohmann::json & metrics, nlohmann::json & report,
   {
     modeEvaluator->Compute();
     const auto & m = modeEvaluator->GetMetrics();
-    metrics["modes"][mode] = { { "pixels", summary(m.Pixels) }, { "brain_only", summary(m.PixelsInBrain) } };
+    metrics["modes"][mode] = { { "pixels", rankingJson(m.Pixels) }, { "brain_only", rankingJson(m.PixelsInBrain) } };
     report["curves"]["brain"]["modes"][mode] = curveJson(m.PixelsInBrain);
     report["curves"]["pixels"]["modes"][mode] = curveJson(m.Pixels);
     for (const auto & kind : m.Kinds)
-      metrics["modes"][mode]["per_kind"][kind.Name] = summary(kind.PixelsInBrain);
+      metrics["modes"][mode]["per_kind"][kind.Name] = rankingJson(kind.PixelsInBrain);
   }
 }
 

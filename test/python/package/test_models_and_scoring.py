@@ -166,11 +166,13 @@ def test_fusion_threshold_and_evaluation_equal_numpy_and_sklearn(models, tmp_pat
                                   slice_scores=maps["slice_nll"], kinds=kinds)], threshold=threshold)
     y = itk.array_from_image(label)[brain] != 0
     s = itk.array_from_image(anomaly)[brain].astype(np.float64)
-    assert report["pixels_in_brain"]["auroc"] == pytest.approx(roc_auc_score(y, s), abs=1e-9)
+    assert report["cradl_brain_only"]["auroc"] == pytest.approx(roc_auc_score(y, s), abs=1e-9)
     segmented = (itk.array_from_image(anomaly) >= threshold) & brain
     truth = itk.array_from_image(label) != 0
-    assert report["dice"] == pytest.approx(2 * (segmented & truth).sum() / (segmented.sum() + truth.sum()), abs=1e-12)
-    present = {name for name, entry in report["kinds"].items() if entry["pixels_in_brain"]["positives"] > 0}
+    assert report["label_free_threshold"]["value"] == threshold
+    dice = 2 * (segmented & truth).sum() / (segmented.sum() + truth.sum())
+    assert report["label_free_threshold"]["dice"] == pytest.approx(dice, abs=1e-12)
+    present = {name for name, entry in report["per_kind"].items() if entry["cradl_brain_only"]["positives"] > 0}
     codes = set(np.unique(itk.array_from_image(kinds))) - {0}
     assert present == {cradl.anomaly_kind_names()[c - 1] for c in codes}
 
