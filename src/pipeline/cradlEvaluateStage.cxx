@@ -1,7 +1,6 @@
-// evaluate: maps + labels -> OUT/metrics.json and the report (AnomalyMapEvaluator).
+// evaluate: maps + labels -> OUT/metrics.json (AnomalyMapEvaluator), then the report from the files.
 #include "cradlPipeline.h"
 #include "cradlStageFrame.h"
-#include "cradlMachine.h"
 #include "cradlMetricsJson.h"
 #include "cradlReport.h"
 
@@ -13,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -24,24 +22,6 @@ namespace cradl_pipeline
 
 namespace
 {
-std::map<std::string, std::vector<double>>
-readSliceScores(const Layout & layout)
-{
-  std::ifstream scores(layout.scores());
-  if (!scores)
-    throw std::runtime_error("no '" + layout.scores() + "': run cradl score first");
-  std::map<std::string, std::vector<double>> sliceScores;
-  std::string                                line;
-  std::getline(scores, line);
-  while (std::getline(scores, line))
-  {
-    const auto first = line.find(',');
-    const auto second = line.find(',', first + 1);
-    sliceScores[line.substr(0, first)].push_back(std::stod(line.substr(second + 1)));
-  }
-  return sliceScores;
-}
-
 // The label-free threshold from the chosen mixture's validation maps, which
 // the select stage kept: nothing is scored again. Also notes the anomaly
 // kinds the validation scans hold (the others were never seen in selection).
@@ -95,13 +75,6 @@ curvesOf(const itk::AnomalyMapEvaluator::Metrics & m, bool brain)
            { "modes", nlohmann::json::object() } };
 }
 
-// The number of rows of a manifest, or 0 without one.
-std::size_t
-scansIn(const PipelineConfig & config, const std::string & path, const char * role)
-{
-  return path.empty() ? 0 : readManifest(config, path, role)->GetNumberOfEntries();
-}
-
 void
 printMetricsTable(const nlohmann::json & metrics)
 {
@@ -143,39 +116,6 @@ printMetricsTable(const nlohmann::json & metrics)
 }
 
 
-// What the page says of a scan beside its pictures: its anomaly kinds, its
-// slices' scores and labels, its grid.
-void
-addScanToReport(nlohmann::json & report, std::set<std::string> & grids, nlohmann::json pictures,
-                const itk::CradlManifest::Scan & scan, const std::vector<double> & sliceScores)
-{
-  const auto        size = scan.Image->GetLargestPossibleRegion().GetSize();
-  const auto        inSlice = size[0] * size[1];
-  std::vector<bool> anomalous(size[2], false);
-  for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
-    if (scan.Label->GetBufferPointer()[i] != 0)
-      anomalous[i / inSlice] = true;
-  for (std::size_t slice = 0; slice < sliceScores.size() && slice < anomalous.size(); ++slice)
-    report["slices"].push_back({ sliceScores[slice], anomalous[slice] ? 1 : 0 });
-  pictures["kinds"] = nlohmann::json::object();
-  if (scan.Kinds)
-  {
-    const auto names = itk::CradlDatasetBuilder::GetAnomalyKindNames();
-    for (itk::SizeValueType i = 0; i < inSlice * size[2]; ++i)
-    {
-      const unsigned int code = scan.Kinds->GetBufferPointer()[i];
-      if (code != 0 && code <= names.size())
-      {
-        pictures["kinds"][names[code - 1]] = pictures["kinds"].value(names[code - 1], 0) + 1;
-        report["dataset"]["kinds"][names[code - 1]] = report["dataset"]["kinds"].value(names[code - 1], 0) + 1;
-      }
-    }
-  }
-  grids.insert(std::to_string(size[0]) + " x " + std::to_string(size[1]) + " x " + std::to_string(size[2]) +
-               " voxels of " + pictures["spacing"].dump() + " mm");
-  report["scans"].push_back(pictures);
-}
-
 // With --score-mode auto, score wrote every mode's maps: each is evaluated too.
 std::map<std::string, itk::AnomalyMapEvaluator::Pointer>
 modeEvaluators(const PipelineConfig & config, const Layout & layout)
@@ -194,7 +134,7 @@ modeEvaluators(const PipelineConfig & config, const Layout & layout)
 
 // --score-mode auto: every mode's figures beside the chosen map's, and their curves.
 void
-addModeMetrics(nlohmann::json & metrics, nlohmann::json & report,
+addModeMetrics(nlohmann::json & metrics, nlohmann::json & curves,
                std::map<std::string, itk::AnomalyMapEvaluator::Pointer> & byMode)
 {
   for (auto & [mode, modeEvaluator] : byMode)
@@ -202,8 +142,8 @@ addModeMetrics(nlohmann::json & metrics, nlohmann::json & report,
     modeEvaluator->Compute();
     const auto & m = modeEvaluator->GetMetrics();
     metrics["modes"][mode] = { { "pixels", rankingJson(m.Pixels) }, { "brain_only", rankingJson(m.PixelsInBrain) } };
-    report["curves"]["brain"]["modes"][mode] = curveJson(m.PixelsInBrain);
-    report["curves"]["pixels"]["modes"][mode] = curveJson(m.Pixels);
+    curves["brain"]["modes"][mode] = curveJson(m.PixelsInBrain);
+    curves["pixels"]["modes"][mode] = curveJson(m.Pixels);
     for (const auto & kind : m.Kinds)
       metrics["modes"][mode]["per_kind"][kind.Name] = rankingJson(kind.PixelsInBrain);
   }
@@ -227,46 +167,19 @@ stageSeconds(const Layout & layout)
   return seconds;
 }
 
-// The report's data beside its pictures (the data set, when and where it ran),
-// then the page.
-void
-finishReport(nlohmann::json & report, const PipelineConfig & config, const std::string & manifestPath,
-             std::size_t testScans,
-             const std::set<std::string> & grids, std::chrono::steady_clock::time_point started)
-{
-  const Layout layout{ config.out };
-  report["dataset"]["sets"] = {
-    { "training", { { "manifest", config.train }, { "scans", scansIn(config, config.train, "training") } } },
-    { "validation", { { "manifest", config.validation }, { "scans", scansIn(config, config.validation, "validation") } } },
-    { "test", { { "manifest", manifestPath }, { "scans", testScans } } }
-  };
-  report["dataset"]["grids"] = grids;
-  report["dataset"]["slice_size"] = config.sliceSize;
-  const std::time_t now = std::time(nullptr);
-  char              when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  report["evaluate"] = { { "seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() },
-                         { "finished_at", when },
-                         { "machine", describeMachine() } };
-  writeColorBar(layout.report());
-  itk::CradlWriteFileAtomically(layout.report() + "/report.json", report.dump() + "\n");
-  std::cout << "report: " << writeReportPage(config.out) << std::endl;
-}
-
+// Each test scan's map against its label (and the segmentation at the
+// label-free threshold): OUT/metrics.json, OUT/segmentations and the curves
+// the report draws (OUT/report/curves.json).
 nlohmann::json
 evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifestPath)
 {
   std::cerr << "cradl: evaluate: running" << std::endl; // cheap and always current: never skipped
-  const auto     started = std::chrono::steady_clock::now();
-  const Layout   layout{ config.out };
-  nlohmann::json report = { { "scans", nlohmann::json::array() },
-                            { "slices", nlohmann::json::array() },
-                            { "dataset", { { "kinds", nlohmann::json::object() } } } };
-  std::set<std::string> grids;
+  const auto            started = std::chrono::steady_clock::now();
+  const Layout          layout{ config.out };
   std::set<std::string> segmentations; // written by this run
-  const auto   manifest = readManifest(config, manifestPath, "evaluation");
-  const auto   sliceScores = readSliceScores(layout);
-  auto         evaluator = itk::AnomalyMapEvaluator::New();
+  const auto            manifest = readManifest(config, manifestPath, "evaluation");
+  const auto            sliceScores = readSliceScores(layout);
+  auto                  evaluator = itk::AnomalyMapEvaluator::New();
   evaluator->SetAnomalyKinds(itk::CradlDatasetBuilder::GetAnomalyKindNames());
   std::set<unsigned int> validationKinds;
   if (hasValidation(config))
@@ -278,7 +191,6 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
     std::cerr << "cradl: evaluate: no --val: the label-free threshold, its Dice and the segmentations are skipped "
                  "(the threshold is a quantile of the healthy validation scans' scores)"
               << std::endl;
-  itk::CradlMakeFolder(layout.report());
   auto byMode = modeEvaluators(config, layout);
   for (std::size_t row = 0; row < manifest->GetNumberOfEntries(); ++row)
   {
@@ -299,9 +211,6 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
       itk::CradlWriteImage(segmentation.GetPointer(), layout.segmentation(stem));
       segmentations.insert(layout.segmentation(stem));
     }
-    auto pictures = writeScanPictures(layout.report(), stem, scan.Image, map, scan.Mask, scan.Label,
-                                      segmentation.GetPointer(), scores->second);
-    addScanToReport(report, grids, std::move(pictures), scan, scores->second);
     for (auto & [mode, modeEvaluator] : byMode)
     {
       const auto modeMap = itk::CradlManifest::ReadScanImage(layout.modeMap(mode, stem), mode + " map of " + stem);
@@ -312,19 +221,20 @@ evaluateOnThisProcess(const PipelineConfig & config, const std::string & manifes
   evaluator->Compute();
   const auto &   computed = evaluator->GetMetrics();
   nlohmann::json metrics = metricsJson(computed, config, validationKinds);
-  report["curves"] = { { "brain", curvesOf(computed, true) }, { "pixels", curvesOf(computed, false) } };
+  nlohmann::json curves = { { "brain", curvesOf(computed, true) }, { "pixels", curvesOf(computed, false) } };
+  nlohmann::json threshold;
   if (computed.Thresholded)
-    report["threshold"] = { { "brain", operatingPoint(computed.PixelsInBrain, computed.Threshold) },
-                            { "pixels", operatingPoint(computed.Pixels, computed.Threshold) } };
+    threshold = { { "brain", operatingPoint(computed.PixelsInBrain, computed.Threshold) },
+                  { "pixels", operatingPoint(computed.Pixels, computed.Threshold) } };
   if (fs::exists(layout.mixture()))
     metrics["score_mode"] = scoringSettings(config, itk::GaussianMixtureModel::Load(layout.mixture())).Mode;
-  addModeMetrics(metrics, report, byMode);
+  addModeMetrics(metrics, curves, byMode);
   metrics["stage_seconds"] = stageSeconds(layout);
   metrics["stage_seconds"]["evaluate"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   itk::CradlWriteFileAtomically((layout.out / "metrics.json").string(), metrics.dump(2) + "\n");
+  itk::CradlMakeFolder(layout.report());
+  itk::CradlWriteFileAtomically(layout.curves(), nlohmann::json{ { "curves", curves }, { "threshold", threshold } }.dump() + "\n");
   printMetricsTable(metrics);
-
-  finishReport(report, config, manifestPath, manifest->GetNumberOfEntries(), grids, started);
   return metrics;
 }
 } // namespace
@@ -335,7 +245,10 @@ evaluateStage(const PipelineConfig & config, const std::string & manifestPath)
   // Reading maps and counting: rank 0 alone; the others get no metrics.
   nlohmann::json metrics = nlohmann::json::object();
   if (leader())
+  {
     metrics = evaluateOnThisProcess(config, manifestPath);
+    std::cout << "report: " << writeReport(config, manifestPath) << std::endl;
+  }
   stageDoneOnEveryProcess();
   return metrics;
 }

@@ -1,7 +1,7 @@
 #ifndef cradlReport_h
 #define cradlReport_h
 
-// OUT/report: the page a person reads. The evaluate stage draws each test
+// OUT/report: the page a person reads. After evaluation, writeReport draws each test
 // scan's pictures with ITK (scan in grey, the anomaly map as a heat map,
 // the ground truth's and the segmentation's outlines, at the scan's
 // physical aspect ratio) and writes what the page needs beside metrics.json
@@ -9,6 +9,8 @@
 // index.html, is built from those files alone, so `cradl report OUT`
 // rebuilds it. Its plots are C3 over D3 (Debian's libjs-c3, libjs-d3),
 // inlined with every picture: the file opens offline in any browser.
+
+#include "cradlSettings.h"
 
 #include "itkAnomalyMapEvaluator.h"
 #include "itkImage.h"
@@ -49,6 +51,13 @@ writeScanPictures(const std::string &                  folder,
 /** The heat map's colour bar, `folder`/colorbar.png. */
 void
 writeColorBar(const std::string & folder);
+
+/** The report of a run (evaluate's last step): the pictures of the test
+ *  scans of `manifestPath`, report/report.json and index.html, from the
+ *  run's files alone (the manifest's scans, OUT/maps, OUT/segmentations,
+ *  OUT/scores.csv, report/curves.json, metrics.json); returns the page's path. */
+std::string
+writeReport(const PipelineConfig & config, const std::string & manifestPath);
 
 /** OUT/report/index.html from metrics.json, report/report.json (and its
  *  pictures), config.json and the stage records; returns its path. Throws

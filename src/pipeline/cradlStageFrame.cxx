@@ -1,5 +1,6 @@
 #include "cradlStageFrame.h"
 
+#include <fstream>
 #include <iostream>
 
 namespace cradl_pipeline
@@ -129,6 +130,24 @@ bool
 hasValidation(const PipelineConfig & config)
 {
   return !config.validation.empty();
+}
+
+std::map<std::string, std::vector<double>>
+readSliceScores(const Layout & layout)
+{
+  std::ifstream scores(layout.scores());
+  if (!scores)
+    throw std::runtime_error("no '" + layout.scores() + "': run cradl score first");
+  std::map<std::string, std::vector<double>> sliceScores;
+  std::string                                line;
+  std::getline(scores, line);
+  while (std::getline(scores, line))
+  {
+    const auto first = line.find(',');
+    const auto second = line.find(',', first + 1);
+    sliceScores[line.substr(0, first)].push_back(std::stod(line.substr(second + 1)));
+  }
+  return sliceScores;
 }
 
 } // namespace cradl_pipeline

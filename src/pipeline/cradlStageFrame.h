@@ -15,6 +15,7 @@
 #include "itkGaussianMixtureModel.h"
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -90,12 +91,22 @@ struct Layout
   {
     return (out / "report").string();
   }
+  // The evaluation's curves and operating points, for the report.
+  std::string
+  curves() const
+  {
+    return (out / "report" / "curves.json").string();
+  }
 };
 
 // The maps --score-mode auto chooses among; without labelled validation
 // scans the selector keeps the first (and the mixture of lowest BIC): the
 // fused map, the best of the three on the default data set for every seed.
 inline constexpr const char * ScoringModes[] = { "fused", "gradient", "patch" };
+
+/** OUT/scores.csv: each scan's slice scores, by the scan's stem. */
+std::map<std::string, std::vector<double>>
+readSliceScores(const Layout & layout);
 
 /** Whether this process decides and writes (rank 0; the only one alone). */
 bool
