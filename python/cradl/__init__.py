@@ -38,9 +38,6 @@ from . import _cradl  # noqa: E402
 from ._cradl import Error, ScoringSettings  # noqa: E402
 from ._images import ImageArray  # noqa: E402
 from ._filters import (  # noqa: E402
-    ContrastiveEncoderTrainer,
-    GaussianMixtureFitter,
-    MixtureModelSelector,
     AnomalyMapFusionImageFilter,
     anomaly_map_fusion_image_filter,
     evaluate,
@@ -56,18 +53,23 @@ from ._filters import (  # noqa: E402
     SliceMapToScanImageFilter,
     anomaly_kind_names,
     cradl_preprocess_image_filter,
-    fit_mixture,
     intensity_z_score_image_filter,
     make_subject,
     median_gaussian_postprocess_image_filter,
     pixel_metrics,
     representation_nll_gradient_image_filter,
     representation_patch_density_image_filter,
-    run,
     score_scan,
+    slice_map_to_scan_image_filter,
+)
+from ._stages import (  # noqa: E402
+    ContrastiveEncoderTrainer,
+    GaussianMixtureFitter,
+    MixtureModelSelector,
+    fit_mixture,
+    run,
     select_mixture,
     settings,
-    slice_map_to_scan_image_filter,
     train_encoder,
 )
 
