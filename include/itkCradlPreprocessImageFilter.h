@@ -140,6 +140,18 @@ protected:
   GenerateData() override;
 
 private:
+  using BrainImageType = Image<unsigned char, ImageDimension>;
+  /** The brain (the mask's non-zero voxels, else the scan's) and its mean and
+   *  standard deviation; refuses non-finite pixels, an empty or constant brain. */
+  typename BrainImageType::Pointer
+  MeasureBrain();
+  /** z-scores inside the brain, 0 outside, on the scan's grid. */
+  typename OutputImageType::Pointer
+  ZScore(const BrainImageType * brain) const;
+  /** Both onto the slice grid, then clipped inside the brain (0 outside) into the outputs. */
+  void
+  ResampleAndClip(const OutputImageType * zScored, const BrainImageType * brain);
+
   SliceSizeType m_SliceSize;
   bool          m_PreserveAspectRatio{ true };
   double        m_ClipMinimum{ cradl::defaults::ClipMinimum };

@@ -162,11 +162,18 @@ template <typename TInputImage, typename TMaskImage>
 void
 CradlPreprocessImageFilter<TInputImage, TMaskImage>::GenerateData()
 {
-  using BrainImageType = Image<unsigned char, ImageDimension>;
+  const auto brain = this->MeasureBrain();
+  const auto zScored = this->ZScore(brain);
+  this->ResampleAndClip(zScored, brain);
+}
+
+template <typename TInputImage, typename TMaskImage>
+auto
+CradlPreprocessImageFilter<TInputImage, TMaskImage>::MeasureBrain() -> typename BrainImageType::Pointer
+{
   const InputImageType * input = this->GetInput();
   const MaskImageType *  mask = this->GetMaskImage();
   const auto             region = input->GetLargestPossibleRegion();
-
   // Pass 1: the brain and its mean, refusing non-finite pixels.
   auto brain = BrainImageType::New();
   brain->CopyInformation(input);
@@ -232,7 +239,15 @@ CradlPreprocessImageFilter<TInputImage, TMaskImage>::GenerateData()
     itkExceptionMacro(<< "the brain's intensity is constant (" << m_BrainMean << " over " << count
                       << " voxels), so it cannot be z-scored: check the scan and its mask");
   }
+  return brain;
+}
 
+template <typename TInputImage, typename TMaskImage>
+auto
+CradlPreprocessImageFilter<TInputImage, TMaskImage>::ZScore(const BrainImageType * brain) const -> typename OutputImageType::Pointer
+{
+  const InputImageType * input = this->GetInput();
+  const auto             region = input->GetLargestPossibleRegion();
   // Pass 2: z-score inside the brain, 0 outside.
   auto zScored = OutputImageType::New();
   zScored->CopyInformation(input);
@@ -247,7 +262,14 @@ CradlPreprocessImageFilter<TInputImage, TMaskImage>::GenerateData()
       out.Set(inBrain.Get() ? static_cast<float>((in.Get() - m_BrainMean) / m_BrainStandardDeviation) : 0.0f);
     }
   }
+  return zScored;
+}
 
+template <typename TInputImage, typename TMaskImage>
+void
+CradlPreprocessImageFilter<TInputImage, TMaskImage>::ResampleAndClip(const OutputImageType * zScored, const BrainImageType * brain)
+{
+  const InputImageType * input = this->GetInput();
   // Resample both onto the slice grid. The grid shares the scan's third axis,
   // so slices are not mixed along it.
   const auto grid = MakeSliceGrid(input, m_SliceSize, m_PreserveAspectRatio);

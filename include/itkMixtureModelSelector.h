@@ -25,6 +25,7 @@
 #include "itkGaussianMixtureModel.h"
 #include "itkProcessObject.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -168,6 +169,14 @@ private:
    *  sigma) and keeps the row of highest validation AUPRC. */
   void
   SelectByValidation(const std::vector<std::string> & modes, const std::vector<double> & sigmas);
+  /** Candidate `mixture`'s rows: each (mode, sigma) finished from its raw
+   *  maps, rated by validation AUPRC; the best row so far is kept. */
+  void
+  RateRows(CradlScanScorer *                                                   scorer,
+           unsigned int                                                        mixture,
+           const std::map<std::string, std::vector<CradlScanScorer::RawMaps>> & raw,
+           const std::vector<std::string> &                                    modes,
+           const std::vector<double> &                                         sigmas);
 
   const GaussianMixtureModel *
   GetCandidateInput(unsigned int index) const;

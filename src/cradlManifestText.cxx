@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -85,18 +86,87 @@ manifestRowContext(const std::string & name, unsigned int row, unsigned int line
   return text.str();
 }
 
+namespace
+{
+// Where the header puts each column (-1: absent).
+struct ManifestColumns
+{
+  int         image = -1;
+  int         mask = -1;
+  int         label = -1;
+  int         kinds = -1;
+  std::size_t count = 0;
+};
+
+ManifestColumns
+readHeader(const std::vector<std::string> & fields, const std::string & name, const std::string & line)
+{
+  ManifestColumns columns;
+  columns.count = fields.size();
+  for (std::size_t column = 0; column < fields.size(); ++column)
+  {
+    const std::string heading = lowercase(fields[column]);
+    int &             slot = heading == "image" ? columns.image
+                             : heading == "mask"  ? columns.mask
+                             : heading == "kinds" ? columns.kinds
+                                                  : columns.label;
+    if (heading == "image" || heading == "mask" || heading == "label" || heading == "kinds")
+    {
+      if (slot >= 0)
+      {
+        throwManifestError("manifest '", name, "': column '", heading, "' appears twice in the header");
+      }
+      slot = static_cast<int>(column);
+    }
+  }
+  if (columns.image < 0)
+  {
+    throwManifestError("manifest '", name, "': the first line must be the header image,mask,label (got '", line,
+                       "')");
+  }
+  return columns;
+}
+
+// A row's files, relative to the manifest's folder.
+ManifestRow
+readRow(const std::vector<std::string> & fields, const ManifestColumns & columns, const fs::path & folder,
+        const std::string & name, unsigned int row, unsigned int line)
+{
+  ManifestRow entry;
+  entry.row = row;
+  entry.line = line;
+  if (fields.size() != columns.count)
+  {
+    throwManifestError(manifestRowContext(name, entry.row, entry.line), ": ", fields.size(),
+                       " fields, the header has ", columns.count);
+  }
+  const auto resolved = [&](int column) -> std::string {
+    if (column < 0 || fields[column].empty())
+    {
+      return {};
+    }
+    return (folder / fs::path(fields[column])).lexically_normal().string();
+  };
+  entry.image = resolved(columns.image);
+  entry.mask = resolved(columns.mask);
+  entry.label = resolved(columns.label);
+  entry.kinds = resolved(columns.kinds);
+  if (entry.image.empty())
+  {
+    throwManifestError(manifestRowContext(name, entry.row, entry.line), ": the image field is empty");
+  }
+  return entry;
+}
+} // namespace
+
 std::vector<ManifestRow>
 parseManifest(std::istream & text, const std::string & name, const fs::path & folder)
 {
-  std::vector<ManifestRow>  entries;
-  std::vector<std::string> fields;
-  int                      imageColumn = -1;
-  int                      maskColumn = -1;
-  int                      labelColumn = -1;
-  int                      kindsColumn = -1;
-  std::size_t              columnCount = 0;
-  std::string              line;
-  unsigned int             lineNumber = 0;
+  std::vector<ManifestRow>       entries;
+  std::vector<std::string>       fields;
+  std::optional<ManifestColumns> columns;
+  std::string                    line;
+  unsigned int                   lineNumber = 0;
   while (std::getline(text, line))
   {
     ++lineNumber;
@@ -112,58 +182,12 @@ parseManifest(std::istream & text, const std::string & name, const fs::path & fo
     {
       throwManifestError("manifest '", name, "', line ", lineNumber, ": unbalanced double quote");
     }
-    if (imageColumn < 0) // the header
-    {
-      columnCount = fields.size();
-      for (std::size_t column = 0; column < fields.size(); ++column)
-      {
-        const std::string heading = lowercase(fields[column]);
-        int &             slot = heading == "image" ? imageColumn
-                                 : heading == "mask"  ? maskColumn
-                                 : heading == "kinds" ? kindsColumn
-                                                      : labelColumn;
-        if (heading == "image" || heading == "mask" || heading == "label" || heading == "kinds")
-        {
-          if (slot >= 0)
-          {
-            throwManifestError("manifest '", name, "': column '", heading, "' appears twice in the header");
-          }
-          slot = static_cast<int>(column);
-        }
-      }
-      if (imageColumn < 0)
-      {
-        throwManifestError("manifest '", name, "': the first line must be the header image,mask,label (got '", line,
-                           "')");
-      }
-      continue;
-    }
-    ManifestRow entry;
-    entry.row = static_cast<unsigned int>(entries.size() + 1);
-    entry.line = lineNumber;
-    if (fields.size() != columnCount)
-    {
-      throwManifestError(manifestRowContext(name, entry.row, entry.line), ": ", fields.size(),
-                         " fields, the header has ", columnCount);
-    }
-    const auto resolved = [&](int column) -> std::string {
-      if (column < 0 || fields[column].empty())
-      {
-        return {};
-      }
-      return (folder / fs::path(fields[column])).lexically_normal().string();
-    };
-    entry.image = resolved(imageColumn);
-    entry.mask = resolved(maskColumn);
-    entry.label = resolved(labelColumn);
-    entry.kinds = resolved(kindsColumn);
-    if (entry.image.empty())
-    {
-      throwManifestError(manifestRowContext(name, entry.row, entry.line), ": the image field is empty");
-    }
-    entries.push_back(entry);
+    if (!columns)
+      columns = readHeader(fields, name, line);
+    else
+      entries.push_back(readRow(fields, *columns, folder, name, static_cast<unsigned int>(entries.size() + 1), lineNumber));
   }
-  if (imageColumn < 0)
+  if (!columns)
   {
     throwManifestError("manifest '", name, "' is empty: it needs the header image,mask,label and one row per scan");
   }

@@ -73,6 +73,70 @@ fitPatchDensityOf(const itk::detail::ContrastiveEncoderModelImpl & encoder,
     fitPatchDensity(network, pixels, masks, options, sliceFramesToTensor(slices.frames))) };
 }
 
+namespace
+{
+// Standardises X in place with the features' mean and population standard
+// deviation over every process's rows (as sklearn's StandardScaler;
+// constant features keep scale 1).
+void
+standardise(at::Tensor & X, const ProcessSum & sum, int64_t samples, at::Tensor & mean, at::Tensor & std)
+{
+  if (sum)
+  {
+    std::vector<at::Tensor> total{ X.sum(0) };
+    sum(total);
+    mean = total[0] / static_cast<double>(samples);
+    std::vector<at::Tensor> squares{ (X - mean).pow(2).sum(0) };
+    sum(squares);
+    std = (squares[0] / static_cast<double>(samples)).sqrt();
+  }
+  else
+  {
+    mean = X.mean(0);
+    std = X.std(0, /*unbiased=*/false);
+  }
+  std = at::where(std > 1e-12, std, at::ones_like(std));
+  X = (X - mean) / std;
+}
+
+EmOptions
+emOptionsOf(const MixtureFitSettings & settings, unsigned int components, const ProcessSum & sum)
+{
+  EmOptions options;
+  options.components = components;
+  options.tolerance = settings.tolerance;
+  options.maxIterations = settings.maxIterations;
+  options.regularization = settings.regularization;
+  options.initialisation = settings.initialisation;
+  options.seed = settings.seed;
+  options.float32Compute = settings.float32Compute;
+  options.sumAcrossProcesses = sum;
+  return options;
+}
+
+// A fitted candidate as a model: its mixture, the standardisation, and how it was fitted.
+std::shared_ptr<itk::detail::GaussianMixtureModelImpl>
+modelOf(unsigned int components, const EmResult & em, double bic, const at::Tensor & mean, const at::Tensor & std,
+        int64_t samples, const MixtureFitSettings & settings)
+{
+  auto model = std::make_shared<itk::detail::GaussianMixtureModelImpl>();
+  model->mixture = em.parameters.to(c10::kCPU);
+  model->featureMean = mean;
+  model->featureStd = std;
+  model->fit.insert("components", static_cast<int64_t>(components));
+  model->fit.insert("iterations", em.iterations);
+  model->fit.insert("converged", em.converged);
+  model->fit.insert("mean_log_likelihood", em.lowerBound);
+  model->fit.insert("bic", bic);
+  model->fit.insert("tolerance", settings.tolerance);
+  model->fit.insert("regularization", settings.regularization);
+  model->fit.insert("initialisation", settings.initialisation);
+  model->fit.insert("samples", samples);
+  model->fit.insert("standardized", settings.standardize);
+  return model;
+}
+} // namespace
+
 MixtureFitResult
 fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, const MixtureFitSettings & settings)
 {
@@ -81,8 +145,6 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
     settings.distributed ? processGroupOfEnvironment(device) : std::shared_ptr<DistributedGroup>();
   const ProcessSum sum = sumOverRun(settings.distributed, settings.device);
   at::Tensor       X = viewMatrix(features.data(), rows, columns).clone();
-  at::Tensor       mean = at::zeros({ columns }, at::kDouble);
-  at::Tensor       std = at::ones({ columns }, at::kDouble);
   int64_t          samples = rows;
   if (sum)
   {
@@ -90,41 +152,17 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
     sum(count);
     samples = static_cast<int64_t>(count[0].item<double>());
   }
+  at::Tensor mean = at::zeros({ columns }, at::kDouble);
+  at::Tensor std = at::ones({ columns }, at::kDouble);
   if (settings.standardize)
-  {
-    // Population std, as sklearn's StandardScaler; constant features keep scale 1.
-    if (sum)
-    {
-      std::vector<at::Tensor> total{ X.sum(0) };
-      sum(total);
-      mean = total[0] / static_cast<double>(samples);
-      std::vector<at::Tensor> squares{ (X - mean).pow(2).sum(0) };
-      sum(squares);
-      std = (squares[0] / static_cast<double>(samples)).sqrt();
-    }
-    else
-    {
-      mean = X.mean(0);
-      std = X.std(0, /*unbiased=*/false);
-    }
-    std = at::where(std > 1e-12, std, at::ones_like(std));
-    X = (X - mean) / std;
-  }
+    standardise(X, sum, samples, mean, std);
   X = X.to(device);
 
   MixtureFitResult result;
   result.samples = samples;
   for (const unsigned int K : settings.components)
   {
-    EmOptions options;
-    options.components = K;
-    options.tolerance = settings.tolerance;
-    options.maxIterations = settings.maxIterations;
-    options.regularization = settings.regularization;
-    options.initialisation = settings.initialisation;
-    options.seed = settings.seed;
-    options.float32Compute = settings.float32Compute;
-    options.sumAcrossProcesses = sum;
+    const EmOptions   options = emOptionsOf(settings, K, sum);
     const auto        started = std::chrono::steady_clock::now();
     MixtureParameters start;
     if (group && K > 1)
@@ -143,21 +181,7 @@ fitMixture(const std::vector<double> & features, int64_t rows, int64_t columns, 
     const double bic = bayesianInformationCriterion(em.parameters, X, sum);
     result.candidates.push_back({ K, em.iterations, em.converged, em.lowerBound, bic,
                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() });
-    auto model = std::make_shared<itk::detail::GaussianMixtureModelImpl>();
-    model->mixture = em.parameters.to(c10::kCPU);
-    model->featureMean = mean;
-    model->featureStd = std;
-    model->fit.insert("components", static_cast<int64_t>(K));
-    model->fit.insert("iterations", em.iterations);
-    model->fit.insert("converged", em.converged);
-    model->fit.insert("mean_log_likelihood", em.lowerBound);
-    model->fit.insert("bic", bic);
-    model->fit.insert("tolerance", settings.tolerance);
-    model->fit.insert("regularization", settings.regularization);
-    model->fit.insert("initialisation", settings.initialisation);
-    model->fit.insert("samples", samples);
-    model->fit.insert("standardized", settings.standardize);
-    result.models.push_back(model);
+    result.models.push_back(modelOf(K, em, bic, mean, std, samples, settings));
   }
   return result;
 }

@@ -26,6 +26,51 @@ struct Layout
   int         floatBytes = 0;
 };
 
+// A header's fields, in the file's byte order.
+struct HeaderFields
+{
+  const std::array<unsigned char, 544> & header;
+  bool                                   swapped;
+
+  /** A signed integer of 2, 4 or 8 bytes at `offset`. */
+  int64_t
+  integer(std::size_t offset, std::size_t bytes) const
+  {
+    std::array<unsigned char, 8> raw{};
+    std::memcpy(raw.data(), header.data() + offset, bytes);
+    if (swapped)
+      std::reverse(raw.begin(), raw.begin() + bytes);
+    if (bytes == 2)
+    {
+      int16_t v = 0;
+      std::memcpy(&v, raw.data(), 2);
+      return v;
+    }
+    if (bytes == 4)
+    {
+      int32_t v = 0;
+      std::memcpy(&v, raw.data(), 4);
+      return v;
+    }
+    int64_t value = 0;
+    std::memcpy(&value, raw.data(), 8);
+    return value;
+  }
+
+  /** A float32 at `offset`. */
+  float
+  real(std::size_t offset) const
+  {
+    std::array<unsigned char, 4> raw{};
+    std::memcpy(raw.data(), header.data() + offset, 4);
+    if (swapped)
+      std::reverse(raw.begin(), raw.end());
+    float v = 0;
+    std::memcpy(&v, raw.data(), 4);
+    return v;
+  }
+};
+
 Layout
 layoutOf(const std::array<unsigned char, 544> & header, uint64_t available)
 {
@@ -33,39 +78,9 @@ layoutOf(const std::array<unsigned char, 544> & header, uint64_t available)
   int32_t size = 0;
   std::memcpy(&size, header.data(), 4);
   layout.swapped = size != 348 && size != 540;
-  const auto read = [&](std::size_t offset, std::size_t bytes) {
-    std::array<unsigned char, 8> raw{};
-    std::memcpy(raw.data(), header.data() + offset, bytes);
-    if (layout.swapped)
-      std::reverse(raw.begin(), raw.begin() + bytes);
-    int64_t value = 0;
-    if (bytes == 2)
-    {
-      int16_t v = 0;
-      std::memcpy(&v, raw.data(), 2);
-      value = v;
-    }
-    else if (bytes == 4)
-    {
-      int32_t v = 0;
-      std::memcpy(&v, raw.data(), 4);
-      value = v;
-    }
-    else
-    {
-      std::memcpy(&value, raw.data(), 8);
-    }
-    return value;
-  };
-  const auto readFloat = [&](std::size_t offset) {
-    std::array<unsigned char, 4> raw{};
-    std::memcpy(raw.data(), header.data() + offset, 4);
-    if (layout.swapped)
-      std::reverse(raw.begin(), raw.end());
-    float v = 0;
-    std::memcpy(&v, raw.data(), 4);
-    return v;
-  };
+  const HeaderFields fields{ header, layout.swapped };
+  const auto         read = [&](std::size_t offset, std::size_t bytes) { return fields.integer(offset, bytes); };
+  const auto         readFloat = [&](std::size_t offset) { return fields.real(offset); };
   size = static_cast<int32_t>(read(0, 4));
   std::array<int64_t, 8> dims{};
   int64_t                datatype = 0;

@@ -27,6 +27,85 @@ struct TrainingAborted : std::runtime_error
     : std::runtime_error("training aborted by an observer")
   {}
 };
+
+// The slices' preprocessing, as the trainer's settings say.
+cradl::SliceCollectionSettings
+sliceCollectionOf(const ContrastiveEncoderTrainer & trainer)
+{
+  cradl::SliceCollectionSettings settings;
+  settings.sliceSize = trainer.GetSliceSize();
+  settings.clipMinimum = trainer.GetClipMinimum();
+  settings.clipMaximum = trainer.GetClipMaximum();
+  settings.preserveAspectRatio = trainer.GetPreserveAspectRatio();
+  settings.minimumBrainFraction = trainer.GetMinimumBrainFraction();
+  settings.sliceMargin = trainer.GetSliceMargin();
+  return settings;
+}
+
+// The trainer's settings handed to the torch core.
+cradl::TrainingRun
+trainingRunOf(const ContrastiveEncoderTrainer & t)
+{
+  cradl::TrainingRun run;
+  run.encoder.imageSize = t.GetSliceSize();
+  run.encoder.nf = t.GetNumberOfFilters();
+  run.encoder.nz = t.GetRepresentationSize();
+  run.training.epochs = t.GetNumberOfEpochs();
+  run.training.batchSize = t.GetBatchSize();
+  run.training.learningRate = t.GetLearningRate();
+  run.training.weightDecay = t.GetWeightDecay();
+  run.training.warmupEpochs = t.GetWarmupEpochs();
+  run.training.temperature = t.GetTemperature();
+  run.training.seed = t.GetSeed();
+  run.training.mixedPrecision = t.GetMixedPrecision();
+  if (t.GetAugment())
+  {
+    run.augmentation.maxRotation = t.GetMaximumRotation();
+    run.augmentation.scaleLow = t.GetScaleMinimum();
+    run.augmentation.scaleHigh = t.GetScaleMaximum();
+    run.augmentation.mirrorProbability = t.GetMirrorProbability();
+    run.augmentation.brightnessLow = t.GetBrightnessMinimum();
+    run.augmentation.brightnessHigh = t.GetBrightnessMaximum();
+    run.augmentation.noiseStdHigh = t.GetMaximumNoiseStandardDeviation();
+  }
+  else
+  {
+    run.augmentation = cradl::AugmentationOptions::none();
+  }
+  run.augmentation.clipLow = t.GetClipMinimum();
+  run.augmentation.clipHigh = t.GetClipMaximum();
+  run.device = t.GetDistributed() ? CradlRuntime::GetDistributedDevice(t.GetDevice()) : t.GetDevice();
+  run.distributed = t.GetDistributed();
+  run.checkpointFile = t.GetCheckpointFileName();
+  run.resume = t.GetResume();
+  run.clipMinimum = t.GetClipMinimum();
+  run.clipMaximum = t.GetClipMaximum();
+  run.preserveAspectRatio = t.GetPreserveAspectRatio();
+  run.minimumBrainFraction = t.GetMinimumBrainFraction();
+  run.sliceMargin = t.GetSliceMargin();
+  return run;
+}
+
+// What an observer's abort throws: where training stopped, and where it resumes.
+ProcessAborted
+abortedAt(unsigned int epoch, unsigned int step, const std::string & checkpoint)
+{
+  ProcessAborted aborted(__FILE__, __LINE__);
+  aborted.SetDescription("ContrastiveEncoderTrainer: training aborted by an observer after epoch " +
+                         std::to_string(epoch) + ", step " + std::to_string(step) +
+                         (checkpoint.empty() ? std::string() : "; resume from '" + checkpoint + "'"));
+  return aborted;
+}
+
+// Training's progress: finished epochs plus the current one's share of steps.
+float
+fractionDone(const cradl::TrainingProgress & progress)
+{
+  const double done = progress.epochFinished ? static_cast<double>(progress.epoch)
+                                             : progress.epoch - 1.0 + static_cast<double>(progress.step) /
+                                                                         static_cast<double>(progress.stepsPerEpoch);
+  return static_cast<float>(done / static_cast<double>(progress.epochs));
+}
 } // namespace
 
 ContrastiveEncoderTrainer::ContrastiveEncoderTrainer()
@@ -101,13 +180,7 @@ ContrastiveEncoderTrainer::GenerateData()
   CradlRuntime::SetNumberOfThreads(m_NumberOfThreads);
 
   // Preprocess every scan and keep the slices that show enough brain.
-  cradl::SliceCollectionSettings settings;
-  settings.sliceSize = m_SliceSize;
-  settings.clipMinimum = m_ClipMinimum;
-  settings.clipMaximum = m_ClipMaximum;
-  settings.preserveAspectRatio = m_PreserveAspectRatio;
-  settings.minimumBrainFraction = m_MinimumBrainFraction;
-  settings.sliceMargin = m_SliceMargin;
+  const cradl::SliceCollectionSettings settings = sliceCollectionOf(*this);
   const auto collect = [&](const char * role, unsigned int scans) {
     cradl::SliceSet slices;
     slices.size = m_SliceSize;
@@ -138,43 +211,7 @@ ContrastiveEncoderTrainer::GenerateData()
   m_NumberOfTrainingSlices = static_cast<unsigned int>(training.count);
   m_NumberOfValidationSlices = static_cast<unsigned int>(validation.count);
 
-  cradl::TrainingRun run;
-  run.encoder.imageSize = m_SliceSize;
-  run.encoder.nf = m_NumberOfFilters;
-  run.encoder.nz = m_RepresentationSize;
-  run.training.epochs = m_NumberOfEpochs;
-  run.training.batchSize = m_BatchSize;
-  run.training.learningRate = m_LearningRate;
-  run.training.weightDecay = m_WeightDecay;
-  run.training.warmupEpochs = m_WarmupEpochs;
-  run.training.temperature = m_Temperature;
-  run.training.seed = m_Seed;
-  run.training.mixedPrecision = m_MixedPrecision;
-  if (m_Augment)
-  {
-    run.augmentation.maxRotation = m_MaximumRotation;
-    run.augmentation.scaleLow = m_ScaleMinimum;
-    run.augmentation.scaleHigh = m_ScaleMaximum;
-    run.augmentation.mirrorProbability = m_MirrorProbability;
-    run.augmentation.brightnessLow = m_BrightnessMinimum;
-    run.augmentation.brightnessHigh = m_BrightnessMaximum;
-    run.augmentation.noiseStdHigh = m_MaximumNoiseStandardDeviation;
-  }
-  else
-  {
-    run.augmentation = cradl::AugmentationOptions::none();
-  }
-  run.augmentation.clipLow = m_ClipMinimum;
-  run.augmentation.clipHigh = m_ClipMaximum;
-  run.device = m_Distributed ? CradlRuntime::GetDistributedDevice(m_Device) : m_Device;
-  run.distributed = m_Distributed;
-  run.checkpointFile = m_CheckpointFileName;
-  run.resume = m_Resume;
-  run.clipMinimum = m_ClipMinimum;
-  run.clipMaximum = m_ClipMaximum;
-  run.preserveAspectRatio = m_PreserveAspectRatio;
-  run.minimumBrainFraction = m_MinimumBrainFraction;
-  run.sliceMargin = m_SliceMargin;
+  const cradl::TrainingRun run = trainingRunOf(*this);
 
   const auto report = [this](const cradl::TrainingProgress & progress) {
     m_CurrentEpoch = static_cast<unsigned int>(progress.epoch);
@@ -191,10 +228,7 @@ ContrastiveEncoderTrainer::GenerateData()
       m_CurrentLearningRate = progress.learningRate;
       m_ViewsPerSecond = progress.viewsPerSecond;
     }
-    const double done = progress.epochFinished ? static_cast<double>(progress.epoch)
-                                               : progress.epoch - 1.0 + static_cast<double>(progress.step) /
-                                                                           static_cast<double>(progress.stepsPerEpoch);
-    this->UpdateProgress(static_cast<float>(done / static_cast<double>(progress.epochs)));
+    this->UpdateProgress(fractionDone(progress));
     this->InvokeEvent(IterationEvent());
     if (this->GetAbortGenerateData())
     {
@@ -209,12 +243,7 @@ ContrastiveEncoderTrainer::GenerateData()
   }
   catch (const TrainingAborted &)
   {
-    ProcessAborted aborted(__FILE__, __LINE__);
-    aborted.SetDescription("ContrastiveEncoderTrainer: training aborted by an observer after epoch " +
-                           std::to_string(m_CurrentEpoch) + ", step " + std::to_string(m_CurrentStep) +
-                           (m_CheckpointFileName.empty() ? std::string()
-                                                         : "; resume from '" + m_CheckpointFileName + "'"));
-    throw aborted;
+    throw abortedAt(m_CurrentEpoch, m_CurrentStep, m_CheckpointFileName);
   }
   catch (const ExceptionObject &)
   {

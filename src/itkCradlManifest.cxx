@@ -225,6 +225,40 @@ CradlManifest::DescribeEntry(std::size_t index) const
   return rowContext(m_FileName, entry) + ", image '" + entry.Image + "'";
 }
 
+namespace
+{
+// A row's kind codes: read as values (not binarised), each a code from 0 to
+// 255, on the image's grid.
+CradlManifest::MaskImageType::Pointer
+readKindCodes(const CradlManifest::Entry & entry, const CradlManifest::ScanImageType & image,
+              const std::string & context)
+{
+  const auto codes = CradlManifest::ReadScanImage(entry.Kinds, context);
+  const auto mismatch = CradlDescribeGridMismatch<3>(&image, codes);
+  if (!mismatch.empty())
+  {
+    itkGenericExceptionMacro(<< context << ": the kinds '" << entry.Kinds << "' are not on the grid of the image '"
+                             << entry.Image << "' (" << mismatch << "): resample them onto the image's grid");
+  }
+  auto kinds = CradlManifest::MaskImageType::New();
+  kinds->CopyInformation(codes);
+  kinds->SetRegions(codes->GetLargestPossibleRegion());
+  kinds->Allocate();
+  const SizeValueType voxels = codes->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (SizeValueType i = 0; i < voxels; ++i)
+  {
+    const float code = codes->GetBufferPointer()[i];
+    if (!(code >= 0.0f && code <= 255.0f) || code != std::floor(code))
+    {
+      itkGenericExceptionMacro(<< context << ": the kinds '" << entry.Kinds << "' hold " << code
+                               << ", not a kind code from 0 to 255");
+    }
+    kinds->GetBufferPointer()[i] = static_cast<unsigned char>(code);
+  }
+  return kinds;
+}
+} // namespace
+
 auto
 CradlManifest::LoadScan(std::size_t index) const -> Scan
 {
@@ -250,29 +284,7 @@ CradlManifest::LoadScan(std::size_t index) const -> Scan
   scan.Label = readBinary(entry.Label, "label");
   if (!entry.Kinds.empty())
   {
-    // Codes, not a mask: read the values, refuse what is not a code.
-    const auto codes = ReadScanImage(entry.Kinds, context);
-    const auto mismatch = CradlDescribeGridMismatch<3>(scan.Image, codes);
-    if (!mismatch.empty())
-    {
-      itkGenericExceptionMacro(<< context << ": the kinds '" << entry.Kinds << "' are not on the grid of the image '"
-                               << entry.Image << "' (" << mismatch << "): resample them onto the image's grid");
-    }
-    scan.Kinds = MaskImageType::New();
-    scan.Kinds->CopyInformation(codes);
-    scan.Kinds->SetRegions(codes->GetLargestPossibleRegion());
-    scan.Kinds->Allocate();
-    const SizeValueType voxels = codes->GetLargestPossibleRegion().GetNumberOfPixels();
-    for (SizeValueType i = 0; i < voxels; ++i)
-    {
-      const float code = codes->GetBufferPointer()[i];
-      if (!(code >= 0.0f && code <= 255.0f) || code != std::floor(code))
-      {
-        itkGenericExceptionMacro(<< context << ": the kinds '" << entry.Kinds << "' hold " << code
-                                 << ", not a kind code from 0 to 255");
-      }
-      scan.Kinds->GetBufferPointer()[i] = static_cast<unsigned char>(code);
-    }
+    scan.Kinds = readKindCodes(entry, *scan.Image, context);
   }
   // Outside the brain a non-finite voxel carries nothing and becomes 0; inside
   // it would poison the z-score and every map, so it is refused or, when

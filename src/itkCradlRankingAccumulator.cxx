@@ -312,70 +312,64 @@ CradlRankingAccumulator::GetMemoryInBytes() const
          (storage.positiveHistogram.size() + storage.negativeHistogram.size()) * sizeof(std::uint64_t);
 }
 
-CradlRankingMetrics
-CradlRankingAccumulator::Compute(unsigned int curvePoints, unsigned int threads) const
+namespace
 {
-  const Storage & storage = *m_Storage;
-  if (storage.positiveCount == 0 || storage.negativeCount == 0)
+// A histogram's runs, highest bin first: bins without positives add their
+// negatives to the next run above.
+std::vector<Run>
+runsOfHistograms(const std::vector<std::uint64_t> & positive, const std::vector<std::uint64_t> & negative,
+                 unsigned int bits)
+{
+  std::vector<Run>   runs;
+  const unsigned int shift = 32 - bits;
+  std::uint64_t      above = 0;
+  for (std::size_t bin = positive.size(); bin-- > 0;)
   {
-    itkGenericExceptionMacro(<< "AUPRC and AUROC need both classes, but there are " << storage.positiveCount
-                             << " positive and " << storage.negativeCount
-                             << " negative pixels: check the labels (all empty, or all anomalous?) and the mask");
-  }
-
-  std::vector<Run> runs;
-  if (storage.histogramBits > 0)
-  {
-    const unsigned int shift = 32 - storage.histogramBits;
-    std::uint64_t      above = 0;
-    for (std::size_t bin = storage.positiveHistogram.size(); bin-- > 0;)
+    if (positive[bin] == 0)
     {
-      if (storage.positiveHistogram[bin] == 0)
+      above += negative[bin];
+      continue;
+    }
+    runs.push_back({ valueOf(static_cast<std::uint32_t>(bin) << shift), positive[bin], negative[bin], above });
+    above = 0;
+  }
+  return runs;
+}
+
+// The distinct positive keys, ascending, with their counts, and a lookup on
+// their leading bits: start[h] = the first key whose prefix >= h.
+struct DistinctKeys
+{
+  static constexpr unsigned int PrefixBits = 20;
+  std::vector<std::uint32_t>    keys;
+  std::vector<std::uint64_t>    counts;
+  std::vector<std::uint32_t>    start;
+
+  explicit DistinctKeys(const ChunkedKeys & positives)
+  {
+    std::vector<std::uint32_t> all;
+    all.reserve(positives.size());
+    for (std::size_t c = 0; c < positives.chunkCount(); ++c)
+    {
+      std::size_t length = 0;
+      const auto * chunk = positives.chunk(c, length);
+      all.insert(all.end(), chunk, chunk + length);
+    }
+    std::sort(all.begin(), all.end());
+    for (const std::uint32_t key : all)
+    {
+      if (keys.empty() || keys.back() != key)
       {
-        above += storage.negativeHistogram[bin];
-        continue;
+        keys.push_back(key);
+        counts.push_back(0);
       }
-      runs.push_back({ valueOf(static_cast<std::uint32_t>(bin) << shift),
-                       storage.positiveHistogram[bin],
-                       storage.negativeHistogram[bin],
-                       above });
-      above = 0;
+      ++counts.back();
     }
-    return metricsFromRuns(runs, storage.positiveCount, storage.negativeCount, true, curvePoints);
-  }
-
-  // Distinct positive keys, ascending, with their counts.
-  std::vector<std::uint32_t> keys;
-  keys.reserve(storage.positives.size());
-  for (std::size_t c = 0; c < storage.positives.chunkCount(); ++c)
-  {
-    std::size_t length = 0;
-    const auto * chunk = storage.positives.chunk(c, length);
-    keys.insert(keys.end(), chunk, chunk + length);
-  }
-  std::sort(keys.begin(), keys.end());
-  std::vector<std::uint32_t> distinct;
-  std::vector<std::uint64_t> positivesAt;
-  for (const std::uint32_t key : keys)
-  {
-    if (distinct.empty() || distinct.back() != key)
-    {
-      distinct.push_back(key);
-      positivesAt.push_back(0);
-    }
-    ++positivesAt.back();
-  }
-  keys = std::vector<std::uint32_t>();
-  const std::size_t m = distinct.size();
-
-  // Lookup on the leading bits: start[h] = first distinct key whose prefix >= h.
-  constexpr unsigned int     prefixBits = 20;
-  std::vector<std::uint32_t> start((std::size_t{ 1 } << prefixBits) + 1);
-  {
+    start.resize((std::size_t{ 1 } << PrefixBits) + 1);
     std::size_t j = 0;
     for (std::size_t h = 0; h < start.size(); ++h)
     {
-      while (j < m && (distinct[j] >> (32 - prefixBits)) < h)
+      while (j < keys.size() && (keys[j] >> (32 - PrefixBits)) < h)
       {
         ++j;
       }
@@ -383,32 +377,41 @@ CradlRankingAccumulator::Compute(unsigned int curvePoints, unsigned int threads)
     }
   }
 
-  // Each negative falls strictly between two distinct positive keys
-  // (between[i]: below distinct[i], above distinct[i-1]) or ties one (tied[i]).
-  const unsigned int                      workers = std::min<std::size_t>(threadCount(threads), std::max<std::size_t>(1, storage.negatives.chunkCount()));
-  std::vector<std::vector<std::uint64_t>> between(workers, std::vector<std::uint64_t>(m + 1, 0));
-  std::vector<std::vector<std::uint64_t>> tied(workers, std::vector<std::uint64_t>(m, 0));
+  /** The index of the first key >= `key`. */
+  std::size_t
+  lowerBound(std::uint32_t key) const
+  {
+    const std::size_t prefix = key >> (32 - PrefixBits);
+    return std::lower_bound(keys.begin() + start[prefix], keys.begin() + start[prefix + 1], key) - keys.begin();
+  }
+};
+
+// Each negative falls strictly between two distinct positive keys
+// (between[i]: below keys[i], above keys[i-1]) or ties one (tied[i]);
+// chunks are shared among threads, each counting into its own arrays.
+void
+countNegatives(const ChunkedKeys &          negatives,
+               const DistinctKeys &         distinct,
+               unsigned int                 threads,
+               std::vector<std::uint64_t> & between,
+               std::vector<std::uint64_t> & tied)
+{
+  const std::size_t  m = distinct.keys.size();
+  const unsigned int workers = std::min<std::size_t>(threads, std::max<std::size_t>(1, negatives.chunkCount()));
+  std::vector<std::vector<std::uint64_t>> betweenOf(workers, std::vector<std::uint64_t>(m + 1, 0));
+  std::vector<std::vector<std::uint64_t>> tiedOf(workers, std::vector<std::uint64_t>(m, 0));
   const auto                              classify = [&](unsigned int worker) {
-    auto & myBetween = between[worker];
-    auto & myTied = tied[worker];
-    for (std::size_t c = worker; c < storage.negatives.chunkCount(); c += workers)
+    for (std::size_t c = worker; c < negatives.chunkCount(); c += workers)
     {
       std::size_t  length = 0;
-      const auto * chunk = storage.negatives.chunk(c, length);
+      const auto * chunk = negatives.chunk(c, length);
       for (std::size_t n = 0; n < length; ++n)
       {
-        const std::uint32_t key = chunk[n];
-        const std::size_t   prefix = key >> (32 - prefixBits);
-        const std::size_t   i = std::lower_bound(distinct.begin() + start[prefix], distinct.begin() + start[prefix + 1], key) -
-                              distinct.begin();
-        if (i < m && distinct[i] == key)
-        {
-          ++myTied[i];
-        }
+        const std::size_t i = distinct.lowerBound(chunk[n]);
+        if (i < m && distinct.keys[i] == chunk[n])
+          ++tiedOf[worker][i];
         else
-        {
-          ++myBetween[i];
-        }
+          ++betweenOf[worker][i];
       }
     }
   };
@@ -422,20 +425,44 @@ CradlRankingAccumulator::Compute(unsigned int curvePoints, unsigned int threads)
   {
     thread.join();
   }
-  for (unsigned int worker = 1; worker < workers; ++worker)
+  between.assign(m + 1, 0);
+  tied.assign(m, 0);
+  for (unsigned int worker = 0; worker < workers; ++worker)
   {
     for (std::size_t i = 0; i < m; ++i)
     {
-      between[0][i] += between[worker][i];
-      tied[0][i] += tied[worker][i];
+      between[i] += betweenOf[worker][i];
+      tied[i] += tiedOf[worker][i];
     }
-    between[0][m] += between[worker][m];
+    between[m] += betweenOf[worker][m];
   }
+}
+} // namespace
 
-  runs.reserve(m);
-  for (std::size_t j = m; j-- > 0;)
+CradlRankingMetrics
+CradlRankingAccumulator::Compute(unsigned int curvePoints, unsigned int threads) const
+{
+  const Storage & storage = *m_Storage;
+  if (storage.positiveCount == 0 || storage.negativeCount == 0)
   {
-    runs.push_back({ valueOf(distinct[j]), positivesAt[j], tied[0][j], between[0][j + 1] });
+    itkGenericExceptionMacro(<< "AUPRC and AUROC need both classes, but there are " << storage.positiveCount
+                             << " positive and " << storage.negativeCount
+                             << " negative pixels: check the labels (all empty, or all anomalous?) and the mask");
+  }
+  if (storage.histogramBits > 0)
+  {
+    return metricsFromRuns(runsOfHistograms(storage.positiveHistogram, storage.negativeHistogram,
+                                            storage.histogramBits),
+                           storage.positiveCount, storage.negativeCount, true, curvePoints);
+  }
+  const DistinctKeys         distinct(storage.positives);
+  std::vector<std::uint64_t> between, tied;
+  countNegatives(storage.negatives, distinct, threadCount(threads), between, tied);
+  std::vector<Run> runs;
+  runs.reserve(distinct.keys.size());
+  for (std::size_t j = distinct.keys.size(); j-- > 0;)
+  {
+    runs.push_back({ valueOf(distinct.keys[j]), distinct.counts[j], tied[j], between[j + 1] });
   }
   return metricsFromRuns(runs, storage.positiveCount, storage.negativeCount, false, curvePoints);
 }

@@ -17,6 +17,50 @@ scanName(const char * kind, unsigned int index)
 {
   return std::string(kind) + "_" + std::to_string(index);
 }
+
+// The fitter's settings handed to the slices, the patch density and EM.
+cradl::SliceCollectionSettings
+sliceCollectionOf(const GaussianMixtureFitter & fitter, const ContrastiveEncoderModel & encoder)
+{
+  cradl::SliceCollectionSettings settings;
+  settings.sliceSize = encoder.GetImageSize();
+  settings.clipMinimum = encoder.GetClipMinimum();
+  settings.clipMaximum = encoder.GetClipMaximum();
+  settings.preserveAspectRatio = encoder.GetPreserveAspectRatio();
+  settings.minimumBrainFraction = fitter.GetMinimumBrainFraction();
+  settings.sliceMargin = fitter.GetSliceMargin();
+  return settings;
+}
+
+cradl::PatchDensitySettings
+patchDensityOf(const GaussianMixtureFitter & fitter, bool distributed)
+{
+  cradl::PatchDensitySettings settings;
+  settings.layers = fitter.GetPatchDensityLayers();
+  settings.positionGrid = fitter.GetPatchPositionGrid();
+  settings.depthBins = fitter.GetPatchDepthBins();
+  settings.priorWeight = fitter.GetPatchPriorWeight();
+  settings.batchSize = fitter.GetBatchSize();
+  settings.distributed = distributed;
+  return settings;
+}
+
+cradl::MixtureFitSettings
+mixtureFitOf(const GaussianMixtureFitter & fitter, const std::string & device, bool distributed)
+{
+  cradl::MixtureFitSettings settings;
+  settings.components = fitter.GetComponentCandidates();
+  settings.tolerance = fitter.GetTolerance();
+  settings.maxIterations = fitter.GetMaximumNumberOfIterations();
+  settings.regularization = fitter.GetCovarianceRegularization();
+  settings.initialisation = fitter.GetInitialization();
+  settings.seed = fitter.GetSeed();
+  settings.standardize = fitter.GetStandardizeFeatures();
+  settings.float32Compute = fitter.GetFloat32Compute();
+  settings.device = device;
+  settings.distributed = distributed;
+  return settings;
+}
 } // namespace
 
 GaussianMixtureFitter::GaussianMixtureFitter()
@@ -117,13 +161,7 @@ GaussianMixtureFitter::GenerateData()
     if (rows == 0)
     {
       const ContrastiveEncoderModel * encoder = this->GetEncoder();
-      cradl::SliceCollectionSettings  settings;
-      settings.sliceSize = encoder->GetImageSize();
-      settings.clipMinimum = encoder->GetClipMinimum();
-      settings.clipMaximum = encoder->GetClipMaximum();
-      settings.preserveAspectRatio = encoder->GetPreserveAspectRatio();
-      settings.minimumBrainFraction = m_MinimumBrainFraction;
-      settings.sliceMargin = m_SliceMargin;
+      const auto                      settings = sliceCollectionOf(*this, *encoder);
       cradl::SliceSet slices;
       slices.size = settings.sliceSize;
       for (unsigned int scan = 0; scan < m_NumberOfScans; ++scan)
@@ -147,31 +185,13 @@ GaussianMixtureFitter::GenerateData()
       features = cradl::encodeSlices(*encoder->GetImpl(), slices, device, m_BatchSize);
       if (!m_PatchDensityLayers.empty())
       {
-        cradl::PatchDensitySettings patchSettings;
-        patchSettings.layers = m_PatchDensityLayers;
-        patchSettings.positionGrid = m_PatchPositionGrid;
-        patchSettings.depthBins = m_PatchDepthBins;
-        patchSettings.priorWeight = m_PatchPriorWeight;
-        patchSettings.batchSize = m_BatchSize;
-        patchSettings.distributed = processes > 1;
-        patch = cradl::fitPatchDensityOf(*encoder->GetImpl(), slices, device, patchSettings);
+        patch = cradl::fitPatchDensityOf(*encoder->GetImpl(), slices, device, patchDensityOf(*this, processes > 1));
       }
       rows = slices.count;
       this->UpdateProgress(0.4f);
       columns = encoder->GetRepresentationSize();
     }
-    cradl::MixtureFitSettings settings;
-    settings.components = m_ComponentCandidates;
-    settings.tolerance = m_Tolerance;
-    settings.maxIterations = m_MaximumNumberOfIterations;
-    settings.regularization = m_CovarianceRegularization;
-    settings.initialisation = m_Initialization;
-    settings.seed = m_Seed;
-    settings.standardize = m_StandardizeFeatures;
-    settings.float32Compute = m_Float32Compute;
-    settings.device = device;
-    settings.distributed = processes > 1;
-    const auto result = cradl::fitMixture(features, rows, columns, settings);
+    const auto result = cradl::fitMixture(features, rows, columns, mixtureFitOf(*this, device, processes > 1));
     for (const auto & model : result.models)
     {
       if (patch.density)

@@ -170,9 +170,6 @@ MixtureModelSelector::SelectByValidation(const std::vector<std::string> & modes,
       passModes.push_back(mode);
   }
   std::stable_partition(passModes.begin(), passModes.end(), [](const std::string & mode) { return mode == "fused"; });
-  const auto rowOf = [&](unsigned int mixture, std::size_t mode, std::size_t sigma) {
-    return static_cast<unsigned int>((mixture * modes.size() + mode) * sigmas.size() + sigma);
-  };
   auto scorer = CradlScanScorer::New();
   scorer->SetEncoder(this->GetEncoder());
   // Maps that do not depend on the mixture's Gaussians are scored once: the
@@ -224,36 +221,46 @@ MixtureModelSelector::SelectByValidation(const std::vector<std::string> & modes,
     }
     if (recordedPatch)
       sharedPatchOf = mixture;
-    // Every sigma finishes all modes before the next, so that each map is
-    // post-processed once per sigma (the fused row's components are the
-    // other rows' maps).
-    for (std::size_t s = 0; s < sigmas.size(); ++s)
+    this->RateRows(scorer, c, raw, modes, sigmas);
+  }
+}
+
+void
+MixtureModelSelector::RateRows(CradlScanScorer *                                                   scorer,
+                               unsigned int                                                        mixture,
+                               const std::map<std::string, std::vector<CradlScanScorer::RawMaps>> & raw,
+                               const std::vector<std::string> &                                    modes,
+                               const std::vector<double> &                                         sigmas)
+{
+  // Every sigma finishes all modes before the next, so that each map is
+  // post-processed once per sigma (the fused row's components are the
+  // other rows' maps).
+  for (std::size_t s = 0; s < sigmas.size(); ++s)
+  {
+    for (std::size_t m = 0; m < modes.size(); ++m)
     {
-      for (std::size_t m = 0; m < modes.size(); ++m)
+      const auto           row = static_cast<unsigned int>((mixture * modes.size() + m) * sigmas.size() + s);
+      CradlScoringSettings settings = m_ScoringSettings;
+      settings.Mode = modes[m];
+      settings.GaussianSigma = m_Candidates[row].GaussianSigma;
+      scorer->SetSettings(settings);
+      auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
+      std::vector<CradlScanScorer::Result> results;
+      for (unsigned int scan = 0; scan < m_NumberOfValidationScans; ++scan)
       {
-        const unsigned int   row = rowOf(c, m, s);
-        CradlScoringSettings settings = m_ScoringSettings;
-        settings.Mode = modes[m];
-        settings.GaussianSigma = m_Candidates[row].GaussianSigma;
-        scorer->SetSettings(settings);
-        auto                                 metric = AUPRCMetric<ImageType, MaskImageType>::New();
-        std::vector<CradlScanScorer::Result> results;
-        for (unsigned int scan = 0; scan < scans; ++scan)
-        {
-          results.push_back(scorer->Finish(raw.at(modes[m])[scan], this->ValidationMask(scan)));
-          metric->AddImages(results.back().AnomalyMap, this->ValidationLabel(scan), this->ValidationMask(scan),
-                            "validation scan " + std::to_string(scan + 1));
-        }
-        metric->Compute();
-        m_Candidates[row].ValidationAUPRC = metric->GetAUPRC();
-        // The best row; among equal ones the first in row order.
-        const double best = m_Candidates[m_SelectedIndex].ValidationAUPRC;
-        if (m_ValidationResults.empty() || m_Candidates[row].ValidationAUPRC > best ||
-            (m_Candidates[row].ValidationAUPRC == best && row < m_SelectedIndex))
-        {
-          m_SelectedIndex = row;
-          m_ValidationResults = std::move(results);
-        }
+        results.push_back(scorer->Finish(raw.at(modes[m])[scan], this->ValidationMask(scan)));
+        metric->AddImages(results.back().AnomalyMap, this->ValidationLabel(scan), this->ValidationMask(scan),
+                          "validation scan " + std::to_string(scan + 1));
+      }
+      metric->Compute();
+      m_Candidates[row].ValidationAUPRC = metric->GetAUPRC();
+      // The best row; among equal ones the first in row order.
+      const double best = m_Candidates[m_SelectedIndex].ValidationAUPRC;
+      if (m_ValidationResults.empty() || m_Candidates[row].ValidationAUPRC > best ||
+          (m_Candidates[row].ValidationAUPRC == best && row < m_SelectedIndex))
+      {
+        m_SelectedIndex = row;
+        m_ValidationResults = std::move(results);
       }
     }
   }

@@ -347,8 +347,10 @@ initialMixture(const at::Tensor & samples, const EmOptions & options)
                       options.components == 1 ? options.sumAcrossProcesses : ProcessSum{});
 }
 
-EmResult
-fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParameters * initial)
+namespace
+{
+void
+checkEmInputs(const at::Tensor & samples, const EmOptions & options)
 {
   checkSamples(samples);
   const int64_t N = samples.size(0);
@@ -361,6 +363,31 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
   {
     throw std::invalid_argument("EM needs regularization > 0, maxIterations >= 1 and tolerance >= 0");
   }
+}
+
+// One E-step and M-step: result.parameters become the next ones; returns
+// the mean log-likelihood of the rows (over every process) under the old ones.
+double
+emIteration(const at::Tensor & X, const at::Tensor & productRows, const EmOptions & options, EmResult & result)
+{
+  const at::Tensor weighted = componentLogDensity(result.parameters, productRows, options.float32Compute,
+                                                  &result.productDtype, X.scalar_type()) +
+                              at::log(result.parameters.weights).unsqueeze(0);
+  const at::Tensor logNormaliser = at::logsumexp(weighted, 1);
+  const at::Tensor responsibilities = at::exp(weighted - logNormaliser.unsqueeze(1));
+  result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute,
+                                   options.sumAcrossProcesses);
+  std::vector<at::Tensor> likelihood{ logNormaliser.sum().reshape({ 1 }),
+                                      at::full({ 1 }, static_cast<double>(X.size(0)), logNormaliser.options()) };
+  sumOver(options.sumAcrossProcesses, likelihood);
+  return (likelihood[0] / likelihood[1]).item<double>();
+}
+} // namespace
+
+EmResult
+fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParameters * initial)
+{
+  checkEmInputs(samples, options);
   const at::Tensor X = samples.to(at::kDouble);
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
@@ -401,18 +428,8 @@ fitEm(const at::Tensor & samples, const EmOptions & options, const MixtureParame
     {
       if (!productRows.defined())
         productRows = options.float32Compute ? X.to(at::kFloat) : X;
-      const at::Tensor weighted = componentLogDensity(result.parameters, productRows, options.float32Compute,
-                                                      &result.productDtype, X.scalar_type()) +
-                                  at::log(result.parameters.weights).unsqueeze(0);
-      const at::Tensor logNormaliser = at::logsumexp(weighted, 1);
-      const at::Tensor responsibilities = at::exp(weighted - logNormaliser.unsqueeze(1));
-      result.parameters = maximisation(X, responsibilities, options.regularization, options.float32Compute,
-                                       options.sumAcrossProcesses);
+      lowerBound = emIteration(X, productRows, options, result);
       ownMoments = options.components == 1;
-      std::vector<at::Tensor> likelihood{ logNormaliser.sum().reshape({ 1 }),
-                                          at::full({ 1 }, static_cast<double>(N), logNormaliser.options()) };
-      sumOver(options.sumAcrossProcesses, likelihood);
-      lowerBound = (likelihood[0] / likelihood[1]).item<double>();
     }
     result.lowerBounds.push_back(lowerBound);
     result.iterations = iteration;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -25,6 +26,68 @@ littleEndian(const std::vector<char> & bytes, uint64_t at, int width)
     value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<uint64_t>(i)]);
   return value;
 }
+
+// What a pickle opcode takes and does to the stack, for the opcodes
+// protocol-2 writers emit (none for the others).
+struct OpcodeEffect
+{
+  int  pops = 0;
+  int  pushes = 0;
+  bool toMark = false; // pops everything above the top mark
+  bool pairs = false;  // ... which must come in key/value pairs
+  int  below = 0;      // items it needs under the mark (the container it fills)
+};
+struct OpcodeShape
+{
+  uint64_t     fixed = 0;  // argument bytes
+  int          prefix = 0; // width of a length prefix, then that many bytes
+  int          lines = 0;  // newline-terminated arguments
+  bool         mark = false;
+  OpcodeEffect effect;
+};
+std::optional<OpcodeShape>
+shapeOf(unsigned char opcode)
+{
+  OpcodeShape shape;
+  switch (opcode)
+  {
+    case 0x80: shape.fixed = 1; break;                                         // PROTO
+    case 0x95: shape.fixed = 8; break;                                         // FRAME
+    case '(': shape.mark = true; break;                                        // MARK
+    case '.': shape.effect.pops = 1; break;                                    // STOP
+    case '0': shape.effect.pops = 1; break;                                    // POP
+    case '1': shape.effect.toMark = true; break;                               // POP_MARK
+    case '2': shape.effect.pops = 1; shape.effect.pushes = 2; break;                 // DUP
+    case 'N': case '}': case ']': case ')': case 0x88: case 0x89: case 0x8f: shape.effect.pushes = 1; break;
+    case 'K': case 0x82: shape.fixed = 1; shape.effect.pushes = 1; break;            // BININT1, EXT1
+    case 'M': case 0x83: shape.fixed = 2; shape.effect.pushes = 1; break;            // BININT2, EXT2
+    case 'J': case 0x84: shape.fixed = 4; shape.effect.pushes = 1; break;            // BININT, EXT4
+    case 'G': shape.fixed = 8; shape.effect.pushes = 1; break;                       // BINFLOAT
+    case 'U': case 'C': case 0x8a: case 0x8c: shape.prefix = 1; shape.effect.pushes = 1; break;
+    case 'T': case 'X': case 'B': case 0x8b: shape.prefix = 4; shape.effect.pushes = 1; break;
+    case 0x8d: case 0x8e: case 0x96: shape.prefix = 8; shape.effect.pushes = 1; break;
+    case 'c': shape.lines = 2; shape.effect.pushes = 1; break;                       // GLOBAL
+    case 'h': case 'q': shape.fixed = 1; break;                                // BINGET, BINPUT
+    case 'j': case 'r': shape.fixed = 4; break;                                // LONG_BINGET, LONG_BINPUT
+    case 0x94: break;                                                    // MEMOIZE
+    case 'Q': shape.effect.pops = 1; shape.effect.pushes = 1; break;                 // BINPERSID
+    case 'R': case 'b': case 0x81: case 0x93: shape.effect.pops = 2; shape.effect.pushes = 1; break;
+    case 0x92: shape.effect.pops = 3; shape.effect.pushes = 1; break;                // NEWOBJ_EX
+    case 'a': shape.effect.pops = 2; shape.effect.pushes = 1; break;                 // APPEND
+    case 's': shape.effect.pops = 3; shape.effect.pushes = 1; break;                 // SETITEM
+    case 'e': case 0x90: shape.effect.toMark = true; shape.effect.below = 1; break;  // APPENDS, ADDITEMS
+    case 'u': shape.effect.toMark = true; shape.effect.pairs = true; shape.effect.below = 1; break; // SETITEMS
+    case 't': case 'l': case 0x91: shape.effect.toMark = true; shape.effect.pushes = 1; break;
+    case 'd': shape.effect.toMark = true; shape.effect.pairs = true; shape.effect.pushes = 1; break;
+    case 0x85: shape.effect.pops = 1; shape.effect.pushes = 1; break;                // TUPLE1
+    case 0x86: shape.effect.pops = 2; shape.effect.pushes = 1; break;                // TUPLE2
+    case 0x87: shape.effect.pops = 3; shape.effect.pushes = 1; break;                // TUPLE3
+    default:
+      return std::nullopt;
+  }
+  return shape;
+}
+
 // Walks a pickle's opcodes (those protocol-2 writers such as torch.save and
 // LibTorch emit) without running them, as pickletools would: every argument
 // lies inside the stream, every memo index is below the stream's length and
@@ -35,14 +98,6 @@ littleEndian(const std::vector<char> & bytes, uint64_t at, int width)
 std::string
 pickleProblem(const std::vector<char> & bytes, uint64_t begin, uint64_t length)
 {
-  struct Effect
-  {
-    int  pops = 0;
-    int  pushes = 0;
-    bool toMark = false; // pops everything above the top mark
-    bool pairs = false;  // ... which must come in key/value pairs
-    int  below = 0;      // items it needs under the mark (the container it fills)
-  };
   const uint64_t        end = begin + length;
   uint64_t              at = begin;
   uint64_t              depth = 0;
@@ -54,46 +109,17 @@ pickleProblem(const std::vector<char> & bytes, uint64_t begin, uint64_t length)
   while (at < end)
   {
     const auto opcode = static_cast<unsigned char>(bytes[at++]);
-    uint64_t   fixed = 0;  // argument bytes
-    int        prefix = 0; // width of a length prefix, then that many bytes
-    int        lines = 0;  // newline-terminated arguments
-    Effect     effect;
-    switch (opcode)
+    const auto shape = shapeOf(opcode);
+    if (!shape)
+      return "an opcode " + std::to_string(opcode) + " that protocol-2 writers do not emit";
+    if (shape->mark)
     {
-      case 0x80: fixed = 1; break;                                         // PROTO
-      case 0x95: fixed = 8; break;                                         // FRAME
-      case '(': marks.push_back(depth); continue;                          // MARK
-      case '.': effect.pops = 1; break;                                    // STOP
-      case '0': effect.pops = 1; break;                                    // POP
-      case '1': effect.toMark = true; break;                               // POP_MARK
-      case '2': effect.pops = 1; effect.pushes = 2; break;                 // DUP
-      case 'N': case '}': case ']': case ')': case 0x88: case 0x89: case 0x8f: effect.pushes = 1; break;
-      case 'K': case 0x82: fixed = 1; effect.pushes = 1; break;            // BININT1, EXT1
-      case 'M': case 0x83: fixed = 2; effect.pushes = 1; break;            // BININT2, EXT2
-      case 'J': case 0x84: fixed = 4; effect.pushes = 1; break;            // BININT, EXT4
-      case 'G': fixed = 8; effect.pushes = 1; break;                       // BINFLOAT
-      case 'U': case 'C': case 0x8a: case 0x8c: prefix = 1; effect.pushes = 1; break;
-      case 'T': case 'X': case 'B': case 0x8b: prefix = 4; effect.pushes = 1; break;
-      case 0x8d: case 0x8e: case 0x96: prefix = 8; effect.pushes = 1; break;
-      case 'c': lines = 2; effect.pushes = 1; break;                       // GLOBAL
-      case 'h': case 'q': fixed = 1; break;                                // BINGET, BINPUT
-      case 'j': case 'r': fixed = 4; break;                                // LONG_BINGET, LONG_BINPUT
-      case 0x94: break;                                                    // MEMOIZE
-      case 'Q': effect.pops = 1; effect.pushes = 1; break;                 // BINPERSID
-      case 'R': case 'b': case 0x81: case 0x93: effect.pops = 2; effect.pushes = 1; break;
-      case 0x92: effect.pops = 3; effect.pushes = 1; break;                // NEWOBJ_EX
-      case 'a': effect.pops = 2; effect.pushes = 1; break;                 // APPEND
-      case 's': effect.pops = 3; effect.pushes = 1; break;                 // SETITEM
-      case 'e': case 0x90: effect.toMark = true; effect.below = 1; break;  // APPENDS, ADDITEMS
-      case 'u': effect.toMark = true; effect.pairs = true; effect.below = 1; break; // SETITEMS
-      case 't': case 'l': case 0x91: effect.toMark = true; effect.pushes = 1; break;
-      case 'd': effect.toMark = true; effect.pairs = true; effect.pushes = 1; break;
-      case 0x85: effect.pops = 1; effect.pushes = 1; break;                // TUPLE1
-      case 0x86: effect.pops = 2; effect.pushes = 1; break;                // TUPLE2
-      case 0x87: effect.pops = 3; effect.pushes = 1; break;                // TUPLE3
-      default:
-        return "an opcode " + std::to_string(opcode) + " that protocol-2 writers do not emit";
+      marks.push_back(depth);
+      continue;
     }
+    const uint64_t fixed = shape->fixed;
+    const int      prefix = shape->prefix;
+    OpcodeEffect   effect = shape->effect;
     if (!need(fixed + static_cast<uint64_t>(prefix)))
       return "an argument past its end";
     if (opcode == 'h' || opcode == 'j' || opcode == 'q' || opcode == 'r' || opcode == 0x94)
@@ -123,7 +149,7 @@ pickleProblem(const std::vector<char> & bytes, uint64_t begin, uint64_t length)
       at += count;
     }
     at += fixed;
-    for (int i = 0; i < lines; ++i)
+    for (int i = 0; i < shape->lines; ++i)
     {
       while (at < end && bytes[at] != '\n')
         ++at;
@@ -211,19 +237,32 @@ tensorOutsideItsData(const c10::IValue & value)
   }
   return {};
 }
-} // namespace
 
-std::string
-zipStructureProblem(const std::vector<char> & bytes)
+// Whether [at, at + length) lies inside the file, and holds `signature` at `at`.
+bool
+within(const std::vector<char> & bytes, uint64_t at, uint64_t length)
 {
-  // LibTorch 1.13's pickle_load reads wherever the archive's own offsets
-  // point, past the end of its buffer for a cut or forged file (found by
-  // AddressSanitizer): every offset is checked here first.
+  return at <= bytes.size() && length <= bytes.size() - at;
+}
+bool
+signatureAt(const std::vector<char> & bytes, uint64_t at, uint32_t signature)
+{
+  return within(bytes, at, 4) && littleEndian(bytes, at, 4) == signature;
+}
+
+struct CentralDirectory
+{
+  uint64_t entries = 0;
+  uint64_t size = 0;
+  uint64_t offset = 0;
+};
+
+// The end-of-central-directory record (and the zip64 one where its locator
+// is): where the central directory lies, checked to lie in the file.
+std::string
+centralDirectoryProblem(const std::vector<char> & bytes, CentralDirectory & directory)
+{
   const uint64_t size = bytes.size();
-  const auto     within = [&](uint64_t at, uint64_t length) { return at <= size && length <= size - at; };
-  const auto     signatureAt = [&](uint64_t at, uint32_t signature) {
-    return within(at, 4) && littleEndian(bytes, at, 4) == signature;
-  };
   constexpr uint64_t EndRecordSize = 22;
   if (size < EndRecordSize)
     return "too short for a torch file (" + std::to_string(size) + " bytes)";
@@ -233,8 +272,8 @@ zipStructureProblem(const std::vector<char> & bytes)
   do
   {
     --end;
-  } while (end > lowest && !signatureAt(end, 0x06054b50));
-  if (!signatureAt(end, 0x06054b50))
+  } while (end > lowest && !signatureAt(bytes, end, 0x06054b50));
+  if (!signatureAt(bytes, end, 0x06054b50))
     return "no zip end record (cut short, or not a torch file)";
   // One disk, the record's comment reaching exactly to the end of the file:
   // what every writer produces, and what leaves miniz no other end to find.
@@ -248,11 +287,11 @@ zipStructureProblem(const std::vector<char> & bytes)
   // miniz takes the zip64 end record's values whenever its locator is there,
   // saturated 32-bit fields or not (a forged zip64 directory offset of
   // 2^64 - 174 read before the buffer: libFuzzer), so both must agree.
-  const bool zip64 = end >= 20 && signatureAt(end - 20, 0x07064b50);
+  const bool zip64 = end >= 20 && signatureAt(bytes, end - 20, 0x07064b50);
   if (zip64)
   {
     const uint64_t record = littleEndian(bytes, end - 20 + 8, 8);
-    if (!within(record, 56) || record + 56 > end - 20 || !signatureAt(record, 0x06064b50))
+    if (!within(bytes, record, 56) || record + 56 > end - 20 || !signatureAt(bytes, record, 0x06064b50))
       return "a zip64 end record outside the file";
     if (littleEndian(bytes, record + 16, 4) != 0 || littleEndian(bytes, record + 20, 4) != 0 ||
         littleEndian(bytes, record + 24, 8) != littleEndian(bytes, record + 32, 8))
@@ -271,64 +310,92 @@ zipStructureProblem(const std::vector<char> & bytes)
   {
     return "a zip64 archive without its locator";
   }
-  if (!within(directoryOffset, directorySize) || directoryOffset + directorySize > end)
+  if (!within(bytes, directoryOffset, directorySize) || directoryOffset + directorySize > end)
     return "a central directory outside the file";
-  uint64_t at = directoryOffset;
-  bool     pickled = false;
-  for (uint64_t entry = 0; entry < entries; ++entry)
+  directory = { entries, directorySize, directoryOffset };
+  return {};
+}
+
+// One central directory entry at `at`: its data inside the file and stored,
+// and a data.pkl's pickle well formed (`pickled` set); `next`: the next entry.
+std::string
+entryProblem(const std::vector<char> & bytes, uint64_t at, const CentralDirectory & directory, uint64_t & next,
+             bool & pickled)
+{
+  if (!within(bytes, at, 46) || !signatureAt(bytes, at, 0x02014b50) || at + 46 > directory.offset + directory.size)
+    return "a damaged central directory";
+  uint64_t       compressed = littleEndian(bytes, at + 20, 4);
+  uint64_t       uncompressed = littleEndian(bytes, at + 24, 4);
+  const uint64_t nameLength = littleEndian(bytes, at + 28, 2);
+  const uint64_t extraLength = littleEndian(bytes, at + 30, 2);
+  const uint64_t commentLength = littleEndian(bytes, at + 32, 2);
+  uint64_t       local = littleEndian(bytes, at + 42, 4);
+  next = at + 46 + nameLength + extraLength + commentLength;
+  if (next > directory.offset + directory.size)
+    return "a damaged central directory";
+  // Zip64 extra field: the 8-byte values replace those saturated above, in this order.
+  for (uint64_t field = at + 46 + nameLength; field + 4 <= at + 46 + nameLength + extraLength;)
   {
-    if (!within(at, 46) || !signatureAt(at, 0x02014b50) || at + 46 > directoryOffset + directorySize)
+    const uint64_t id = littleEndian(bytes, field, 2);
+    const uint64_t length = littleEndian(bytes, field + 2, 2);
+    if (field + 4 + length > at + 46 + nameLength + extraLength)
       return "a damaged central directory";
-    uint64_t       compressed = littleEndian(bytes, at + 20, 4);
-    uint64_t       uncompressed = littleEndian(bytes, at + 24, 4);
-    const uint64_t nameLength = littleEndian(bytes, at + 28, 2);
-    const uint64_t extraLength = littleEndian(bytes, at + 30, 2);
-    const uint64_t commentLength = littleEndian(bytes, at + 32, 2);
-    uint64_t       local = littleEndian(bytes, at + 42, 4);
-    const uint64_t next = at + 46 + nameLength + extraLength + commentLength;
-    if (next > directoryOffset + directorySize)
-      return "a damaged central directory";
-    // Zip64 extra field: the 8-byte values replace those saturated above, in this order.
-    for (uint64_t field = at + 46 + nameLength; field + 4 <= at + 46 + nameLength + extraLength;)
+    if (id == 0x0001)
     {
-      const uint64_t id = littleEndian(bytes, field, 2);
-      const uint64_t length = littleEndian(bytes, field + 2, 2);
-      if (field + 4 + length > at + 46 + nameLength + extraLength)
-        return "a damaged central directory";
-      if (id == 0x0001)
+      uint64_t value = field + 4;
+      for (uint64_t * saturated : { &uncompressed, &compressed, &local })
       {
-        uint64_t value = field + 4;
-        for (uint64_t * saturated : { &uncompressed, &compressed, &local })
+        if (*saturated == 0xFFFFFFFF)
         {
-          if (*saturated == 0xFFFFFFFF)
-          {
-            if (value + 8 > field + 4 + length)
-              return "a damaged zip64 field";
-            *saturated = littleEndian(bytes, value, 8);
-            value += 8;
-          }
+          if (value + 8 > field + 4 + length)
+            return "a damaged zip64 field";
+          *saturated = littleEndian(bytes, value, 8);
+          value += 8;
         }
       }
-      field += 4 + length;
     }
-    if (!within(local, 30) || !signatureAt(local, 0x04034b50))
-      return "an entry whose data lies outside the file";
-    const uint64_t data = local + 30 + littleEndian(bytes, local + 26, 2) + littleEndian(bytes, local + 28, 2);
-    if (!within(data, compressed) || data + compressed > directoryOffset)
-      return "an entry whose data lies outside the file";
-    if (littleEndian(bytes, local + 8, 2) != 0 || compressed != uncompressed)
-      return "a compressed entry (torch files store theirs)";
-    const std::string name(bytes.data() + at + 46, nameLength);
-    if (endsWith(name, "data.pkl"))
-    {
-      const std::string problem = pickleProblem(bytes, data, compressed);
-      if (!problem.empty())
-        return "its pickle has " + problem;
-      pickled = true;
-    }
+    field += 4 + length;
+  }
+  if (!within(bytes, local, 30) || !signatureAt(bytes, local, 0x04034b50))
+    return "an entry whose data lies outside the file";
+  const uint64_t data = local + 30 + littleEndian(bytes, local + 26, 2) + littleEndian(bytes, local + 28, 2);
+  if (!within(bytes, data, compressed) || data + compressed > directory.offset)
+    return "an entry whose data lies outside the file";
+  if (littleEndian(bytes, local + 8, 2) != 0 || compressed != uncompressed)
+    return "a compressed entry (torch files store theirs)";
+  const std::string name(bytes.data() + at + 46, nameLength);
+  if (endsWith(name, "data.pkl"))
+  {
+    const std::string problem = pickleProblem(bytes, data, compressed);
+    if (!problem.empty())
+      return "its pickle has " + problem;
+    pickled = true;
+  }
+  return {};
+}
+} // namespace
+
+std::string
+zipStructureProblem(const std::vector<char> & bytes)
+{
+  // LibTorch 1.13's pickle_load reads wherever the archive's own offsets
+  // point, past the end of its buffer for a cut or forged file (found by
+  // AddressSanitizer): every offset is checked here first.
+  CentralDirectory  directory;
+  const std::string problem = centralDirectoryProblem(bytes, directory);
+  if (!problem.empty())
+    return problem;
+  uint64_t at = directory.offset;
+  bool     pickled = false;
+  for (uint64_t entry = 0; entry < directory.entries; ++entry)
+  {
+    uint64_t          next = 0;
+    const std::string entryFault = entryProblem(bytes, at, directory, next, pickled);
+    if (!entryFault.empty())
+      return entryFault;
     at = next;
   }
-  if (at != directoryOffset + directorySize)
+  if (at != directory.offset + directory.size)
     return "a damaged central directory";
   if (!pickled)
     return "no data.pkl entry (not a torch file)";

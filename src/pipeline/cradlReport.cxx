@@ -155,7 +155,34 @@ writePicture(const std::string & folder, const std::string & file, const Volumes
            { "height", sampling.height },
            { "millimetres_per_pixel", sampling.pixel } };
 }
+// The most and least anomalous axial slices by slice score (-1: none) among
+// those that show as much brain as training asks for: the least anomalous of
+// them is a real slice, not the brain's last sliver.
+std::pair<long, long>
+mostAndLeastAnomalous(const itk::Image<unsigned char, 3> * mask, unsigned int slices,
+                      const std::vector<double> & sliceScores)
+{
+  std::vector<unsigned int> brainSlices =
+    mask ? itk::CradlSelectBrainSlices(mask, cradl::defaults::MinimumBrainFraction) : std::vector<unsigned int>();
+  if (mask && brainSlices.empty())
+    brainSlices = itk::CradlSelectBrainSlices(mask, 0.0);
+  if (!mask)
+    for (unsigned int slice = 0; slice < slices; ++slice)
+      brainSlices.push_back(slice);
+  long most = -1, least = -1;
+  for (const unsigned int slice : brainSlices)
+  {
+    if (slice >= sliceScores.size())
+      continue;
+    if (most < 0 || sliceScores[slice] > sliceScores[most])
+      most = static_cast<long>(slice);
+    if (least < 0 || sliceScores[slice] < sliceScores[least])
+      least = static_cast<long>(slice);
+  }
+  return { most, least };
+}
 } // namespace
+
 
 nlohmann::json
 curveJson(const itk::CradlRankingMetrics & metrics)
@@ -245,25 +272,7 @@ writeScanPictures(const std::string &                  folder,
   }
   const Volumes volumes{ scan, map, label, segmentation, brightest, peak };
 
-  // Slices that show as much brain as training asks for: the least anomalous
-  // of them is a real slice, not the brain's last sliver.
-  std::vector<unsigned int> brainSlices =
-    mask ? itk::CradlSelectBrainSlices(mask, cradl::defaults::MinimumBrainFraction) : std::vector<unsigned int>();
-  if (mask && brainSlices.empty())
-    brainSlices = itk::CradlSelectBrainSlices(mask, 0.0);
-  if (!mask)
-    for (unsigned int slice = 0; slice < size[2]; ++slice)
-      brainSlices.push_back(slice);
-  long most = -1, least = -1;
-  for (const unsigned int slice : brainSlices)
-  {
-    if (slice >= sliceScores.size())
-      continue;
-    if (most < 0 || sliceScores[slice] > sliceScores[most])
-      most = static_cast<long>(slice);
-    if (least < 0 || sliceScores[slice] < sliceScores[least])
-      least = static_cast<long>(slice);
-  }
+  const auto [most, least] = mostAndLeastAnomalous(mask, static_cast<unsigned int>(size[2]), sliceScores);
   nlohmann::json views = nlohmann::json::array();
   const auto     view = [&](const char * name, const std::string & file, unsigned int axis, unsigned int index,
                         const std::string & title) {

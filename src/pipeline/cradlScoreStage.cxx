@@ -12,6 +12,72 @@
 namespace cradl_pipeline
 {
 
+namespace
+{
+// What score writes: scores.csv, and each scan's maps (every mode's too with --score-mode auto).
+std::vector<std::string>
+scoreOutputs(const Layout & layout, const itk::CradlManifest & manifest, bool everyMap, bool withPatch)
+{
+  std::vector<std::string> outputs{ layout.scores() };
+  for (const auto & entry : manifest.GetEntries())
+  {
+    const std::string stem = stemOf(entry.Image);
+    outputs.insert(outputs.end(), { layout.map(stem, "anomaly"), layout.map(stem, "raw"), layout.sliceMap(stem) });
+    if (everyMap)
+      for (const char * mode : ScoringModes)
+        if (std::string(mode) != "patch" || withPatch)
+          outputs.push_back(layout.modeMap(mode, stem));
+  }
+  return outputs;
+}
+
+// The chosen map's scorer, and the fused map's (whose parts are every mode's map).
+struct Scorers
+{
+  itk::CradlScanScorer::Pointer chosen = itk::CradlScanScorer::New();
+  itk::CradlScanScorer::Pointer fused = itk::CradlScanScorer::New();
+
+  Scorers(const PipelineConfig & config, const Layout & layout)
+  {
+    const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
+    const auto mixture = itk::GaussianMixtureModel::Load(layout.mixture());
+    chosen->SetEncoder(encoder);
+    chosen->SetMixture(mixture);
+    chosen->SetSettings(scoringSettings(config, mixture));
+    fused->SetEncoder(encoder);
+    fused->SetMixture(mixture);
+    auto fusedSettings = chosen->GetSettings();
+    fusedSettings.Mode = "fused";
+    fused->SetSettings(fusedSettings);
+  }
+};
+
+// A scan's maps (and with every mode, each mode's map); returns its lines of scores.csv.
+std::string
+writeScanOutputs(const Layout & layout, const std::string & stem, const itk::CradlScanScorer::Result & scored,
+                 const itk::CradlScanScorer::Result * fused)
+{
+  if (fused)
+  {
+    itk::CradlWriteImage(fused->AnomalyMap.GetPointer(), layout.modeMap("fused", stem));
+    for (const char * mode : { "gradient", "patch" })
+      if (fused->Components.count(mode))
+        itk::CradlWriteImage(fused->Components.at(mode).GetPointer(), layout.modeMap(mode, stem));
+  }
+  itk::CradlWriteImage(scored.AnomalyMap.GetPointer(), layout.map(stem, "anomaly"));
+  itk::CradlWriteImage(scored.RawMap.GetPointer(), layout.map(stem, "raw"));
+  itk::CradlWriteImage(scored.SliceMap.GetPointer(), layout.sliceMap(stem));
+  std::string lines;
+  for (std::size_t slice = 0; slice < scored.SliceNLL.size(); ++slice)
+  {
+    char line[256];
+    std::snprintf(line, sizeof line, "%s,%zu,%.17g\n", stem.c_str(), slice, scored.SliceNLL[slice]);
+    lines += line;
+  }
+  return lines;
+}
+} // namespace
+
 void
 scoreStage(const PipelineConfig & config, const std::string & manifestPath)
 {
@@ -24,17 +90,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   record.addManifest("test manifest", manifestPath);
   const bool               everyMap = config.scoreMode == "auto";
   const bool               withPatch = everyMap && hasPatchDensity(layout);
-  std::vector<std::string> outputs{ layout.scores() };
-  for (const auto & entry : manifest->GetEntries())
-  {
-    const std::string stem = stemOf(entry.Image);
-    outputs.insert(outputs.end(), { layout.map(stem, "anomaly"), layout.map(stem, "raw"), layout.sliceMap(stem) });
-    if (everyMap)
-      for (const char * mode : ScoringModes)
-        if (std::string(mode) != "patch" || withPatch)
-          outputs.push_back(layout.modeMap(mode, stem));
-  }
-  if (upToDate(record, outputs, config, "score"))
+  if (upToDate(record, scoreOutputs(layout, *manifest, everyMap, withPatch), config, "score"))
     return;
   itk::CradlMakeFolder((layout.out / "maps").string());
   itk::CradlMakeFolder((layout.out / "slices").string());
@@ -44,18 +100,9 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
   else if (leader())
     removeStaleFiles(layout.out / "maps" / "modes", {}, "score", "map(s) of every mode (--score-mode auto)");
   itk::CradlRuntime::SetNumberOfThreads(config.threads);
-  const auto encoder = itk::ContrastiveEncoderModel::Load(layout.encoder());
-  const auto mixture = itk::GaussianMixtureModel::Load(layout.mixture());
-  auto       scorer = itk::CradlScanScorer::New();
-  scorer->SetEncoder(encoder);
-  scorer->SetMixture(mixture);
-  scorer->SetSettings(scoringSettings(config, mixture));
-  auto fusedScorer = itk::CradlScanScorer::New();
-  fusedScorer->SetEncoder(encoder);
-  fusedScorer->SetMixture(mixture);
-  auto fusedSettings = scorer->GetSettings();
-  fusedSettings.Mode = "fused";
-  fusedScorer->SetSettings(fusedSettings);
+  const Scorers scorers(config, layout);
+  const auto &  scorer = scorers.chosen;
+  const auto &  fusedScorer = scorers.fused;
   // Several processes: each scores its contiguous share of the scans and
   // writes their maps; rank 0 writes scores.csv in the manifest's order.
   const std::size_t processes = itk::CradlRuntime::GetDistributedWorldSize();
@@ -82,22 +129,7 @@ scoreStage(const PipelineConfig & config, const std::string & manifestPath)
       fused = fusedScorer->Finish(raw, scan.Mask);
       return chosen == "fused" ? fused : chosen == "patch" ? scorer->Score(scan.Image, scan.Mask) : scorer->Finish(raw, scan.Mask);
     });
-    if (everyMap)
-    {
-      itk::CradlWriteImage(fused.AnomalyMap.GetPointer(), layout.modeMap("fused", stem));
-      for (const char * mode : { "gradient", "patch" })
-        if (fused.Components.count(mode))
-          itk::CradlWriteImage(fused.Components.at(mode).GetPointer(), layout.modeMap(mode, stem));
-    }
-    itk::CradlWriteImage(scored.AnomalyMap.GetPointer(), layout.map(stem, "anomaly"));
-    itk::CradlWriteImage(scored.RawMap.GetPointer(), layout.map(stem, "raw"));
-    itk::CradlWriteImage(scored.SliceMap.GetPointer(), layout.sliceMap(stem));
-    for (std::size_t slice = 0; slice < scored.SliceNLL.size(); ++slice)
-    {
-      char line[256];
-      std::snprintf(line, sizeof line, "%s,%zu,%.17g\n", stem.c_str(), slice, scored.SliceNLL[slice]);
-      scores += line;
-    }
+    scores += writeScanOutputs(layout, stem, scored, everyMap ? &fused : nullptr);
     if (leader())
       progress.update(static_cast<double>(row + 1 - first), stem);
   }
