@@ -1,7 +1,7 @@
 #ifndef cradlSettingDeclarations_h
 #define cradlSettingDeclarations_h
 
-// Every setting of the ITK stages, declared once: one row per setting with
+// Every setting of the ITK stages (the trainer, the fitter, the scoring recipe), declared once: one row per setting with
 //   X(kind, Name, type, key, default, constraint, help)
 // kind: Number (unsigned int or double, constraint a SettingRange), Flag
 // (bool), Text (std::string, constraint the allowed values or AnyText) or
@@ -113,6 +113,7 @@ struct SettingDeclaration
   bool                     mayBeEmpty = false;  // Integers
   std::vector<std::string> choices;             // Text (empty: any)
   const char *             help;
+  const char *             owner = ""; // the class whose setting it is: ContrastiveEncoderTrainer, ...
 };
 
 namespace detail
@@ -162,6 +163,13 @@ declare(const char * name, const char * key, const std::vector<unsigned int> & v
   row.mayBeEmpty = list.mayBeEmpty;
   row.help = help;
   return row;
+}
+inline std::vector<SettingDeclaration>
+ownedBy(const char * owner, std::vector<SettingDeclaration> rows)
+{
+  for (auto & row : rows)
+    row.owner = owner;
+  return rows;
 }
 } // namespace detail
 } // namespace cradl
@@ -253,6 +261,25 @@ declare(const char * name, const char * key, const std::vector<unsigned int> & v
     "join the processes torchrun, srun or cradl --nproc started")                                                     \
   X(Number, NumberOfThreads, unsigned int, "threads", 0u, cradl::AtLeast(0), "threads (0 = all cores)")
 
+/** CradlScoringSettings: the map and its post-processing (select, score, the Python scoring). */
+#define CRADL_SCORING_SETTINGS(X)                                                                                     \
+  X(Text, Mode, std::string, "mode", std::string(cradl::defaults::ScoringMode),                                        \
+    cradl::OneOf("gradient", "patch", "fused"),                                                                       \
+    "the map: gradient (the paper's), patch (feature density, forward only) or fused (both and the intensity "       \
+    "deviation, each standardised on the scan's brain)")                                                              \
+  X(Text, Device, std::string, "device", std::string("cpu"), cradl::AnyText(), "cpu, cuda or cuda:N")                 \
+  X(Number, BatchSize, unsigned int, "batch_size", cradl::defaults::ScoringBatchSize,                                 \
+    cradl::Between(1, cradl::limits::MaximumBatchSize), "slices per pass")                                            \
+  X(Flag, MixedPrecision, bool, "mixed_precision", cradl::defaults::ScoringMixedPrecision, cradl::NoConstraint{},      \
+    "bf16 scoring")                                                                                                   \
+  X(Number, MedianRadius, unsigned int, "median_radius", cradl::defaults::MedianRadius,                               \
+    cradl::Between(0, cradl::limits::MaximumMedianRadius), "post-processing median radius")                           \
+  X(Number, GaussianSigma, double, "gaussian_sigma", cradl::defaults::GaussianSigma,                                  \
+    cradl::Between(cradl::limits::MinimumGaussianSigma, cradl::limits::MaximumGaussianSigma),                        \
+    "post-processing Gaussian sigma (pixels)")                                                                        \
+  X(Number, GaussianRadius, unsigned int, "gaussian_radius", cradl::defaults::GaussianRadius,                         \
+    cradl::Between(0, cradl::limits::MaximumGaussianRadius), "Gaussian kernel radius")
+
 namespace cradl
 {
 namespace defaults
@@ -276,13 +303,19 @@ CRADL_FITTER_SETTINGS(CRADL_DEFAULT_VALUE)
 inline const std::vector<SettingDeclaration> &
 trainerSettingDeclarations()
 {
-  static const std::vector<SettingDeclaration> rows{ CRADL_TRAINER_SETTINGS(CRADL_DECLARATION_ROW) };
+  static const std::vector<SettingDeclaration> rows = detail::ownedBy("ContrastiveEncoderTrainer", { CRADL_TRAINER_SETTINGS(CRADL_DECLARATION_ROW) });
   return rows;
 }
 inline const std::vector<SettingDeclaration> &
 fitterSettingDeclarations()
 {
-  static const std::vector<SettingDeclaration> rows{ CRADL_FITTER_SETTINGS(CRADL_DECLARATION_ROW) };
+  static const std::vector<SettingDeclaration> rows = detail::ownedBy("GaussianMixtureFitter", { CRADL_FITTER_SETTINGS(CRADL_DECLARATION_ROW) });
+  return rows;
+}
+inline const std::vector<SettingDeclaration> &
+scoringSettingDeclarations()
+{
+  static const std::vector<SettingDeclaration> rows = detail::ownedBy("CradlScoringSettings", { CRADL_SCORING_SETTINGS(CRADL_DECLARATION_ROW) });
   return rows;
 }
 #undef CRADL_DECLARATION_ROW

@@ -18,7 +18,7 @@
 #ifndef itkCradlScoringSettings_h
 #define itkCradlScoringSettings_h
 
-#include "cradlDefaults.h"
+#include "cradlSettingDeclarations.h"
 
 #include <ostream>
 #include <string>
@@ -37,26 +37,21 @@ namespace itk
  */
 struct CradlScoringSettings
 {
-  /** Which map: "gradient" (RepresentationNLLGradientImageFilter, the
-   *  paper's), "patch" (RepresentationPatchDensityImageFilter) or "fused"
-   *  (both and the intensity deviation, AnomalyMapFusionImageFilter). */
-  std::string  Mode{ cradl::defaults::ScoringMode };
-  /** "cpu", "cuda" or "cuda:N". */
-  std::string  Device{ "cpu" };
-  /** Slices per backward pass. */
-  unsigned int BatchSize{ cradl::defaults::ScoringBatchSize };
-  /** bfloat16 autocast for the encoder. */
-  bool         MixedPrecision{ cradl::defaults::ScoringMixedPrecision };
-  unsigned int MedianRadius{ cradl::defaults::MedianRadius };
-  double       GaussianSigma{ cradl::defaults::GaussianSigma };
-  unsigned int GaussianRadius{ cradl::defaults::GaussianRadius };
+  /** Mode ("gradient": RepresentationNLLGradientImageFilter, the paper's;
+   *  "patch": RepresentationPatchDensityImageFilter; "fused": both and the
+   *  intensity deviation, AnomalyMapFusionImageFilter), Device, BatchSize,
+   *  MixedPrecision, MedianRadius, GaussianSigma, GaussianRadius: each a row
+   *  of CRADL_SCORING_SETTINGS (cradlSettingDeclarations.h) with its default. */
+#define cradlScoringField(kind, Name, Type, key, value, constraint, help) Type Name = value;
+  CRADL_SCORING_SETTINGS(cradlScoringField)
+#undef cradlScoringField
 
   bool
   operator==(const CradlScoringSettings & other) const
   {
-    return Mode == other.Mode && Device == other.Device && BatchSize == other.BatchSize && MixedPrecision == other.MixedPrecision &&
-           MedianRadius == other.MedianRadius && GaussianSigma == other.GaussianSigma &&
-           GaussianRadius == other.GaussianRadius;
+#define cradlScoringFieldEqual(kind, Name, Type, key, value, constraint, help) &&Name == other.Name
+    return true CRADL_SCORING_SETTINGS(cradlScoringFieldEqual);
+#undef cradlScoringFieldEqual
   }
   bool
   operator!=(const CradlScoringSettings & other) const
@@ -65,12 +60,17 @@ struct CradlScoringSettings
   }
 };
 
+/** "mode gradient, device cpu, batch_size 64, ...": each field by its key. */
 inline std::ostream &
 operator<<(std::ostream & os, const CradlScoringSettings & settings)
 {
-  return os << "mode " << settings.Mode << ", device " << settings.Device << ", batch " << settings.BatchSize << ", mixed precision "
-            << (settings.MixedPrecision ? "on" : "off") << ", median radius " << settings.MedianRadius << ", sigma "
-            << settings.GaussianSigma << ", Gaussian radius " << settings.GaussianRadius;
+  const char * separator = "";
+#define cradlScoringFieldText(kind, Name, Type, key, value, constraint, help)                                        \
+  os << separator << key << " " << settings.Name;                                                                     \
+  separator = ", ";
+  CRADL_SCORING_SETTINGS(cradlScoringFieldText)
+#undef cradlScoringFieldText
+  return os;
 }
 
 } // namespace itk

@@ -71,11 +71,11 @@ runContrastiveTraining(const SliceSet &                                     trai
 
   ValueDict preprocessing = makeValueDict();
   preprocessing.insert("slice_size", run.encoder.imageSize);
-  preprocessing.insert("clip_minimum", run.clipMinimum);
-  preprocessing.insert("clip_maximum", run.clipMaximum);
-  preprocessing.insert("preserve_aspect_ratio", run.preserveAspectRatio);
-  preprocessing.insert("minimum_brain_fraction", run.minimumBrainFraction);
-  preprocessing.insert("slice_margin", run.sliceMargin);
+  preprocessing.insert("clip_minimum", run.slices.clipMinimum);
+  preprocessing.insert("clip_maximum", run.slices.clipMaximum);
+  preprocessing.insert("preserve_aspect_ratio", run.slices.preserveAspectRatio);
+  preprocessing.insert("minimum_brain_fraction", run.slices.minimumBrainFraction);
+  preprocessing.insert("slice_margin", static_cast<int64_t>(run.slices.sliceMargin));
   preprocessing.insert("normalisation", std::string("z-score over the brain, background 0"));
   auto model = std::make_shared<itk::detail::ContrastiveEncoderModelImpl>();
   model->model = trainer.bestModel(preprocessing);

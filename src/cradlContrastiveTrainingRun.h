@@ -33,12 +33,7 @@ struct TrainingRun
   bool                distributed = true; // join the environment's run of several processes, if any
   std::string         checkpointFile; // empty: no checkpoints (several processes: rank 0 writes)
   bool                resume = false;  // continue from checkpointFile when it exists
-  // Recorded in the model file: how slices were made.
-  double  clipMinimum = defaults::ClipMinimum;
-  double  clipMaximum = defaults::ClipMaximum;
-  bool    preserveAspectRatio = true;
-  double  minimumBrainFraction = defaults::MinimumBrainFraction;
-  int64_t sliceMargin = 0;
+  SliceCollectionSettings slices; // how slices were made: recorded in the model file
 };
 
 struct TrainingProgress

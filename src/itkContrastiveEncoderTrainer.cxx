@@ -78,11 +78,7 @@ trainingRunOf(const ContrastiveEncoderTrainer & t)
   run.distributed = t.GetDistributed();
   run.checkpointFile = t.GetCheckpointFileName();
   run.resume = t.GetResume();
-  run.clipMinimum = t.GetClipMinimum();
-  run.clipMaximum = t.GetClipMaximum();
-  run.preserveAspectRatio = t.GetPreserveAspectRatio();
-  run.minimumBrainFraction = t.GetMinimumBrainFraction();
-  run.sliceMargin = t.GetSliceMargin();
+  run.slices = sliceCollectionOf(t);
   return run;
 }
 
@@ -180,7 +176,8 @@ ContrastiveEncoderTrainer::GenerateData()
   CradlRuntime::SetNumberOfThreads(m_NumberOfThreads);
 
   // Preprocess every scan and keep the slices that show enough brain.
-  const cradl::SliceCollectionSettings settings = sliceCollectionOf(*this);
+  const cradl::TrainingRun               run = trainingRunOf(*this);
+  const cradl::SliceCollectionSettings & settings = run.slices;
   const auto collect = [&](const char * role, unsigned int scans) {
     cradl::SliceSet slices;
     slices.size = m_SliceSize;
@@ -211,7 +208,6 @@ ContrastiveEncoderTrainer::GenerateData()
   m_NumberOfTrainingSlices = static_cast<unsigned int>(training.count);
   m_NumberOfValidationSlices = static_cast<unsigned int>(validation.count);
 
-  const cradl::TrainingRun run = trainingRunOf(*this);
 
   const auto report = [this](const cradl::TrainingProgress & progress) {
     m_CurrentEpoch = static_cast<unsigned int>(progress.epoch);

@@ -4,6 +4,7 @@
 // the value it had; PrintSelf shows every setting.
 
 #include "itkContrastiveEncoderTrainer.h"
+#include "itkCradlScoringSettings.h"
 #include "itkGaussianMixtureFitter.h"
 
 #include <gtest/gtest.h>
@@ -162,7 +163,8 @@ TEST(SettingDeclarations, FitterSettersFollowTheirDeclarations)
 
 TEST(SettingDeclarations, TablesListEachSettingOnceWithItsDefault)
 {
-  for (const auto * rows : { &cradl::trainerSettingDeclarations(), &cradl::fitterSettingDeclarations() })
+  for (const auto * rows : { &cradl::trainerSettingDeclarations(), &cradl::fitterSettingDeclarations(),
+                             &cradl::scoringSettingDeclarations() })
   {
     std::set<std::string> names, keys;
     for (const auto & row : *rows)
@@ -177,4 +179,22 @@ TEST(SettingDeclarations, TablesListEachSettingOnceWithItsDefault)
   EXPECT_EQ(cradl::declarationNamed(cradl::trainerSettingDeclarations(), "LearningRate").defaultNumber, 1e-4);
   EXPECT_EQ(std::string(cradl::declarationNamed(cradl::trainerSettingDeclarations(), "NumberOfFilters").key), "nf");
   EXPECT_THROW(cradl::declarationNamed(cradl::fitterSettingDeclarations(), "LearningRate"), std::out_of_range);
+}
+
+TEST(SettingDeclarations, TheScoringRecipeComparesAndPrintsEveryField)
+{
+  const itk::CradlScoringSettings defaults;
+  std::ostringstream              text;
+  text << defaults;
+  EXPECT_EQ(text.str(), "mode gradient, device cpu, batch_size 64, mixed_precision 0, median_radius 2, "
+                        "gaussian_sigma 3, gaussian_radius 3");
+  for (const auto & row : cradl::scoringSettingDeclarations())
+    EXPECT_NE(text.str().find(row.key), std::string::npos) << row.name;
+  auto changed = defaults;
+  changed.GaussianRadius = 4;
+  EXPECT_NE(changed, defaults);
+  changed = defaults;
+  changed.MixedPrecision = true;
+  EXPECT_NE(changed, defaults);
+  EXPECT_EQ(itk::CradlScoringSettings(), defaults);
 }

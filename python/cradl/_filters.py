@@ -20,6 +20,7 @@ def _camel(name):
 # (cradlSettingDeclarations.h): every default below comes from there.
 _DEFAULTS = _cradl.defaults
 _DECLARED = {stage: {row["key"]: row for row in rows} for stage, rows in _cradl.setting_declarations.items()}
+_SCORING = {key: row["default"] for key, row in _DECLARED["scoring"].items()}
 
 
 def _snake(name):
@@ -123,8 +124,8 @@ class MedianGaussianPostprocessImageFilter(_ProcessObject):
     axial slice."""
 
     _inputs = ("Input", "MaskImage")
-    _parameters = {"MedianRadius": _DEFAULTS["median_radius"], "GaussianSigma": _DEFAULTS["gaussian_sigma"],
-                   "GaussianRadius": _DEFAULTS["gaussian_radius"]}
+    _parameters = {"MedianRadius": _SCORING["median_radius"], "GaussianSigma": _SCORING["gaussian_sigma"],
+                   "GaussianRadius": _SCORING["gaussian_radius"]}
     _aliases = {"mask": "MaskImage", "sigma": "GaussianSigma"}
     _ranges = {"MedianRadius": (0, _cradl.maximum["median_radius"]),
                "GaussianSigma": (_cradl.minimum["gaussian_sigma"], _cradl.maximum["gaussian_sigma"]),
@@ -222,22 +223,23 @@ class GaussianMixtureModel(_ModelFile):
     _native_class = _cradl.MixtureModel
 
 
+_CASTS = {"integer": int, "number": float, "boolean": bool, "string": str}
+
+
 def _settings(values, mode):
+    """A ScoringSettings of `mode` from CamelCase values (Device, BatchSize, ...: the declared names); the
+    ones not given keep the module's defaults (the raw-map filters leave post-processing at them)."""
     settings = _cradl.ScoringSettings()
     settings.mode = mode
-    settings.device = str(values["Device"])
-    settings.batch_size = int(values["BatchSize"])
-    settings.mixed_precision = bool(values["MixedPrecision"])
-    # The raw-map filters leave post-processing at the module's defaults (it does not touch the raw map).
-    settings.median_radius = int(values.get("MedianRadius", settings.median_radius))
-    settings.gaussian_sigma = float(values.get("GaussianSigma", settings.gaussian_sigma))
-    settings.gaussian_radius = int(values.get("GaussianRadius", settings.gaussian_radius))
+    for row in _cradl.setting_declarations["scoring"]:
+        if row["name"] in values:
+            setattr(settings, row["key"], _CASTS[row["type"]](values[row["name"]]))
     return settings
 
 
 class _EncoderScoreFilter(_ProcessObject):
     _inputs = ("Input", "MaskImage")
-    _parameters = {"Encoder": None, "Mixture": None, "Device": "cpu", "BatchSize": _DEFAULTS["scoring_batch_size"],
+    _parameters = {"Encoder": None, "Mixture": None, "Device": "cpu", "BatchSize": _SCORING["batch_size"],
                    "MixedPrecision": False}
     _aliases = {"mask": "MaskImage"}
     _mode = None
@@ -273,8 +275,8 @@ class RepresentationPatchDensityImageFilter(_EncoderScoreFilter):
     _mode = "patch"
 
 
-def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, median_radius=_DEFAULTS["median_radius"],
-               gaussian_radius=_DEFAULTS["gaussian_radius"], device="cpu", batch_size=_DEFAULTS["scoring_batch_size"],
+def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, median_radius=_SCORING["median_radius"],
+               gaussian_radius=_SCORING["gaussian_radius"], device="cpu", batch_size=_SCORING["batch_size"],
                mixed_precision=False):
     """The whole scoring recipe (the `cradl score` stage): the map of `mode`
     ("gradient", "patch", "fused"; default the mixture's selected mode, else
@@ -283,7 +285,7 @@ def score_scan(scan, mask=None, *, encoder, mixture, mode=None, sigma=None, medi
     slice_map (slice grid), slice_nll, components (fused: each map)."""
     mode = mode or mixture.selected_scoring_mode or "gradient"
     if sigma is None:
-        sigma = mixture.selected_gaussian_sigma if mixture.selected_gaussian_sigma > 0 else _DEFAULTS["gaussian_sigma"]
+        sigma = mixture.selected_gaussian_sigma if mixture.selected_gaussian_sigma > 0 else _SCORING["gaussian_sigma"]
     values = {"Device": device, "BatchSize": batch_size, "MixedPrecision": mixed_precision,
               "MedianRadius": median_radius, "GaussianSigma": sigma, "GaussianRadius": gaussian_radius}
     result = _cradl.score(encoder._native, mixture._native, to_native(scan, "scan"), mask_to_native(mask, "mask", scan),

@@ -3,7 +3,7 @@ run (the tool's main job), each with its settings from the declarations
 (settings()), and ITK's object spelling of the stages that are not image
 filters (ContrastiveEncoderTrainer, GaussianMixtureFitter, MixtureModelSelector)."""
 from . import _cradl
-from ._filters import (_DECLARED, _DEFAULTS, ContrastiveEncoderModel, GaussianMixtureModel, _settings,
+from ._filters import (_DECLARED, _DEFAULTS, _SCORING, ContrastiveEncoderModel, GaussianMixtureModel, _settings,
                        _snake)
 from ._images import mask_to_native, to_native
 
@@ -57,8 +57,8 @@ fit_mixture.__doc__ += _describe_settings(_DECLARED["fitter"])
 
 
 def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", "fused"),
-                   sigmas=_DEFAULTS["select_sigmas"], median_radius=_DEFAULTS["median_radius"],
-                   gaussian_radius=_DEFAULTS["gaussian_radius"], device="cpu", batch_size=_DEFAULTS["scoring_batch_size"]):
+                   sigmas=_DEFAULTS["select_sigmas"], median_radius=_SCORING["median_radius"],
+                   gaussian_radius=_SCORING["gaussian_radius"], device="cpu", batch_size=_SCORING["batch_size"]):
     """Chooses the mixture, the map and the post-processing sigma by pixel
     AUPRC on labelled validation scans (the `cradl select` stage):
     `validation` is a list of (scan, mask, label). Returns {"model": the
@@ -77,14 +77,15 @@ def select_mixture(encoder, candidates, validation, modes=("gradient", "patch", 
 def settings(stage="run"):
     """The settings of a stage, as a list of dicts (key, default, range or
     choices, help): "trainer" (train_encoder's keywords, with each one's
-    ContrastiveEncoderTrainer name), "fitter" (fit_mixture's) or "run"
-    (run's keywords, the table `cradl settings` prints)."""
+    ContrastiveEncoderTrainer name), "fitter" (fit_mixture's), "scoring"
+    (ScoringSettings' fields) or "run" (run's keywords, the table `cradl
+    settings` prints)."""
     import json
 
     if stage == "run":
         return json.loads(_cradl.run_settings_json())
     if stage not in _DECLARED:
-        raise ValueError(f"settings: stage must be 'run', 'trainer' or 'fitter', got {stage!r}")
+        raise ValueError(f"settings: stage must be 'run', 'trainer', 'fitter' or 'scoring', got {stage!r}")
     return [dict(row) for row in _DECLARED[stage].values()]
 
 

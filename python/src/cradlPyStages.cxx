@@ -350,6 +350,7 @@ declarationsForPython(const std::vector<cradl::SettingDeclaration> & rows)
     item["may_be_empty"] = row.mayBeEmpty;
     item["choices"] = row.choices;
     item["help"] = row.help;
+    item["owner"] = row.owner;
     list.append(item);
   }
   return list;
@@ -360,16 +361,14 @@ void
 bindStages(py::module_ & m)
 {
   // The stages' declared settings (train_encoder's and fit_mixture's keywords,
-  // their defaults, ranges and help) and the scoring defaults.
+  // the scoring recipe's fields: their defaults, ranges and help), and the
+  // defaults that belong to no stage's class.
   py::dict declarations;
   declarations["trainer"] = declarationsForPython(cradl::trainerSettingDeclarations());
   declarations["fitter"] = declarationsForPython(cradl::fitterSettingDeclarations());
+  declarations["scoring"] = declarationsForPython(cradl::scoringSettingDeclarations());
   m.attr("setting_declarations") = declarations;
   py::dict defaults;
-  defaults["median_radius"] = cradl::defaults::MedianRadius;
-  defaults["gaussian_sigma"] = cradl::defaults::GaussianSigma;
-  defaults["gaussian_radius"] = cradl::defaults::GaussianRadius;
-  defaults["scoring_batch_size"] = cradl::defaults::ScoringBatchSize;
   defaults["select_sigmas"] = py::tuple(py::cast(cradl::defaults::SelectGaussianSigmas));
   defaults["threshold_quantile"] = cradl::defaults::ThresholdQuantile;
   m.attr("defaults") = defaults;
@@ -395,15 +394,12 @@ bindStages(py::module_ & m)
     .def_property_readonly("selected_gaussian_sigma",
                            [](const MixtureModel & self) { return self.model->GetSelectedGaussianSigma(); });
 
-  py::class_<itk::CradlScoringSettings>(m, "ScoringSettings")
-    .def(py::init<>())
-    .def_readwrite("mode", &itk::CradlScoringSettings::Mode)
-    .def_readwrite("device", &itk::CradlScoringSettings::Device)
-    .def_readwrite("batch_size", &itk::CradlScoringSettings::BatchSize)
-    .def_readwrite("mixed_precision", &itk::CradlScoringSettings::MixedPrecision)
-    .def_readwrite("median_radius", &itk::CradlScoringSettings::MedianRadius)
-    .def_readwrite("gaussian_sigma", &itk::CradlScoringSettings::GaussianSigma)
-    .def_readwrite("gaussian_radius", &itk::CradlScoringSettings::GaussianRadius);
+  py::class_<itk::CradlScoringSettings> scoring(m, "ScoringSettings");
+  scoring.def(py::init<>());
+#define cradlPythonScoringField(kind, Name, Type, key, value, constraint, help)                                     \
+  scoring.def_readwrite(key, &itk::CradlScoringSettings::Name);
+  CRADL_SCORING_SETTINGS(cradlPythonScoringField)
+#undef cradlPythonScoringField
   m.def("score", &score, py::arg("encoder"), py::arg("mixture"), py::arg("scan"), py::arg("mask"), py::arg("settings"));
   m.def("train", &train, py::arg("training"), py::arg("validation"), py::arg("settings"), py::arg("progress"));
   m.def("fit_mixture", &fitMixture, py::arg("encoder"), py::arg("scans"), py::arg("settings"));

@@ -74,6 +74,12 @@ fitter(const char * name)
   return cradl::declarationNamed(cradl::fitterSettingDeclarations(), name);
 }
 
+const cradl::SettingDeclaration &
+scoring(const char * name)
+{
+  return cradl::declarationNamed(cradl::scoringSettingDeclarations(), name);
+}
+
 void
 read(const Setting & setting, const Json & value, C & config)
 {
@@ -190,13 +196,11 @@ settingsTable()
         "the map: gradient (the paper's), patch (feature density, forward only), fused (both and the intensity "
         "deviation, each standardised on the scan's brain) or auto (select chooses by validation AUPRC)",
         Scoring, &C::scoreMode, unbounded, { "gradient", "patch", "fused", "auto" } },
-      { "median_radius", "--median-radius", "post-processing median radius", Scoring, &C::medianRadius,
-        below(cradl::limits::MaximumMedianRadius) },
-      { "sigma", "--sigma", "post-processing Gaussian sigma (pixels)", Scoring, &C::sigma,
-        cradl::Between(cradl::limits::MinimumGaussianSigma, cradl::limits::MaximumGaussianSigma) },
-      { "gaussian_radius", "--gaussian-radius", "Gaussian kernel radius", Scoring, &C::gaussianRadius,
-        below(cradl::limits::MaximumGaussianRadius) },
-      { "score_mixed_precision", "--score-mixed-precision", "bf16 scoring", Scoring, &C::scoreMixedPrecision },
+      declared(scoring("MedianRadius"), "--median-radius", Scoring, &C::medianRadius),
+      declared(scoring("GaussianSigma"), "--sigma", Scoring, &C::sigma, "sigma"),
+      declared(scoring("GaussianRadius"), "--gaussian-radius", Scoring, &C::gaussianRadius),
+      declared(scoring("MixedPrecision"), "--score-mixed-precision", Scoring, &C::scoreMixedPrecision,
+               "score_mixed_precision"),
       { "select_sigmas", "--select-sigmas",
         "with --score-mode auto, the Gaussian sigmas select tries (each map scored once); empty: --sigma only",
         { "select" }, &C::selectSigmas,
@@ -235,7 +239,7 @@ settingsTableJson()
                    { "minimum_allowed", setting.range.minimumAllowed },
                    { "maximum", std::min(setting.range.maximum, std::numeric_limits<double>::max()) } });
     if (setting.declaration)
-      row["declared_by"] = setting.declaration->name;
+      row["declared_by"] = std::string(setting.declaration->owner) + "::" + setting.declaration->name;
     table.push_back(row);
   }
   return table;

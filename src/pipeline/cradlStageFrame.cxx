@@ -89,11 +89,13 @@ itk::CradlScoringSettings
 scoringSettings(const PipelineConfig & config, const itk::GaussianMixtureModel * chosen)
 {
   itk::CradlScoringSettings settings;
+  const auto                values = config.valuesDeclaredBy(cradl::scoringSettingDeclarations());
+#define cradlSetScoringValue(kind, Name, Type, key, value, constraint, help)                                         \
+  if (values.contains(#Name))                                                                                         \
+    settings.Name = values.at(#Name).get<Type>();
+  CRADL_SCORING_SETTINGS(cradlSetScoringValue)
+#undef cradlSetScoringValue
   settings.Device = itk::CradlRuntime::GetDistributedDevice(config.device);
-  settings.MixedPrecision = config.scoreMixedPrecision;
-  settings.MedianRadius = config.medianRadius;
-  settings.GaussianSigma = config.sigma;
-  settings.GaussianRadius = config.gaussianRadius;
   if (config.scoreMode != "auto")
     settings.Mode = config.scoreMode;
   else if (chosen != nullptr && !chosen->GetSelectedScoringMode().empty())

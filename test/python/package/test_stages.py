@@ -145,15 +145,26 @@ def test_the_stages_in_itks_object_spelling_equal_the_functions(models, tmp_path
 
 
 def test_each_setting_is_declared_once_for_every_front_end(models):
-    declared = {stage: {row["name"]: row for row in cradl.settings(stage)} for stage in ("trainer", "fitter")}
+    stages = ("trainer", "fitter", "scoring")
+    declared = {stage: {row["name"]: row for row in cradl.settings(stage)} for stage in stages}
+    by_owner = {f"{row['owner']}::{row['name']}": row for stage in stages for row in cradl.settings(stage)}
     # The tool's rows for a stage's settings carry that setting's default and range.
     run_rows = [row for row in cradl.settings("run") if "declared_by" in row]
-    assert {row["declared_by"] for row in run_rows} >= {"LearningRate", "NumberOfFilters", "PatchPriorWeight"}
+    assert {row["declared_by"] for row in run_rows} >= {
+        "ContrastiveEncoderTrainer::LearningRate", "ContrastiveEncoderTrainer::MixedPrecision",
+        "GaussianMixtureFitter::PatchPriorWeight", "CradlScoringSettings::GaussianSigma",
+        "CradlScoringSettings::MixedPrecision"}
     for row in run_rows:
-        origin = declared["trainer"].get(row["declared_by"]) or declared["fitter"][row["declared_by"]]
+        origin = by_owner[row["declared_by"]]
         assert row["default"] == origin["default"], row["key"]
         if "minimum" in row:
             assert (row["minimum"], row["minimum_allowed"]) == (origin["minimum"], origin["minimum_allowed"]), row["key"]
+    # The scoring recipe's fields, and the Python filters' defaults, are the declared ones.
+    scoring = cradl.ScoringSettings()
+    assert {key: getattr(scoring, key) for key in (r["key"] for r in cradl.settings("scoring"))} == \
+        {r["key"]: r["default"] for r in cradl.settings("scoring")}
+    postprocess = cradl.MedianGaussianPostprocessImageFilter.New()
+    assert postprocess.GetGaussianSigma() == declared["scoring"]["GaussianSigma"]["default"]
     # The Python stages take the declared keywords and the C++ names, and start at the declared defaults.
     trainer = cradl.ContrastiveEncoderTrainer.New(nf=8)
     assert trainer.GetNumberOfFilters() == 8 and trainer.GetNf() == 8
