@@ -21,6 +21,7 @@ def _camel(name):
 _DEFAULTS = _cradl.defaults
 _DECLARED = {stage: {row["key"]: row for row in rows} for stage, rows in _cradl.setting_declarations.items()}
 _SCORING = {key: row["default"] for key, row in _DECLARED["scoring"].items()}
+_CASTS = {"integer": int, "number": float, "boolean": bool, "string": str}
 
 
 def _snake(name):
@@ -127,9 +128,9 @@ class MedianGaussianPostprocessImageFilter(_ProcessObject):
     _parameters = {"MedianRadius": _SCORING["median_radius"], "GaussianSigma": _SCORING["gaussian_sigma"],
                    "GaussianRadius": _SCORING["gaussian_radius"]}
     _aliases = {"mask": "MaskImage", "sigma": "GaussianSigma"}
-    _ranges = {"MedianRadius": (0, _cradl.maximum["median_radius"]),
-               "GaussianSigma": (_cradl.minimum["gaussian_sigma"], _cradl.maximum["gaussian_sigma"]),
-               "GaussianRadius": (0, _cradl.maximum["gaussian_radius"])}
+    _ranges = {row["name"]: tuple(map(_CASTS[row["type"]], (row["minimum"], row["maximum"])))
+               for row in _DECLARED["scoring"].values()
+               if row["name"] in ("MedianRadius", "GaussianSigma", "GaussianRadius")}
 
     def _run(self):
         v = self._values
@@ -221,9 +222,6 @@ class GaussianMixtureModel(_ModelFile):
     """A fitted mixture (`cradl fit`/`select`'s mixture.pt)."""
 
     _native_class = _cradl.MixtureModel
-
-
-_CASTS = {"integer": int, "number": float, "boolean": bool, "string": str}
 
 
 def _settings(values, mode):

@@ -35,17 +35,6 @@ PYBIND11_MODULE(_cradl, m)
     }
   });
   m.attr("itk_version") = itk::Version::GetITKVersion();
-  // The limits every front end refuses past (cradl::limits): the Python
-  // filters check them when a parameter is set, as the ITK setters do.
-  py::dict limits;
-  limits["median_radius"] = cradl::limits::MaximumMedianRadius;
-  limits["gaussian_radius"] = cradl::limits::MaximumGaussianRadius;
-  limits["gaussian_sigma"] = cradl::limits::MaximumGaussianSigma;
-  py::dict lowest;
-  lowest["gaussian_sigma"] = cradl::limits::MinimumGaussianSigma;
-  m.attr("minimum") = lowest;
-  limits["threads_per_core"] = cradl::limits::MaximumThreadsPerCore;
-  m.attr("maximum") = limits;
 
   py::class_<PyImage>(m, "Image", py::buffer_protocol())
     .def(py::init(&PyImage::FromBuffer), py::arg("pixels"), py::arg("spacing"), py::arg("origin"),
