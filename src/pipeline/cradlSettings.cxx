@@ -1,12 +1,13 @@
 #include "cradlSettings.h"
 
+#include "cradlThreads.h"
+
 #include <algorithm>
 #include <iomanip>
 #include <limits>
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 namespace cradl_pipeline
 {
@@ -171,8 +172,9 @@ settingsTable()
       { "test", "--test", "test manifest (scored and evaluated)", {}, &C::test },
       { "out", "--out", "output folder", {}, &C::out },
       { "device", "--device", "cpu, cuda or cuda:N", {}, &C::device },
+      // The runtime's own bound (4 per core of this process's CPU affinity), so both refuse alike.
       { "threads", "--threads", "threads (0 = all cores; at most 4 per core)", {}, &C::threads,
-        below(cradl::limits::MaximumThreadsPerCore * std::max(1u, std::thread::hardware_concurrency())) },
+        below(cradl::maximumComputeThreads()) },
       { "seed", "--seed", "seed of training and of EM's initialisation", { "train", "fit" }, &C::seed },
       { "nan_policy", "--nan-policy", "NaN/inf voxels in a brain mask: error or zero", EveryStage, &C::nanPolicy,
         unbounded, { "error", "zero" } },
