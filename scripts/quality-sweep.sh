@@ -9,6 +9,8 @@
 #   "nfN" the demo configuration with N base channels, "lrX" learning rate X,
 #   "wN" N warm-up epochs, "fp32" float32 training where bfloat16 would be
 #   the default; parts join with commas: "e10,lr0.001,w1".
+#   CRADL_HELD_OUT: the anomaly kind validation never gets (default ring),
+#   so that a kind can be kept out of every choice made on validation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-quality}
@@ -16,7 +18,7 @@ seeds=${2:-"0 1 2"}
 configs=${3:-"e10 e30 e100"}
 bash scripts/build.sh >/dev/null
 cradl=${CRADL_BUILD_DIR:-build}/apps/cradl
-[ -f "$out/data/test.csv" ] || "$cradl" make-dataset --out "$out/data" >/dev/null
+[ -f "$out/data/test.csv" ] || "$cradl" make-dataset --out "$out/data" --held-out-kind "${CRADL_HELD_OUT:-ring}" >/dev/null
 for config in $configs; do
   args=()
   IFS=, read -r -a parts <<<"$config"
