@@ -8,7 +8,8 @@
 #   configuration with 10, 30, 100 epochs); "px128" adds 128 px, 30 epochs;
 #   "nfN" the demo configuration with N base channels, "lrX" learning rate X,
 #   "wN" N warm-up epochs, "fp32" float32 training where bfloat16 would be
-#   the default; parts join with commas: "e10,lr0.001,w1".
+#   the default, "plDIGITS" the layers with a patch density ("pl012": ReLUs
+#   0, 1, 2); parts join with commas: "e10,lr0.001,w1".
 #   CRADL_HELD_OUT: the anomaly kind validation never gets (default ring),
 #   so that a kind can be kept out of every choice made on validation.
 set -euo pipefail
@@ -30,6 +31,7 @@ for config in $configs; do
       lr*) args+=(--lr "${part#lr}") ;;
       w*) args+=(--warmup-epochs "${part#w}") ;;
       fp32) args+=(--mixed-precision 0) ;;
+      pl*) layers=${part#pl}; args+=(--patch-layers "$(echo "$layers" | sed 's/./&,/g; s/,$//')") ;;
       *) echo "unknown configuration $part" >&2; exit 2 ;;
     esac
   done
