@@ -18,38 +18,17 @@
 #ifndef itkCradlSetRangeMacro_h
 #define itkCradlSetRangeMacro_h
 
-#include "itkMacro.h"
-
-namespace itk
-{
-/** Whether `value` lies in [minimum, maximum]; false for NaN. */
-template <typename T, typename TLimit>
-constexpr bool
-CradlInRange(T value, TLimit minimum, TLimit maximum)
-{
-  return value >= static_cast<T>(minimum) && value <= static_cast<T>(maximum);
-}
-} // namespace itk
+#include "itkCradlSettingMacros.h"
 
 /** Like itkSetMacro, but a value outside [minimum, maximum] (or NaN) is
  * refused with an ExceptionObject that names the setting and its range,
- * rather than stored (to crash later) or clamped silently. The limits come
- * from cradl::limits (cradlDefaults.h), which every front end shares.
+ * rather than stored (to crash later) or clamped silently: the same refusal
+ * as the declared settings' setters (itkCradlSettingMacros.h). The limits
+ * come from cradl::limits (cradlDefaults.h), which every front end shares.
  * \ingroup Cradl
  */
 #define cradlSetInRangeMacro(name, type, minimum, maximum)                                                             \
-  virtual void Set##name(const type value)                                                                            \
-  {                                                                                                                   \
-    if (!::itk::CradlInRange(value, minimum, maximum))                                                               \
-    {                                                                                                                 \
-      itkExceptionMacro(<< #name " must be from " << (minimum) << " to " << (maximum) << ", got " << value);          \
-    }                                                                                                                 \
-    if (this->m_##name != value)                                                                                      \
-    {                                                                                                                 \
-      this->m_##name = value;                                                                                         \
-      this->Modified();                                                                                               \
-    }                                                                                                                 \
-  }                                                                                                                   \
+  virtual void Set##name(const type value) cradlSettingStore(name, value, ::cradl::Between(minimum, maximum))          \
   ITK_MACROEND_NOOP_STATEMENT
 
 #endif
