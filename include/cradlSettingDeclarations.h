@@ -18,6 +18,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace cradl
@@ -118,20 +119,13 @@ struct SettingDeclaration
 
 namespace detail
 {
-inline SettingDeclaration
-declare(const char * name, const char * key, unsigned int value, SettingRange range, const char * help)
+// Numbers: unsigned int settings are integers, double ones real numbers.
+template <typename T, typename = std::enable_if_t<std::is_same_v<T, unsigned int> || std::is_same_v<T, double>>>
+SettingDeclaration
+declare(const char * name, const char * key, T value, SettingRange range, const char * help)
 {
-  SettingDeclaration row{ name, key, SettingType::Integer };
-  row.defaultNumber = value;
-  row.range = range;
-  row.help = help;
-  return row;
-}
-inline SettingDeclaration
-declare(const char * name, const char * key, double value, SettingRange range, const char * help)
-{
-  SettingDeclaration row{ name, key, SettingType::Number };
-  row.defaultNumber = value;
+  SettingDeclaration row{ name, key, std::is_same_v<T, double> ? SettingType::Number : SettingType::Integer };
+  row.defaultNumber = static_cast<double>(value);
   row.range = range;
   row.help = help;
   return row;

@@ -7,15 +7,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/optim/adam.h>
-#include <torch/serialize.h>
-#include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <cmath>
 #include <sstream>

@@ -63,6 +63,13 @@ declared(const cradl::SettingDeclaration & declaration, const char * flag, std::
   return row;
 }
 
+Setting
+nonEmpty(Setting row)
+{
+  row.mayBeEmpty = false;
+  return row;
+}
+
 const cradl::SettingDeclaration &
 trainer(const char * name)
 {
@@ -188,7 +195,8 @@ settingsTable()
       declared(trainer("MixedPrecision"), "--mixed-precision", { "train" }, &C::mixedPrecision),
       declared(fitter("ComponentCandidates"), "--components", { "fit" }, &C::components),
       declared(fitter("Tolerance"), "--tol", { "fit" }, &C::tolerance),
-      declared(fitter("PatchDensityLayers"), "--patch-layers", { "fit" }, &C::patchLayers),
+      // The tool's patch and fused maps need a patch density: its list of layers may not be empty.
+      nonEmpty(declared(fitter("PatchDensityLayers"), "--patch-layers", { "fit" }, &C::patchLayers)),
       declared(fitter("PatchPositionGrid"), "--patch-grid", { "fit" }, &C::patchGrid),
       declared(fitter("PatchDepthBins"), "--patch-depth-bins", { "fit" }, &C::patchDepthBins),
       declared(fitter("PatchPriorWeight"), "--patch-prior-weight", { "fit" }, &C::patchPriorWeight),
@@ -211,10 +219,6 @@ settingsTable()
         "quantile of healthy validation scores used as label-free threshold", {}, &C::thresholdQuantile,
         cradl::Fraction() },
     };
-    // The tool's patch and fused maps need a patch density: its list of layers may not be empty.
-    for (auto & row : rows)
-      if (row.declaration && std::string(row.declaration->name) == "PatchDensityLayers")
-        row.mayBeEmpty = false;
     return rows;
   }();
   return table;
